@@ -29,8 +29,9 @@ OBJCOPY      := $(CROSS)objcopy
 FREE_CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -O2 -g -I. \
                 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
                 -fno-pic -fno-pie -fno-stack-protector -fno-asynchronous-unwind-tables \
-                -mno-mmx -mno-sse -mno-sse2 -mno-avx -mgeneral-regs-only \
                 -mcmodel=kernel
+# The hypervisor never touches SSE/x87 state: it would have to save the guest's.
+HV_CFLAGS    := $(FREE_CFLAGS) -mgeneral-regs-only
 NASM         ?= nasm
 
 # Packages a fresh Debian 12 machine needs; fragments may add their own.
