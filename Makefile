@@ -29,7 +29,7 @@ OBJCOPY      := $(CROSS)objcopy
 FREE_CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -O2 -g -I. \
                 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
                 -fno-pic -fno-pie -fno-stack-protector -fno-asynchronous-unwind-tables \
-                -mcmodel=kernel
+                -mcmodel=small
 # The hypervisor never touches SSE/x87 state: it would have to save the guest's.
 HV_CFLAGS    := $(FREE_CFLAGS) -mgeneral-regs-only
 NASM         ?= nasm
@@ -50,7 +50,7 @@ IMAGES       :=   # targets that go into the ISO
 .PHONY: all deps run test unit integ bench torture fuzz clean
 all:
 
-include $(wildcard */module.mk)
+include $(wildcard */module.mk tests/*/module.mk)
 
 all: $(HOST_TOOLS) $(IMAGES)
 
@@ -63,7 +63,7 @@ run: deps all
 # Unit tests first: they are fast and pin down most regressions.
 test: deps
 	@$(MAKE) --no-print-directory all
-	@tests/run-suite unit $(UNIT_TESTS) $(INTEG_TESTS)
+	@tests/run-suite test $(UNIT_TESTS) $(INTEG_TESTS)
 
 unit: all
 	@tests/run-suite unit $(UNIT_TESTS)

@@ -1,0 +1,41 @@
+/*
+ * hv/config.h — the hypervisor's command line (the arguments of the
+ * `multiboot2` line in grub.cfg; tools/amber-run --cmdline sets them).
+ *
+ *   mem=MIB        guest RAM in MiB (16..3072, default 64)
+ *   guest=NAME     guest program: default, hostile, counter (default: default)
+ *   snap_ms=MS     snapshot period in guest milliseconds (10..600000, default 500)
+ *   dirty=TIER     dirty tracking: auto, pml, ad, wp (default auto)
+ *   tick_hz=HZ     guest timer ticks reported per second (1..1000, default 4)
+ *   format         allow formatting a disk that holds no Amber store
+ *
+ * An unknown option or a bad value is an error naming the option: the
+ * hypervisor refuses to run with a configuration the user did not intend.
+ */
+#ifndef AMBER_HV_CONFIG_H
+#define AMBER_HV_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum dirty_tier { DIRTY_AUTO, DIRTY_PML, DIRTY_AD, DIRTY_WP };
+
+struct hv_config {
+	uint32_t mem_mib;
+	char guest[32];
+	uint32_t snap_ms;
+	enum dirty_tier dirty;
+	uint32_t tick_hz;
+	int format;
+};
+
+/*
+ * Parses `cmdline` into `cfg` (defaults first). A leading token starting
+ * with '/' (the kernel path GRUB may include) is skipped. On error returns a
+ * negative HV_E* code and writes a one-line reason into err[errlen].
+ */
+int hv_config_parse(const char *cmdline, struct hv_config *cfg, char *err, size_t errlen);
+
+const char *hv_dirty_tier_name(enum dirty_tier t);
+
+#endif

@@ -1,0 +1,27 @@
+# hv/module.mk — the hypervisor image (hv.elf) and its host unit tests.
+
+HV_SRCS := hv/main.c hv/console.c hv/fmt.c hv/serial.c hv/string.c \
+           hv/mb2.c hv/config.c hv/vmxcap.c hv/vmxread.c
+HV_OBJS := $(BUILD)/hv/entry.o $(HV_SRCS:%.c=$(BUILD)/%.o)
+
+$(BUILD)/hv/entry.o: boot/entry.asm
+	@mkdir -p $(@D)
+	$(NASM) -f elf64 -o $@ $<
+
+$(BUILD)/hv/%.o: hv/%.c
+	@mkdir -p $(@D)
+	$(CC) $(HV_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/hv.elf: $(HV_OBJS) boot/hv.ld
+	$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments -T boot/hv.ld -o $@ $(HV_OBJS)
+
+-include $(HV_OBJS:.o=.d)
+
+# Host unit tests of the pure parts: multiboot2, command line, VT-x decoding.
+HV_TEST_SRCS := tests/hv/check_hv.c hv/mb2.c hv/config.c hv/vmxcap.c hv/fmt.c
+$(BUILD)/tests/check_hv: $(HV_TEST_SRCS) hv/*.h tests/unit.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ $(HV_TEST_SRCS) $(CHECK_LIBS)
+
+UNIT_TESTS += $(BUILD)/tests/check_hv
+HOST_TOOLS += $(BUILD)/tests/check_hv

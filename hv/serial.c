@@ -1,0 +1,53 @@
+/*
+ * hv/serial.c — 16550 UART driver for COM1 (register map: National
+ * Semiconductor PC16550D datasheet, Table II).
+ */
+#include "hv/cpu.h"
+#include "hv/serial.h"
+
+#define COM1      0x3F8
+#define UART_DATA 0 /* RBR/THR; DLL when LCR.DLAB = 1 */
+#define UART_IER  1 /* DLM when LCR.DLAB = 1 */
+#define UART_FCR  2
+#define UART_LCR  3
+#define UART_MCR  4
+#define UART_LSR  5
+#define LCR_8N1   0x03
+#define LCR_DLAB  0x80
+#define FCR_ENABLE_CLEAR_14 0xC7 /* enable FIFOs, clear both, RX trigger 14 */
+#define MCR_DTR_RTS_OUT2    0x0B
+#define LSR_DATA_READY      0x01
+#define LSR_THR_EMPTY       0x20
+#define DIVISOR_115200      1    /* 1.8432 MHz / (16 * 115200) */
+
+void serial_init(void)
+{
+	outb(COM1 + UART_IER, 0);
+	outb(COM1 + UART_LCR, LCR_DLAB);
+	outb(COM1 + UART_DATA, DIVISOR_115200);
+	outb(COM1 + UART_IER, 0);
+	outb(COM1 + UART_LCR, LCR_8N1);
+	outb(COM1 + UART_FCR, FCR_ENABLE_CLEAR_14);
+	outb(COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
+}
+
+static void put(char c)
+{
+	/* Bounded wait: a missing UART must not hang the hypervisor. */
+	for (int i = 0; i < 100000 && !(inb(COM1 + UART_LSR) & LSR_THR_EMPTY); i++)
+		cpu_pause();
+	outb(COM1 + UART_DATA, (uint8_t)c);
+}
+
+void serial_write(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		put(s[i]);
+}
+
+int serial_getc(void)
+{
+	if (!(inb(COM1 + UART_LSR) & LSR_DATA_READY))
+		return -1;
+	return inb(COM1 + UART_DATA);
+}
