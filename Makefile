@@ -50,7 +50,9 @@ IMAGES       :=   # targets that go into the ISO
 .PHONY: all deps run test unit integ bench torture fuzz clean
 all:
 
-include $(wildcard */module.mk tests/*/module.mk)
+include $(filter-out boot/module.mk,$(wildcard */module.mk tests/*/module.mk))
+# Last: the ISO recipe packs what the other fragments build (GUEST_ELF, PVM_IMG).
+include boot/module.mk
 
 all: $(HOST_TOOLS) $(IMAGES)
 
