@@ -55,7 +55,10 @@
 #define VDEV_HC_SNAP_WAIT       9  /* (G) -> 0 once generation G is durable on disk; the vCPU waits */
 #define VDEV_HC_SNAP_STATUS     10 /* (gpa struct vdev_snap_status) -> 0 */
 #define VDEV_HC_STATS           11 /* (gpa struct vdev_stats) -> 0: what the hypervisor refused so far */
-#define VDEV_HC_COUNT           12 /* numbers >= this are unknown: VDEV_ENOSYS */
+#define VDEV_HC_WRITE_PROTECT   12 /* (gpa) -> 0: the page's next guest write takes one EPT
+                                       violation round trip, then proceeds (the copy-on-write
+                                       path of snapshots; benchmarks time it) */
+#define VDEV_HC_COUNT           13 /* numbers >= this are unknown: VDEV_ENOSYS */
 
 /* ---- errors (negative in RAX) ---- */
 #define VDEV_OK       0
