@@ -1,0 +1,30 @@
+# snapshot/ — the snapshot store, built twice: for the host (tools, tests)
+# and freestanding with the hypervisor's flags, which must leave no
+# undefined symbol (no libc in the hypervisor).
+
+SNAP_SRCS    := $(addprefix snapshot/,util.c io.c super.c alloc.c map.c txn.c read.c stream.c)
+SNAP_HDRS    := snapshot/snap.h snapshot/snap_int.h
+SNAP_HOST_O  := $(SNAP_SRCS:%.c=$(BUILD)/host/%.o)
+SNAP_HV_O    := $(SNAP_SRCS:%.c=$(BUILD)/hv/%.o)
+SNAP_LIB     := $(BUILD)/host/snapshot/libsnap.a
+
+$(BUILD)/host/snapshot/%.o: snapshot/%.c $(SNAP_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(SNAP_LIB): $(SNAP_HOST_O)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/hv/snapshot/%.o: snapshot/%.c $(SNAP_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(HV_CFLAGS) -c $< -o $@
+
+# One relocatable object for the hypervisor link; refuses any libc call.
+$(BUILD)/hv/snapshot/snap-hv.o: $(SNAP_HV_O)
+	$(LD) -r -o $@ $^
+	@u=$$(nm -u $@); if [ -n "$$u" ]; then \
+		echo "snapshot: freestanding store needs undefined symbols:"; \
+		echo "$$u"; rm -f $@; exit 1; fi
+
+HOST_TOOLS += $(BUILD)/hv/snapshot/snap-hv.o
