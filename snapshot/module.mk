@@ -28,3 +28,13 @@ $(BUILD)/hv/snapshot/snap-hv.o: $(SNAP_HV_O)
 		echo "$$u"; rm -f $@; exit 1; fi
 
 HOST_TOOLS += $(BUILD)/hv/snapshot/snap-hv.o
+
+# --- tests ---------------------------------------------------------------
+SNAP_TDIR    := $(BUILD)/tests/snapshot
+SNAP_CRASHDEV := tests/snapshot/crashdev.c tests/snapshot/crashdev.h
+
+$(SNAP_TDIR)/crash_sim: tests/snapshot/crash_sim.c $(SNAP_CRASHDEV) $(SNAP_LIB)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ tests/snapshot/crash_sim.c tests/snapshot/crashdev.c $(SNAP_LIB)
+
+HOST_TOOLS   += $(SNAP_TDIR)/crash_sim
