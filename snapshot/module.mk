@@ -38,3 +38,10 @@ $(SNAP_TDIR)/crash_sim: tests/snapshot/crash_sim.c $(SNAP_CRASHDEV) $(SNAP_LIB)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ tests/snapshot/crash_sim.c tests/snapshot/crashdev.c $(SNAP_LIB)
 
 HOST_TOOLS   += $(SNAP_TDIR)/crash_sim
+
+$(SNAP_TDIR)/check_snap: tests/snapshot/check_snap.c $(SNAP_CRASHDEV) $(SNAP_LIB) tests/unit.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ tests/snapshot/check_snap.c tests/snapshot/crashdev.c $(SNAP_LIB) $(CHECK_LIBS)
+
+HOST_TOOLS   += $(SNAP_TDIR)/check_snap
+UNIT_TESTS   += $(SNAP_TDIR)/check_snap

@@ -20,11 +20,11 @@
  *
  * Commit point
  *   snap_commit() writes every new data and map block, the generation record
- *   and the new catalog, flushes, then writes ONE 512-byte sector: the
- *   superblock in slot txid % 2, and flushes again. The generation is
- *   committed when that sector is on the platter. Disk sectors of 512 bytes
- *   are written atomically (ATA); 4 KiB blocks are not, so nothing else is
- *   trusted to be atomic.
+ *   and the new catalog, flushes, then writes the superblock block of slot
+ *   txid % 2 (the 512-byte superblock twice, in its sectors 0 and 1) and
+ *   flushes again. The generation is committed as soon as either sector is
+ *   on the platter. Disk sectors of 512 bytes are written atomically (ATA);
+ *   4 KiB blocks are not, so nothing larger is trusted to be atomic.
  *
  * Invariants
  *   1. A block reachable from either on-disk superblock is never written.
@@ -33,9 +33,10 @@
  *   2. Every pointer carries the xxHash64 of the block it points at
  *      (metadata seeded with the block number, pages with 0), so a bit flip,
  *      a lost write or a misdirected write is caught on the first read.
- *   3. A superblock is valid only if its magic, version and checksum match;
- *      the valid one with the higher txid wins. The other slot still holds
- *      the previous commit, whose blocks invariant 1 also protects.
+ *   3. A superblock copy is valid only if its magic, version, slot and
+ *      checksum match; the valid copy with the higher txid wins. The other
+ *      slot still holds the previous commit, whose blocks invariant 1 also
+ *      protects. A slot with no valid copy is damage, never a crash.
  *   4. Zero pages have no block (pointer 0); absent map subtrees are zero.
  *   5. After any failed write or flush the store is in the ERROR state and
  *      refuses everything but snap_close(): memory no longer says what the
@@ -146,14 +147,18 @@ int snap_format(const struct snap_io *io, const struct snap_format_opts *o);
 /* 0 if the device holds an Amber store (any superblock magic), else code. */
 int snap_probe(const struct snap_io *io);
 
-/* FALLBACK: if the newest superblock's catalog is damaged, use the other
- * superblock (the previous commit) instead of refusing to open. */
+/* FALLBACK: if a superblock slot is lost or the newest one's catalog is
+ * damaged, use the other slot (the previous commit) instead of refusing to
+ * open; snap_verify_super() then names the damage. */
 #define SNAP_OPEN_RDONLY   1u
 #define SNAP_OPEN_FALLBACK 2u
 /* On failure *out may still be set, good only for snap_errmsg() and
  * snap_close(). */
 int snap_open(const struct snap_io *io, unsigned flags, snap_store **out);
 void snap_close(snap_store *st);
+/* SNAP_ECORRUPT if any superblock copy was found damaged at open (the store
+ * still opened from the good copies), naming how many. */
+int snap_verify_super(snap_store *st);
 
 const char *snap_strerror(int err);
 /* The last error of this store in words: names generation, frame, block. */

@@ -17,6 +17,7 @@ typedef uint64_t u64;
 #define STREAM_MAGIC 0x4d5254534e424d41ull /* "AMBNSTRM" */
 #define SNAP_VERSION 1u
 #define SB_SLOTS   2u
+#define SB_COPIES  2u   /* sectors 0 and 1 of the slot's block */
 #define FIRST_DATA_BLOCK 2u
 #define FANOUT_BITS 8u
 #define FANOUT     (1u << FANOUT_BITS)   /* pointers per map block */
@@ -30,7 +31,7 @@ struct ptr {
 };
 _Static_assert(sizeof(struct ptr) * FANOUT == SNAP_BLOCK_SIZE, "map node");
 
-/* Superblock: the first 512-byte sector of block 0 or 1. */
+/* Superblock: one sector, stored twice (sectors 0, 1) in block 0 or 1. */
 struct sb_disk {
 	u64 magic;
 	u32 version;
@@ -106,7 +107,7 @@ struct snap_store {
 	int rdonly;
 	u64 dev_blocks;
 	struct sb_disk sb;           /* newest valid superblock */
-	int sb_valid[SB_SLOTS];
+	char sb_damage[128];         /* superblock copies found damaged */
 	struct catalog cat;          /* its catalog */
 	struct sb_disk other_sb;     /* the previous commit's superblock */
 	struct catalog other_cat;    /* and catalog (invariant 1) */
@@ -166,8 +167,13 @@ int io_drain(snap_store *st);
 int io_flush(snap_store *st);
 
 /* super.c */
-int sb_read_both(const struct snap_io *io, struct sb_disk sb[SB_SLOTS],
-		 int valid[SB_SLOTS], int *magic_seen);
+struct sb_read {
+	struct sb_disk sb[SB_SLOTS];  /* the better copy of each slot */
+	int valid[SB_SLOTS];
+	int magic_seen;
+	unsigned bad_copies;
+};
+int sb_read_both(const struct snap_io *io, struct sb_read *r);
 void sb_seal(struct sb_disk *sb, unsigned slot);
 int cat_load(snap_store *st, const struct sb_disk *sb, struct catalog *c);
 int super_write(snap_store *st, const struct catalog *c, u64 npages,

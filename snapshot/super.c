@@ -31,40 +31,57 @@ static int sb_check(const struct sb_disk *sb, unsigned slot)
 	return 0;
 }
 
-/* Returns 0 if a slot is valid; else the most telling reason none is. */
-int sb_read_both(const struct snap_io *io, struct sb_disk sb[SB_SLOTS],
-		 int valid[SB_SLOTS], int *magic_seen)
+/*
+ * Each slot's block carries the superblock twice, in sectors 0 and 1: one
+ * flipped bit then costs nothing, and since each sector is atomic a torn
+ * block write leaves each copy either old or new, both valid. The better
+ * copy of a slot is the valid one with the higher txid.
+ */
+int sb_read_both(const struct snap_io *io, struct sb_read *r)
 {
 	u8 *buf = io->alloc(io->ctx, SNAP_BLOCK_SIZE);
 	int best = SNAP_ENOTSTORE;
-	*magic_seen = 0;
+	snap_memset(r, 0, sizeof *r);
 	if (!buf)
 		return SNAP_ENOMEM;
 	for (unsigned s = 0; s < SB_SLOTS; s++) {
-		valid[s] = 0;
 		if (io->read(io->ctx, s, 1, buf)) {
 			best = SNAP_EIO;
+			r->bad_copies += SB_COPIES;
 			continue;
 		}
-		snap_memcpy(&sb[s], buf, sizeof sb[s]);
-		int rc = sb_check(&sb[s], s);
-		if (sb[s].magic == SB_MAGIC)
-			*magic_seen = 1;
-		if (!rc)
-			valid[s] = 1;
-		else if (best == SNAP_ENOTSTORE || rc == SNAP_EVERSION)
-			best = rc;
+		for (unsigned c = 0; c < SB_COPIES; c++) {
+			const struct sb_disk *sb =
+				(const struct sb_disk *)(buf + c * SNAP_SECTOR_SIZE);
+			int rc = sb_check(sb, s);
+			if (sb->magic == SB_MAGIC)
+				r->magic_seen = 1;
+			if (rc) {
+				r->bad_copies++;
+				if (best == SNAP_ENOTSTORE || rc == SNAP_EVERSION)
+					best = rc;
+			} else if (!r->valid[s] || sb->txid > r->sb[s].txid) {
+				snap_memcpy(&r->sb[s], sb, sizeof *sb);
+				r->valid[s] = 1;
+			}
+		}
 	}
 	io->free(io->ctx, buf, SNAP_BLOCK_SIZE);
-	return valid[0] || valid[1] ? 0 : best;
+	return r->valid[0] || r->valid[1] ? 0 : best;
 }
 
 int snap_probe(const struct snap_io *io)
 {
-	struct sb_disk sb[SB_SLOTS];
-	int valid[SB_SLOTS], magic;
-	int rc = sb_read_both(io, sb, valid, &magic);
-	return magic ? 0 : rc ? rc : SNAP_ENOTSTORE;
+	struct sb_read r;
+	int rc = sb_read_both(io, &r);
+	return r.magic_seen ? 0 : rc ? rc : SNAP_ENOTSTORE;
+}
+
+static void sb_block(u8 *buf, const struct sb_disk *sb)
+{
+	snap_memset(buf, 0, SNAP_BLOCK_SIZE);
+	for (unsigned c = 0; c < SB_COPIES; c++)
+		snap_memcpy(buf + c * SNAP_SECTOR_SIZE, sb, sizeof *sb);
 }
 
 int snap_format(const struct snap_io *io, const struct snap_format_opts *o)
@@ -80,18 +97,16 @@ int snap_format(const struct snap_io *io, const struct snap_format_opts *o)
 		return SNAP_ENOMEM;
 	int rc = 0;
 	/* Both slots, txid 0 and 1, empty catalogs: each slot is always valid
-	 * unless damaged, so verify can call an invalid one damage. */
+	 * unless damaged, so a slot without a valid copy is damage. */
 	for (unsigned s = 0; s < SB_SLOTS && !rc; s++) {
-		struct sb_disk *sb = (struct sb_disk *)buf;
-		snap_memset(buf, 0, SNAP_BLOCK_SIZE);
-		sb->magic = SB_MAGIC;
-		sb->version = SNAP_VERSION;
-		sb->block_size = SNAP_BLOCK_SIZE;
-		sb->txid = s;
-		sb->time_ns = io->now ? io->now(io->ctx) : 0;
-		sb->dev_blocks = dev;
-		sb->keep = keep;
-		sb_seal(sb, s);
+		struct sb_disk sb = {
+			.magic = SB_MAGIC, .version = SNAP_VERSION,
+			.block_size = SNAP_BLOCK_SIZE, .txid = s,
+			.time_ns = io->now ? io->now(io->ctx) : 0,
+			.dev_blocks = dev, .keep = keep,
+		};
+		sb_seal(&sb, s);
+		sb_block(buf, &sb);
 		rc = io->write(io->ctx, s, 1, buf) ? SNAP_EIO : 0;
 	}
 	if (!rc && io->flush(io->ctx))
@@ -161,8 +176,7 @@ int super_write(snap_store *st, const struct catalog *c, u64 npages,
 	if ((rc = io_flush(st)))
 		return rc;
 	/* 2. ... before the one sector that makes it reachable: the commit. */
-	snap_memset(st->tmp, 0, SNAP_BLOCK_SIZE);
-	snap_memcpy(st->tmp, &nsb, sizeof nsb);
+	sb_block(st->tmp, &nsb);
 	if ((rc = io_write(st, slot, st->tmp)) || (rc = io_flush(st)))
 		return rc;
 
@@ -178,7 +192,6 @@ int super_write(snap_store *st, const struct catalog *c, u64 npages,
 	st->other_valid = 1;
 	st->cat = *c;
 	st->sb = nsb;
-	st->sb_valid[slot] = 1;
 	return 0;
 }
 
@@ -197,8 +210,8 @@ static int store_alloc(const struct snap_io *io, snap_store **out)
 
 int snap_open(const struct snap_io *io, unsigned flags, snap_store **out)
 {
-	struct sb_disk sb[SB_SLOTS];
-	int magic, rc;
+	struct sb_read r;
+	int rc;
 	snap_store *st = NULL;
 
 	*out = NULL;
@@ -206,52 +219,69 @@ int snap_open(const struct snap_io *io, unsigned flags, snap_store **out)
 		goto fail;
 	st->rdonly = !!(flags & SNAP_OPEN_RDONLY);
 	st->dev_blocks = io->size(io->ctx);
-	rc = sb_read_both(io, sb, st->sb_valid, &magic);
+	rc = sb_read_both(io, &r);
 	if (rc) {
 		if (rc == SNAP_ECORRUPT)
 			snap_err(st, rc, "both superblocks (blocks 0 and 1) are "
 				 "damaged");
 		goto fail;
 	}
-	unsigned newest = !st->sb_valid[0] ||
-		(st->sb_valid[1] && sb[1].txid > sb[0].txid);
+	unsigned newest = !r.valid[0] ||
+		(r.valid[1] && r.sb[1].txid > r.sb[0].txid);
 	unsigned other = !newest;
-	if (sb[newest].dev_blocks > st->dev_blocks) {
-		rc = snap_err(st, SNAP_ECORRUPT, "superblock %u says the device "
-			      "has %llu blocks but it has %llu", newest,
-			      sb[newest].dev_blocks, st->dev_blocks);
+	if (r.bad_copies)
+		snap_fmt(st->sb_damage, sizeof st->sb_damage, "%u of 4 superblock "
+			 "copies are damaged%s", r.bad_copies, r.valid[other] ?
+			 "" : "; a whole slot is lost");
+	/* A slot is never invalid after a crash (format writes both, sectors
+	 * are atomic), so a lost slot is damage, and it may have held the
+	 * newest commit: using the other one is a fallback, asked for. */
+	if (!r.valid[other] && !(flags & SNAP_OPEN_FALLBACK)) {
+		rc = snap_err(st, SNAP_ECORRUPT, "superblock slot %u (block %u) "
+			      "is damaged in both copies and may have held the "
+			      "newest commit; slot %u holds txid %llu, "
+			      "generation %llu (open with fallback to use it)",
+			      other, other, newest, r.sb[newest].txid,
+			      r.sb[newest].newest_gen);
 		goto fail;
 	}
-	st->dev_blocks = sb[newest].dev_blocks;
-	st->sb = sb[newest];
+	if (r.sb[newest].dev_blocks > st->dev_blocks) {
+		rc = snap_err(st, SNAP_ECORRUPT, "superblock %u says the device "
+			      "has %llu blocks but it has %llu", newest,
+			      r.sb[newest].dev_blocks, st->dev_blocks);
+		goto fail;
+	}
+	st->dev_blocks = r.sb[newest].dev_blocks;
+	st->sb = r.sb[newest];
 	rc = cat_load(st, &st->sb, &st->cat);
-	if (rc && (flags & SNAP_OPEN_FALLBACK) && st->sb_valid[other]) {
-		/* asked for: the previous commit's view, damage kept in errmsg */
-		char why[sizeof st->errmsg];
-		snap_memcpy(why, st->errmsg, sizeof why);
-		st->sb = sb[other];
-		st->sb_valid[newest] = 0;
+	if (rc && (flags & SNAP_OPEN_FALLBACK) && r.valid[other]) {
+		/* asked for: the previous commit's view */
+		snap_fmt(st->sb_damage, sizeof st->sb_damage, "%s", st->errmsg);
+		st->sb = r.sb[other];
+		r.valid[newest] = 0;
 		rc = cat_load(st, &st->sb, &st->cat);
-		snap_memcpy(st->errmsg, why, sizeof why);
 		other = newest;
 	}
 	if (rc)
 		goto fail;
-	if (st->sb_valid[other] && sb[other].txid < st->sb.txid &&
-	    cat_load(st, &sb[other], &st->other_cat) == 0) {
-		st->other_sb = sb[other];
+	if (r.valid[other] && cat_load(st, &r.sb[other], &st->other_cat) == 0) {
+		st->other_sb = r.sb[other];
 		st->other_valid = 1;
 	}
 	st->errmsg[0] = 0;
-	if (!rc && st->sb_valid[newest] == 0)
-		snap_err(st, 0, "newest superblock's catalog damaged; opened "
-			 "txid %llu", st->sb.txid);
 	*out = st;
 	return 0;
 fail:
 	/* handed out anyway so that the caller can read snap_errmsg() */
 	*out = st;
 	return rc;
+}
+
+int snap_verify_super(snap_store *st)
+{
+	if (!st->sb_damage[0])
+		return 0;
+	return snap_err(st, SNAP_ECORRUPT, "%s", st->sb_damage);
 }
 
 void snap_close(snap_store *st)
