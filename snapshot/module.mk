@@ -45,3 +45,12 @@ $(SNAP_TDIR)/check_snap: tests/snapshot/check_snap.c $(SNAP_CRASHDEV) $(SNAP_LIB
 
 HOST_TOOLS   += $(SNAP_TDIR)/check_snap
 UNIT_TESTS   += $(SNAP_TDIR)/check_snap
+
+# --- snapctl ---------------------------------------------------------------
+SNAPCTL_SRCS := $(wildcard tools/snapctl/*.c)
+
+$(BUILD)/tools/snapctl: $(SNAPCTL_SRCS) tools/snapctl/snapctl.h $(SNAP_LIB)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(SNAPCTL_SRCS) $(SNAP_LIB)
+
+HOST_TOOLS   += $(BUILD)/tools/snapctl
