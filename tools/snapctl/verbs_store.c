@@ -45,7 +45,7 @@ int verb_format(struct opts *o)
 		printf("formatted %s: %" PRIu64 " blocks of 4 KiB, keep %u\n",
 		       path, d.blocks, o->keep ? o->keep : 2);
 	filedev_close(&d);
-	return exit_code(rc);
+	return rc == SNAP_EINVAL ? EX_USAGE : exit_code(rc);
 }
 
 static void json_str(const char *s)
