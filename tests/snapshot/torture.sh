@@ -3,7 +3,7 @@
 # fates of the pending writes at every crash point, 10000 operations each
 # (TORTURE_OPS, TORTURE_SEEDS override). Ends with "N passed, N failed"
 # counting seeds.
-set -u
+set -u -o pipefail
 ops=${TORTURE_OPS:-10000}
 seeds=${TORTURE_SEEDS:-"11 12 13 14"}
 pass=0; fail=0
