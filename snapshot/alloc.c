@@ -45,7 +45,7 @@ static int mark_catalog(snap_store *st, const struct sb_disk *sb,
 	int rc = 0;
 	if (!rec)
 		return SNAP_ENOMEM;
-	if (sb->cat.blk)
+	if (sb->cat.blk >= FIRST_DATA_BLOCK && sb->cat.blk < st->dev_blocks)
 		set_bit(st, sb->cat.blk);
 	for (u32 i = 0; i < c->count && !rc; i++) {
 		const struct cat_ent *e = &c->ent[i];

@@ -60,7 +60,7 @@ int io_read_meta(snap_store *st, struct ptr p, void *buf, const char *what,
 	int rc = io_read(st, p.blk, buf);
 	if (rc)
 		return rc;
-	if (snap_hash(buf, SNAP_BLOCK_SIZE, p.blk) != p.csum)
+	if (CSUM_BAD(snap_hash(buf, SNAP_BLOCK_SIZE, p.blk), p.csum))
 		return snap_err(st, SNAP_ECORRUPT, "generation %llu: %s block "
 				"%llu fails its checksum (damaged or misdirected "
 				"write)", gen, what, p.blk);

@@ -150,6 +150,10 @@ struct walker {
 
 static int walk(struct walker *w, struct ptr p, u32 level)
 {
+	if (p.blk < FIRST_DATA_BLOCK || p.blk >= w->st->dev_blocks)
+		return snap_err(w->st, SNAP_ECORRUPT, "generation %llu: page map "
+				"pointer to block %llu is outside the data area",
+				w->gen, p.blk);
 	int rc = w->fn(w->ctx, p.blk, 1);
 	if (rc)
 		return rc < 0 ? rc : 0; /* 1: seen, its subtree too */

@@ -59,3 +59,21 @@ HOST_TOOLS   += $(BUILD)/tools/snapctl
 # crashed once (about 45 s); the torture runs more seeds, fates and ops.
 UNIT_TESTS   += $(SNAP_TDIR)/crash_sim tests/snapshot/snapctl_test.sh
 TORTURES     += tests/snapshot/torture.sh
+
+# --- fuzzing (clang + libFuzzer) ---------------------------------------------
+SNAP_FUZZ_CC    ?= clang
+SNAP_FUZZ_FLAGS := -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined \
+                   -fno-sanitize-recover=undefined
+SNAP_FUZZ_SRCS  := tests/snapshot/fuzz_reader.c tests/snapshot/crashdev.c $(SNAP_SRCS)
+
+$(SNAP_TDIR)/fuzz_reader: $(SNAP_FUZZ_SRCS) $(SNAP_HDRS) tests/snapshot/crashdev.h
+	@mkdir -p $(@D)
+	$(SNAP_FUZZ_CC) $(SNAP_FUZZ_FLAGS) -o $@ $(SNAP_FUZZ_SRCS)
+
+$(SNAP_TDIR)/fuzz_reader_nocsum: $(SNAP_FUZZ_SRCS) $(SNAP_HDRS) tests/snapshot/crashdev.h
+	@mkdir -p $(@D)
+	$(SNAP_FUZZ_CC) $(SNAP_FUZZ_FLAGS) -DSNAP_FUZZ_NOCSUM -o $@ $(SNAP_FUZZ_SRCS)
+
+DEPS_PKGS    += clang libclang-rt-14-dev
+FUZZERS      += tests/snapshot/fuzz.sh
+UNIT_TESTS   += tests/snapshot/fuzz_test.sh

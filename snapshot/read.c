@@ -143,7 +143,7 @@ int snap_read_page(snap_gen *g, uint64_t gfn, void *page)
 				"area", g->rec->gen, gfn, p.blk);
 	if ((rc = io_read(st, p.blk, page)))
 		return rc;
-	if (snap_hash(page, SNAP_PAGE_SIZE, 0) != p.csum)
+	if (CSUM_BAD(snap_hash(page, SNAP_PAGE_SIZE, 0), p.csum))
 		return snap_err(st, SNAP_ECORRUPT, "generation %llu, guest frame "
 				"%llu: data block %llu fails its checksum "
 				"(damaged or misdirected write)", g->rec->gen,

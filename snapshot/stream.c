@@ -175,7 +175,7 @@ static int get_rec(struct receiver *r, struct rec_head *h, void *buf, u32 max)
 		return bad(r, "record too long:", h->len);
 	if ((rc = get(r, buf, h->len)))
 		return rc;
-	if (rec_csum(*h, buf) != h->csum)
+	if (CSUM_BAD(rec_csum(*h, buf), h->csum))
 		return bad(r, "checksum mismatch in record of type", h->type);
 	if (h->type != R_END) {
 		r->chain = snap_hash(&h->csum, sizeof h->csum, r->chain);
@@ -228,7 +228,7 @@ static int recv_body(struct receiver *r, const struct stream_hdr *h, u8 *page,
 			struct stream_end e;
 			snap_memcpy(&e, page, sizeof e);
 			if (rh.len != sizeof e || e.records != r->records ||
-			    e.chain != r->chain)
+			    CSUM_BAD(e.chain, r->chain))
 				return bad(r, "end record does not match the "
 					   "records received:", r->records);
 			if (got_state != h->state_len)

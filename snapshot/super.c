@@ -21,7 +21,7 @@ static int sb_check(const struct sb_disk *sb, unsigned slot)
 {
 	if (sb->magic != SB_MAGIC)
 		return SNAP_ENOTSTORE;
-	if (sb->csum != snap_hash(sb, offsetof(struct sb_disk, csum), slot))
+	if (CSUM_BAD(sb->csum, snap_hash(sb, offsetof(struct sb_disk, csum), slot)))
 		return SNAP_ECORRUPT;
 	if (sb->version != SNAP_VERSION || sb->block_size != SNAP_BLOCK_SIZE)
 		return SNAP_EVERSION;

@@ -14,13 +14,15 @@
 #define XXH_FORCE_MEMORY_ACCESS 1
 #include <xxhash.h>
 
+/* a 64-bit word at any address */
+typedef uint64_t u64_any __attribute__((may_alias, aligned(1)));
+
 void *snap_memcpy(void *d, const void *s, size_t n)
 {
 	u8 *dp = d;
 	const u8 *sp = s;
 	for (; n >= 8; n -= 8, dp += 8, sp += 8)
-		*(uint64_t __attribute__((may_alias, aligned(1))) *)dp =
-			*(const uint64_t __attribute__((may_alias, aligned(1))) *)sp;
+		*(u64_any *)dp = *(const u64_any *)sp;
 	while (n--)
 		*dp++ = *sp++;
 	return d;
