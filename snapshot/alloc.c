@@ -1,0 +1,169 @@
+/*
+ * snapshot/alloc.c — which blocks may be written.
+ *
+ * There is no free-space map on disk: it could only be wrong after a crash.
+ * Instead the in-memory bitmap is rebuilt by marking every block reachable
+ * from the catalogs of BOTH superblocks (alloc_mark): the newest one, and
+ * the previous commit that recovery would fall back to if the newest sector
+ * were lost. Between marks the bitmap only gains bits (allocation) or loses
+ * bits of blocks this store allocated and never committed, so it stays a
+ * superset of the reachable set: invariant 1.
+ *
+ * Marking reads the map blocks of every retained generation once: shared
+ * subtrees are skipped when their root is already marked. It runs when the
+ * first write needs the bitmap, on snap_gc(), and at snap_begin() when free
+ * space runs short and a generation has left the catalog since the last mark.
+ */
+#include "snapshot/snap_int.h"
+
+static int test_bit(const u8 *bm, u64 b)
+{
+	return bm[b >> 3] >> (b & 7) & 1;
+}
+
+/* Sets a bit; returns 1 if it was already set. */
+static int set_bit(snap_store *st, u64 b)
+{
+	if (test_bit(st->bitmap, b))
+		return 1;
+	st->bitmap[b >> 3] |= (u8)(1u << (b & 7));
+	st->nfree--;
+	return 0;
+}
+
+static int mark_fn(void *ctx, u64 blk, int is_node)
+{
+	snap_store *st = ctx;
+	int seen = set_bit(st, blk);
+	return is_node ? seen : 0;
+}
+
+static int mark_catalog(snap_store *st, const struct sb_disk *sb,
+			const struct catalog *c)
+{
+	struct rec_disk *rec = snap_alloc(st, SNAP_BLOCK_SIZE);
+	int rc = 0;
+	if (!rec)
+		return SNAP_ENOMEM;
+	if (sb->cat.blk >= FIRST_DATA_BLOCK && sb->cat.blk < st->dev_blocks)
+		set_bit(st, sb->cat.blk);
+	for (u32 i = 0; i < c->count && !rc; i++) {
+		const struct cat_ent *e = &c->ent[i];
+		if (e->rec.blk < FIRST_DATA_BLOCK || e->rec.blk >= st->dev_blocks ||
+		    set_bit(st, e->rec.blk))
+			continue; /* bad pointers are rec_load's to report */
+		if ((rc = rec_load(st, e, rec)))
+			break;
+		for (u32 s = 0; s < rec->nstate && !rc; s++) {
+			if (rec->state[s].blk < FIRST_DATA_BLOCK ||
+			    rec->state[s].blk >= st->dev_blocks)
+				rc = snap_err(st, SNAP_ECORRUPT, "generation %llu: "
+					      "state block pointer %llu outside "
+					      "the device", e->gen,
+					      rec->state[s].blk);
+			else
+				set_bit(st, rec->state[s].blk);
+		}
+		if (!rc)
+			rc = map_walk(st, rec->root, rec->depth, e->gen, mark_fn, st);
+	}
+	snap_free(st, rec, SNAP_BLOCK_SIZE);
+	return rc;
+}
+
+int alloc_mark(snap_store *st)
+{
+	u64 bytes = (st->dev_blocks + 7) / 8;
+	snap_memset(st->bitmap, 0, bytes);
+	st->nfree = st->dev_blocks;
+	for (u64 b = 0; b < FIRST_DATA_BLOCK; b++)
+		set_bit(st, b);
+	int rc = mark_catalog(st, &st->sb, &st->cat);
+	if (!rc && st->other_valid)
+		rc = mark_catalog(st, &st->other_sb, &st->other_cat);
+	if (rc) {
+		/* unknown references: no block may be handed out */
+		snap_memset(st->bitmap, 0xff, bytes);
+		st->nfree = 0;
+		return rc;
+	}
+	st->dropped_since_mark = 0;
+	return 0;
+}
+
+int alloc_init(snap_store *st)
+{
+	if (st->bitmap)
+		return 0;
+	if (st->rdonly)
+		return snap_err(st, SNAP_EINVAL, "store opened read-only");
+	st->bitmap = snap_alloc(st, (st->dev_blocks + 7) / 8);
+	if (!st->bitmap)
+		return SNAP_ENOMEM;
+	st->alloc_cursor = FIRST_DATA_BLOCK;
+	int rc = alloc_mark(st);
+	if (rc) {
+		snap_free(st, st->bitmap, (st->dev_blocks + 7) / 8);
+		st->bitmap = NULL;
+	}
+	return rc;
+}
+
+/* Next fit from a cursor: new blocks of one generation land in ascending
+ * order, so they combine into large device writes. */
+int alloc_block(snap_store *st, u64 *blk)
+{
+	if (!st->nfree)
+		return snap_err(st, SNAP_ENOSPC, "no free block left on the "
+				"device (%llu blocks)", st->dev_blocks);
+	u64 b = st->alloc_cursor;
+	for (u64 n = 0; n < st->dev_blocks; n++, b++) {
+		if (b >= st->dev_blocks)
+			b = FIRST_DATA_BLOCK;
+		if ((b & 7) == 0 && st->bitmap[b >> 3] == 0xff &&
+		    b + 8 <= st->dev_blocks) {
+			b += 7;
+			n += 7;
+			continue;
+		}
+		if (!test_bit(st->bitmap, b)) {
+			set_bit(st, b);
+			*blk = b;
+			st->alloc_cursor = b + 1;
+			return 0;
+		}
+	}
+	return snap_err(st, SNAP_ENOSPC, "no free block left on the device");
+}
+
+void alloc_release(snap_store *st, u64 blk)
+{
+	if (blk >= FIRST_DATA_BLOCK && blk < st->dev_blocks &&
+	    test_bit(st->bitmap, blk)) {
+		st->bitmap[blk >> 3] &= (u8)~(1u << (blk & 7));
+		st->nfree++;
+	}
+}
+
+int snap_space(snap_store *st, struct snap_space *out)
+{
+	int rc = alloc_init(st);
+	if (rc)
+		return rc;
+	out->dev_blocks = st->dev_blocks;
+	out->free_blocks = st->nfree;
+	out->used_blocks = st->dev_blocks - st->nfree;
+	return 0;
+}
+
+int snap_gc(snap_store *st, struct snap_space *out)
+{
+	if (st->state == ST_ERROR)
+		return SNAP_EFATAL;
+	if (st->state != ST_OPEN)
+		return snap_err(st, SNAP_EBUSY, "a generation is being written");
+	int rc = st->bitmap ? alloc_mark(st) : alloc_init(st);
+	if (rc)
+		return rc;
+	return snap_space(st, out);
+}

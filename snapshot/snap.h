@@ -1,0 +1,225 @@
+/*
+ * snapshot/snap.h — the Amber snapshot store: the whole public interface.
+ *
+ * The store keeps generations of the guest's physical memory (plus one opaque
+ * state blob each: vCPU and device state) on a block device, copy-on-write,
+ * so that a committed generation is never lost whatever happens to the
+ * machine. It is freestanding C: the hypervisor, the host tools and the tests
+ * link the same code and reach the device only through struct snap_io.
+ * The on-disk format is described in snapshot/FORMAT.md.
+ *
+ * Definitions
+ *   block       4 KiB unit of the device; blocks 0 and 1 are the superblocks.
+ *   generation  one committed image of guest memory + state blob, numbered
+ *               1, 2, 3, ... ; a new one is built from a base generation.
+ *   txid        number of the superblock write; bumped by every commit, pin,
+ *               unpin or retention change. Superblock slot = txid % 2.
+ *   retained    a generation listed in the catalog of the newest superblock:
+ *               the newest K plus every pinned one.
+ *   reachable   a block referenced from the catalog of either superblock.
+ *
+ * Commit point
+ *   snap_commit() writes every new data and map block, the generation record
+ *   and the new catalog, flushes, then writes the superblock block of slot
+ *   txid % 2 (the 512-byte superblock twice, in its sectors 0 and 1) and
+ *   flushes again. The generation is committed as soon as either sector is
+ *   on the platter. Disk sectors of 512 bytes are written atomically (ATA);
+ *   4 KiB blocks are not, so nothing larger is trusted to be atomic.
+ *
+ * Invariants
+ *   1. A block reachable from either on-disk superblock is never written.
+ *      New data goes only to blocks that the in-memory allocation bitmap
+ *      shows free, and the bitmap is a superset of the reachable blocks.
+ *   2. Every pointer carries the xxHash64 of the block it points at
+ *      (metadata seeded with the block number, pages with 0), so a bit flip,
+ *      a lost write or a misdirected write is caught on the first read.
+ *   3. A superblock copy is valid only if its magic, version, slot and
+ *      checksum match; the valid copy with the higher txid wins. The other
+ *      slot still holds the previous commit, whose blocks invariant 1 also
+ *      protects. A slot with no valid copy is damage, never a crash.
+ *   4. Zero pages have no block (pointer 0); absent map subtrees are zero.
+ *   5. After any failed write or flush the store is in the ERROR state and
+ *      refuses everything but snap_close(): memory no longer says what the
+ *      disk holds. Reopening reads the truth back from the superblocks.
+ *   6. Reads never substitute another generation for a damaged one unless
+ *      the caller asks (SNAP_OPEN_FALLBACK), and then says which it used.
+ *
+ * States (one writer at a time; readers may run in any state but ERROR)
+ *
+ *            snap_open()                 snap_begin()
+ *   CLOSED ──────────────► OPEN ◄────────────────────► WRITING
+ *                           │  ▲   snap_commit()/abort()  │
+ *                           │  └──────────────────────────┘
+ *         write/flush error │                 write/flush error
+ *                           ▼                             │
+ *                         ERROR ◄─────────────────────────┘
+ *                           │ snap_close()
+ *                           ▼
+ *                         CLOSED
+ *
+ *   OPEN    → WRITING  snap_begin()
+ *   WRITING → OPEN     snap_commit() (success), snap_abort()
+ *   any     → ERROR    io write/flush failure (sticky)
+ *   OPEN    → OPEN     snap_pin(), snap_set_keep(), snap_gc()
+ *
+ * Memory the store needs (allocated through snap_io.alloc)
+ *   - the allocation bitmap: device blocks / 8 bytes (32 KiB per GiB of
+ *     disk), built on the first write operation, not by read-only users;
+ *   - a write-combining buffer of SNAP_WBUF_BLOCKS blocks (128 KiB);
+ *   - during a generation, 24 bytes per page written (sorted at commit);
+ *   - a handful of 4 KiB buffers; a page lookup reads depth (1..4) map
+ *     blocks and caches one per level, so lazy restore needs no full map.
+ */
+#ifndef AMBER_SNAPSHOT_SNAP_H
+#define AMBER_SNAPSHOT_SNAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SNAP_BLOCK_SIZE   4096u
+#define SNAP_PAGE_SIZE    4096u
+#define SNAP_SECTOR_SIZE  512u
+#define SNAP_MAX_RETAINED 126u   /* generations one catalog block can list */
+#define SNAP_MAX_STATE    (240u * SNAP_BLOCK_SIZE) /* state blob limit */
+#define SNAP_WBUF_BLOCKS  32u
+
+/* Errors: 0 is success, negative values are these codes. */
+enum snap_err {
+	SNAP_OK       = 0,
+	SNAP_EIO      = -1,  /* device read/write/flush failed */
+	SNAP_ECORRUPT = -2,  /* a checksum or structure check failed */
+	SNAP_ENOTSTORE = -3, /* no Amber superblock on this device */
+	SNAP_EVERSION = -4,  /* an Amber store of a format we do not know */
+	SNAP_ENOSPC   = -5,  /* no free block left */
+	SNAP_ENOMEM   = -6,  /* snap_io.alloc failed */
+	SNAP_EINVAL   = -7,  /* bad argument */
+	SNAP_ENOENT   = -8,  /* no such generation */
+	SNAP_EFATAL   = -9,  /* store is in the sticky ERROR state */
+	SNAP_EBUSY    = -10, /* wrong state: a generation is (not) being written */
+	SNAP_EEXIST   = -11, /* device already holds a store (format) or gen */
+	SNAP_ESTREAM  = -12, /* a send stream is damaged or does not fit */
+	SNAP_ELIMIT   = -13, /* too many pinned generations, or blob too big */
+};
+
+/*
+ * Block device and allocator, implemented by each side (hypervisor disk
+ * driver, host file, crash-simulating test device). Block numbers and counts
+ * are in 4 KiB blocks. Return 0 or a negative value on failure. A write is
+ * only durable after a flush returns 0; until then it may be lost, torn at
+ * any 512-byte sector boundary or reordered with other writes.
+ */
+struct snap_io {
+	void *ctx;
+	int (*read)(void *ctx, uint64_t blk, uint32_t nblk, void *buf);
+	int (*write)(void *ctx, uint64_t blk, uint32_t nblk, const void *buf);
+	int (*flush)(void *ctx);
+	uint64_t (*size)(void *ctx);               /* device size in blocks */
+	void *(*alloc)(void *ctx, size_t bytes);   /* NULL on failure */
+	void (*free)(void *ctx, void *p, size_t bytes);
+	uint64_t (*now)(void *ctx);                /* ns since epoch; may be NULL */
+};
+
+typedef struct snap_store snap_store;  /* an opened device */
+typedef struct snap_gen snap_gen;      /* a generation opened for reading */
+
+struct snap_geninfo {
+	uint64_t gen;
+	uint64_t base;          /* generation it was built from, 0 if none */
+	uint64_t time_ns;       /* capture time */
+	uint64_t npages;        /* guest frames */
+	uint64_t dirty_pages;   /* pages written in this generation */
+	uint64_t bytes_written; /* data + metadata bytes this commit wrote */
+	uint64_t state_len;
+	uint64_t root_blk;      /* map root block, for tools */
+	int pinned;
+};
+
+struct snap_space {
+	uint64_t dev_blocks, used_blocks, free_blocks;
+};
+
+/* Format: never over a store unless force; keep = K newest kept (>= 2). */
+struct snap_format_opts {
+	unsigned keep;
+	int force;
+};
+int snap_format(const struct snap_io *io, const struct snap_format_opts *o);
+/* 0 if the device holds an Amber store (any superblock magic), else code. */
+int snap_probe(const struct snap_io *io);
+
+/* FALLBACK: if a superblock slot is lost or the newest one's catalog is
+ * damaged, use the other slot (the previous commit) instead of refusing to
+ * open; snap_verify_super() then names the damage. */
+#define SNAP_OPEN_RDONLY   1u
+#define SNAP_OPEN_FALLBACK 2u
+/* On failure *out may still be set, good only for snap_errmsg() and
+ * snap_close(). */
+int snap_open(const struct snap_io *io, unsigned flags, snap_store **out);
+void snap_close(snap_store *st);
+/* SNAP_ECORRUPT if any superblock copy was found damaged at open (the store
+ * still opened from the good copies), naming how many. */
+int snap_verify_super(snap_store *st);
+
+const char *snap_strerror(int err);
+/* The last error of this store in words: names generation, frame, block. */
+const char *snap_errmsg(const snap_store *st);
+
+/* Progress of long operations (verify, send, recv). */
+typedef void (*snap_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+void snap_set_progress(snap_store *st, snap_progress_fn fn, void *ctx);
+
+/* Retained generations, newest first. */
+int snap_list(snap_store *st, struct snap_geninfo *out, unsigned max,
+	      unsigned *n);
+uint64_t snap_newest(const snap_store *st); /* 0 when there is none */
+unsigned snap_keep(const snap_store *st);
+uint64_t snap_txid(const snap_store *st);
+
+/* Reading. gen 0 = newest. With SNAP_OPEN_FALLBACK the generation is
+ * verified in full and, if damaged, the next older retained generation that
+ * verifies is opened instead; snap_errmsg() then names the damage. */
+int snap_gen_open(snap_store *st, uint64_t gen, unsigned flags, snap_gen **out);
+void snap_gen_close(snap_gen *g);
+void snap_gen_info(const snap_gen *g, struct snap_geninfo *out);
+int snap_read_page(snap_gen *g, uint64_t gfn, void *page);
+int snap_read_state(snap_gen *g, void *buf, size_t len);
+/* Every checksum of the generation: map, pages, state. */
+int snap_verify(snap_gen *g);
+
+/* Pages whose block differs between a and b (a may be NULL: all non-zero
+ * pages of b). kind: 1 page has data in b, 0 page is zero in b. A non-zero
+ * return from cb stops the walk and is returned. */
+typedef int (*snap_diff_fn)(void *ctx, uint64_t gfn, int kind);
+int snap_diff(snap_gen *a, snap_gen *b, snap_diff_fn cb, void *ctx);
+
+/* Writing one generation. */
+#define SNAP_BASE_NEWEST 0u
+#define SNAP_BASE_NONE   UINT64_MAX
+struct snap_begin_opts {
+	uint64_t base;     /* SNAP_BASE_NEWEST, SNAP_BASE_NONE or a generation */
+	uint64_t gen;      /* 0: newest + 1; else must be > newest */
+	uint64_t npages;   /* guest frames; fixed for the store once set */
+	uint64_t time_ns;  /* capture time; 0: io->now() */
+};
+int snap_begin(snap_store *st, const struct snap_begin_opts *o);
+int snap_write_page(snap_store *st, uint64_t gfn, const void *page);
+int snap_set_state(snap_store *st, const void *blob, size_t len);
+int snap_commit(snap_store *st, uint64_t *gen);
+void snap_abort(snap_store *st);
+
+/* Catalog changes, each one superblock commit. */
+int snap_pin(snap_store *st, uint64_t gen, int pinned);
+int snap_set_keep(snap_store *st, unsigned keep);
+/* Recompute free space from the retained generations. */
+int snap_gc(snap_store *st, struct snap_space *out);
+int snap_space(snap_store *st, struct snap_space *out);
+
+/* Send streams (FORMAT.md): base 0 = full stream of gen. */
+typedef int (*snap_out_fn)(void *ctx, const void *buf, size_t len);
+typedef int (*snap_in_fn)(void *ctx, void *buf, size_t len); /* 0 = all read */
+int snap_send(snap_store *st, uint64_t base, uint64_t gen, snap_out_fn out,
+	      void *ctx);
+/* Receives one stream as a new generation, all or nothing. */
+int snap_recv(snap_store *st, snap_in_fn in, void *ctx, uint64_t *gen);
+
+#endif

@@ -1,0 +1,209 @@
+/*
+ * snapshot/snap_int.h — internals of the store: on-disk structures (see
+ * FORMAT.md, little-endian x86-64 layout) and the in-memory handles.
+ */
+#ifndef AMBER_SNAPSHOT_SNAP_INT_H
+#define AMBER_SNAPSHOT_SNAP_INT_H
+
+#include "snapshot/snap.h"
+
+typedef uint8_t u8;
+typedef uint32_t u32;
+typedef uint64_t u64;
+
+#define SB_MAGIC   0x50414e5352424d41ull /* "AMBRSNAP" */
+#define CAT_MAGIC  0x54414347524d4241ull /* "ABMRGCAT" */
+#define REC_MAGIC  0x43455247524d4241ull /* "ABMRGREC" */
+#define STREAM_MAGIC 0x4d5254534e424d41ull /* "AMBNSTRM" */
+#define SNAP_VERSION 1u
+#define SB_SLOTS   2u
+#define SB_COPIES  2u   /* sectors 0 and 1 of the slot's block */
+#define FIRST_DATA_BLOCK 2u
+#define FANOUT_BITS 8u
+#define FANOUT     (1u << FANOUT_BITS)   /* pointers per map block */
+#define MAX_DEPTH  4u                    /* 2^32 frames = 16 TiB */
+
+/* A pointer to a block and the checksum of what it must contain. blk 0 is
+ * "nothing there": a zero page or an all-zero subtree. */
+struct ptr {
+	u64 blk;
+	u64 csum;
+};
+_Static_assert(sizeof(struct ptr) * FANOUT == SNAP_BLOCK_SIZE, "map node");
+
+/* Superblock: one sector, stored twice (sectors 0, 1) in block 0 or 1. */
+struct sb_disk {
+	u64 magic;
+	u32 version;
+	u32 block_size;
+	u64 txid;
+	u64 time_ns;
+	u64 dev_blocks;
+	struct ptr cat;     /* catalog block; blk 0 = no generation yet */
+	u64 newest_gen;     /* highest generation ever committed */
+	u64 npages;         /* guest frames, 0 until the first commit */
+	u32 keep;
+	u32 pad;
+	u8 reserved[SNAP_SECTOR_SIZE - 88];
+	u64 csum;           /* xxh64 of the bytes above, seed = slot */
+};
+_Static_assert(sizeof(struct sb_disk) == SNAP_SECTOR_SIZE, "superblock");
+
+struct cat_ent {
+	u64 gen;
+	struct ptr rec;     /* generation record block */
+	u64 flags;          /* CAT_PINNED */
+};
+#define CAT_PINNED 1ull
+
+struct cat_disk {
+	u64 magic;
+	u64 txid;
+	u32 count;
+	u32 pad;
+	u8 reserved[40];
+	struct cat_ent ent[SNAP_MAX_RETAINED]; /* newest first */
+};
+_Static_assert(sizeof(struct cat_disk) <= SNAP_BLOCK_SIZE, "catalog");
+
+#define REC_STATE_PTRS 240u
+struct rec_disk {
+	u64 magic;
+	u64 gen;
+	u64 base;
+	u64 time_ns;
+	u64 npages;
+	u64 dirty_pages;
+	u64 bytes_written;
+	struct ptr root;
+	u32 depth;
+	u32 nstate;
+	u64 state_len;
+	u8 reserved[32];
+	struct ptr state[REC_STATE_PTRS];
+};
+_Static_assert(sizeof(struct rec_disk) <= SNAP_BLOCK_SIZE, "record");
+_Static_assert(REC_STATE_PTRS * SNAP_BLOCK_SIZE == SNAP_MAX_STATE, "state");
+
+/* One page written in the open generation (sorted by gfn, seq at commit). */
+struct wpage {
+	u64 gfn;
+	u64 blk;
+	u64 csum;
+};
+
+enum st_state { ST_OPEN, ST_WRITING, ST_ERROR };
+
+/* A parsed catalog, as one superblock slot sees it; one spare entry holds
+ * the new generation before retention trims the list. */
+struct catalog {
+	u32 count;
+	struct cat_ent ent[SNAP_MAX_RETAINED + 1];
+};
+
+struct snap_store {
+	struct snap_io io;
+	enum st_state state;
+	int rdonly;
+	u64 dev_blocks;
+	struct sb_disk sb;           /* newest valid superblock */
+	char sb_damage[128];         /* superblock copies found damaged */
+	struct catalog cat;          /* its catalog */
+	struct sb_disk other_sb;     /* the previous commit's superblock */
+	struct catalog other_cat;    /* and catalog (invariant 1) */
+	int other_valid;
+
+	u8 *bitmap;                  /* 1 = in use or reachable */
+	u64 nfree;
+	u64 alloc_cursor;
+	int dropped_since_mark;      /* a gen left the catalog: gc may reclaim */
+
+	u8 *wbuf;                    /* write combining: consecutive blocks */
+	u64 wbuf_blk;
+	u32 wbuf_n;
+
+	/* the generation being written */
+	struct rec_disk *rec;
+	struct wpage *wp;
+	u64 nwp, capwp;
+	u64 blocks_written;
+	u32 depth;
+	u64 bytes_state;
+
+	u8 *tmp;                     /* one scratch block */
+	snap_progress_fn progress;
+	void *progress_ctx;
+	char errmsg[256];
+};
+
+struct snap_gen {
+	snap_store *st;
+	struct rec_disk *rec;
+	u64 rec_blk;
+	int pinned;
+	/* one cached map block per level: lookups walk the same path often */
+	u8 *node[MAX_DEPTH];
+	u64 node_blk[MAX_DEPTH];
+};
+
+/* util.c */
+void *snap_memcpy(void *d, const void *s, size_t n);
+void *snap_memset(void *d, int c, size_t n);
+int snap_memcmp(const void *a, const void *b, size_t n);
+int snap_is_zero(const void *p, size_t n);
+u64 snap_hash(const void *p, size_t n, u64 seed);
+int snap_err(snap_store *st, int code, const char *fmt, ...);
+void *snap_alloc(snap_store *st, size_t n);
+void snap_free(snap_store *st, void *p, size_t n);
+u64 snap_now(snap_store *st);
+int snap_fmt(char *buf, size_t size, const char *fmt, ...);
+
+/* io.c: every device access, with the sticky error state */
+int io_read(snap_store *st, u64 blk, void *buf);
+int io_read_meta(snap_store *st, struct ptr p, void *buf, const char *what,
+		 u64 gen);
+int io_write(snap_store *st, u64 blk, const void *buf);
+int io_drain(snap_store *st);
+int io_flush(snap_store *st);
+
+/* super.c */
+struct sb_read {
+	struct sb_disk sb[SB_SLOTS];  /* the better copy of each slot */
+	int valid[SB_SLOTS];
+	int magic_seen;
+	unsigned bad_copies;
+};
+int sb_read_both(const struct snap_io *io, struct sb_read *r);
+void sb_seal(struct sb_disk *sb, unsigned slot);
+int cat_load(snap_store *st, const struct sb_disk *sb, struct catalog *c);
+int super_write(snap_store *st, const struct catalog *c, u64 npages,
+		u64 newest_gen, unsigned keep);
+
+/* alloc.c */
+int alloc_init(snap_store *st);
+int alloc_block(snap_store *st, u64 *blk);
+void alloc_release(snap_store *st, u64 blk);
+int alloc_mark(snap_store *st);
+
+/* map.c */
+u32 map_depth(u64 npages);
+int map_lookup(snap_gen *g, u64 gfn, struct ptr *out);
+int map_apply(snap_store *st, struct ptr base, u32 depth, const struct wpage *wp,
+	      u64 n, struct ptr *out);
+typedef int (*map_walk_fn)(void *ctx, u64 blk, int is_node);
+int map_walk(snap_store *st, struct ptr root, u32 depth, u64 gen,
+	     map_walk_fn fn, void *ctx);
+int rec_load(snap_store *st, const struct cat_ent *e, struct rec_disk *rec);
+
+/* The reader fuzzer is built a second time with checksums ignored, so that
+ * damaged structures reach the code behind the checksum checks. Never in a
+ * real build. */
+#ifdef SNAP_FUZZ_NOCSUM
+#define CSUM_BAD(got, want) ((void)(got), (void)(want), 0)
+#else
+#define CSUM_BAD(got, want) ((got) != (want))
+#endif
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,313 @@
+/*
+ * snapshot/super.c — superblocks and the catalog: format, open, and the
+ * commit point itself (super_write).
+ *
+ * Two superblocks, in the first sector of blocks 0 and 1 (LMDB's two meta
+ * pages, plus a checksum). Transaction t writes slot t % 2, so the slot it
+ * overwrites holds t - 2 and the other slot still holds t - 1: a torn or
+ * lost superblock write leaves t - 1 to recover from. The superblock is one
+ * 512-byte sector because only sectors are atomic on an ATA disk.
+ */
+#include "snapshot/snap_int.h"
+
+#define MIN_DEV_BLOCKS 16u
+
+void sb_seal(struct sb_disk *sb, unsigned slot)
+{
+	sb->csum = snap_hash(sb, offsetof(struct sb_disk, csum), slot);
+}
+
+static int sb_check(const struct sb_disk *sb, unsigned slot)
+{
+	if (sb->magic != SB_MAGIC)
+		return SNAP_ENOTSTORE;
+	if (CSUM_BAD(sb->csum, snap_hash(sb, offsetof(struct sb_disk, csum), slot)))
+		return SNAP_ECORRUPT;
+	if (sb->version != SNAP_VERSION || sb->block_size != SNAP_BLOCK_SIZE)
+		return SNAP_EVERSION;
+	if (sb->txid % SB_SLOTS != slot || sb->keep < 2 ||
+	    sb->dev_blocks < MIN_DEV_BLOCKS)
+		return SNAP_ECORRUPT;
+	return 0;
+}
+
+/*
+ * Each slot's block carries the superblock twice, in sectors 0 and 1: one
+ * flipped bit then costs nothing, and since each sector is atomic a torn
+ * block write leaves each copy either old or new, both valid. The better
+ * copy of a slot is the valid one with the higher txid.
+ */
+int sb_read_both(const struct snap_io *io, struct sb_read *r)
+{
+	u8 *buf = io->alloc(io->ctx, SNAP_BLOCK_SIZE);
+	int best = SNAP_ENOTSTORE;
+	snap_memset(r, 0, sizeof *r);
+	if (!buf)
+		return SNAP_ENOMEM;
+	for (unsigned s = 0; s < SB_SLOTS; s++) {
+		if (io->read(io->ctx, s, 1, buf)) {
+			best = SNAP_EIO;
+			r->bad_copies += SB_COPIES;
+			continue;
+		}
+		for (unsigned c = 0; c < SB_COPIES; c++) {
+			const struct sb_disk *sb =
+				(const struct sb_disk *)(buf + c * SNAP_SECTOR_SIZE);
+			int rc = sb_check(sb, s);
+			if (sb->magic == SB_MAGIC)
+				r->magic_seen = 1;
+			if (rc) {
+				r->bad_copies++;
+				if (best == SNAP_ENOTSTORE || rc == SNAP_EVERSION)
+					best = rc;
+			} else if (!r->valid[s] || sb->txid > r->sb[s].txid) {
+				snap_memcpy(&r->sb[s], sb, sizeof *sb);
+				r->valid[s] = 1;
+			}
+		}
+	}
+	io->free(io->ctx, buf, SNAP_BLOCK_SIZE);
+	return r->valid[0] || r->valid[1] ? 0 : best;
+}
+
+int snap_probe(const struct snap_io *io)
+{
+	struct sb_read r;
+	int rc = sb_read_both(io, &r);
+	return r.magic_seen ? 0 : rc ? rc : SNAP_ENOTSTORE;
+}
+
+static void sb_block(u8 *buf, const struct sb_disk *sb)
+{
+	snap_memset(buf, 0, SNAP_BLOCK_SIZE);
+	for (unsigned c = 0; c < SB_COPIES; c++)
+		snap_memcpy(buf + c * SNAP_SECTOR_SIZE, sb, sizeof *sb);
+}
+
+int snap_format(const struct snap_io *io, const struct snap_format_opts *o)
+{
+	unsigned keep = o && o->keep ? o->keep : 2;
+	u64 dev = io->size(io->ctx);
+	if (keep < 2 || keep > SNAP_MAX_RETAINED || dev < MIN_DEV_BLOCKS)
+		return SNAP_EINVAL;
+	if (!(o && o->force) && snap_probe(io) == 0)
+		return SNAP_EEXIST;
+	u8 *buf = io->alloc(io->ctx, SNAP_BLOCK_SIZE);
+	if (!buf)
+		return SNAP_ENOMEM;
+	int rc = 0;
+	/* Both slots, txid 0 and 1, empty catalogs: each slot is always valid
+	 * unless damaged, so a slot without a valid copy is damage. */
+	for (unsigned s = 0; s < SB_SLOTS && !rc; s++) {
+		struct sb_disk sb = {
+			.magic = SB_MAGIC, .version = SNAP_VERSION,
+			.block_size = SNAP_BLOCK_SIZE, .txid = s,
+			.time_ns = io->now ? io->now(io->ctx) : 0,
+			.dev_blocks = dev, .keep = keep,
+		};
+		sb_seal(&sb, s);
+		sb_block(buf, &sb);
+		rc = io->write(io->ctx, s, 1, buf) ? SNAP_EIO : 0;
+	}
+	if (!rc && io->flush(io->ctx))
+		rc = SNAP_EIO;
+	io->free(io->ctx, buf, SNAP_BLOCK_SIZE);
+	return rc;
+}
+
+int cat_load(snap_store *st, const struct sb_disk *sb, struct catalog *c)
+{
+	c->count = 0;
+	if (!sb->cat.blk)
+		return 0;
+	int rc = io_read_meta(st, sb->cat, st->tmp, "catalog", sb->newest_gen);
+	if (rc)
+		return rc;
+	const struct cat_disk *d = (const struct cat_disk *)st->tmp;
+	if (d->magic != CAT_MAGIC || d->txid != sb->txid ||
+	    d->count > SNAP_MAX_RETAINED)
+		return snap_err(st, SNAP_ECORRUPT, "catalog block %llu of "
+				"superblock txid %llu is malformed", sb->cat.blk,
+				sb->txid);
+	for (u32 i = 0; i < d->count; i++) {
+		if (!d->ent[i].gen || d->ent[i].gen > sb->newest_gen ||
+		    (i && d->ent[i].gen >= d->ent[i - 1].gen))
+			return snap_err(st, SNAP_ECORRUPT, "catalog block %llu: "
+					"entry %u (generation %llu) out of order",
+					sb->cat.blk, i, d->ent[i].gen);
+		c->ent[i] = d->ent[i];
+	}
+	c->count = d->count;
+	return 0;
+}
+
+/* The commit point of everything: data is flushed, then one sector. */
+int super_write(snap_store *st, const struct catalog *c, u64 npages,
+		u64 newest_gen, unsigned keep)
+{
+	struct sb_disk nsb = st->sb;
+	u64 txid = st->sb.txid + 1;
+	unsigned slot = (unsigned)(txid % SB_SLOTS);
+	int rc;
+
+	nsb.cat.blk = nsb.cat.csum = 0;
+	if (c->count) {
+		struct cat_disk *d = (struct cat_disk *)st->tmp;
+		snap_memset(st->tmp, 0, SNAP_BLOCK_SIZE);
+		d->magic = CAT_MAGIC;
+		d->txid = txid;
+		d->count = c->count;
+		for (u32 i = 0; i < c->count; i++)
+			d->ent[i] = c->ent[i];
+		if ((rc = alloc_block(st, &nsb.cat.blk)))
+			return rc;
+		nsb.cat.csum = snap_hash(st->tmp, SNAP_BLOCK_SIZE, nsb.cat.blk);
+		if ((rc = io_write(st, nsb.cat.blk, st->tmp)))
+			return rc;
+	}
+	nsb.txid = txid;
+	nsb.time_ns = snap_now(st);
+	nsb.newest_gen = newest_gen;
+	nsb.npages = npages;
+	nsb.keep = keep;
+	sb_seal(&nsb, slot);
+
+	/* 1. every block the new superblock reaches is durable ... */
+	if ((rc = io_flush(st)))
+		return rc;
+	/* 2. ... before the one sector that makes it reachable: the commit. */
+	sb_block(st->tmp, &nsb);
+	if ((rc = io_write(st, slot, st->tmp)) || (rc = io_flush(st)))
+		return rc;
+
+	for (u32 i = 0; i < st->cat.count; i++) {
+		u32 j = 0;
+		while (j < c->count && c->ent[j].gen != st->cat.ent[i].gen)
+			j++;
+		if (j == c->count)
+			st->dropped_since_mark = 1;
+	}
+	st->other_sb = st->sb;
+	st->other_cat = st->cat;
+	st->other_valid = 1;
+	st->cat = *c;
+	st->sb = nsb;
+	return 0;
+}
+
+static int store_alloc(const struct snap_io *io, snap_store **out)
+{
+	snap_store *st = io->alloc(io->ctx, sizeof *st);
+	if (!st)
+		return SNAP_ENOMEM;
+	snap_memset(st, 0, sizeof *st);
+	st->io = *io;
+	st->tmp = io->alloc(io->ctx, SNAP_BLOCK_SIZE);
+	st->wbuf = io->alloc(io->ctx, (size_t)SNAP_WBUF_BLOCKS * SNAP_BLOCK_SIZE);
+	*out = st;
+	return st->tmp && st->wbuf ? 0 : SNAP_ENOMEM;
+}
+
+int snap_open(const struct snap_io *io, unsigned flags, snap_store **out)
+{
+	struct sb_read r;
+	int rc;
+	snap_store *st = NULL;
+
+	*out = NULL;
+	if ((rc = store_alloc(io, &st)))
+		goto fail;
+	st->rdonly = !!(flags & SNAP_OPEN_RDONLY);
+	st->dev_blocks = io->size(io->ctx);
+	rc = sb_read_both(io, &r);
+	if (rc) {
+		if (rc == SNAP_ECORRUPT)
+			snap_err(st, rc, "both superblocks (blocks 0 and 1) are "
+				 "damaged");
+		goto fail;
+	}
+	unsigned newest = !r.valid[0] ||
+		(r.valid[1] && r.sb[1].txid > r.sb[0].txid);
+	unsigned other = !newest;
+	if (r.bad_copies)
+		snap_fmt(st->sb_damage, sizeof st->sb_damage, "%u of 4 superblock "
+			 "copies are damaged%s", r.bad_copies, r.valid[other] ?
+			 "" : "; a whole slot is lost");
+	/* A slot is never invalid after a crash (format writes both, sectors
+	 * are atomic), so a lost slot is damage, and it may have held the
+	 * newest commit: using the other one is a fallback, asked for. */
+	if (!r.valid[other] && !(flags & SNAP_OPEN_FALLBACK)) {
+		rc = snap_err(st, SNAP_ECORRUPT, "superblock slot %u (block %u) "
+			      "is damaged in both copies and may have held the "
+			      "newest commit; slot %u holds txid %llu, "
+			      "generation %llu (open with fallback to use it)",
+			      other, other, newest, r.sb[newest].txid,
+			      r.sb[newest].newest_gen);
+		goto fail;
+	}
+	if (r.sb[newest].dev_blocks > st->dev_blocks) {
+		rc = snap_err(st, SNAP_ECORRUPT, "superblock %u says the device "
+			      "has %llu blocks but it has %llu", newest,
+			      r.sb[newest].dev_blocks, st->dev_blocks);
+		goto fail;
+	}
+	st->dev_blocks = r.sb[newest].dev_blocks;
+	st->sb = r.sb[newest];
+	rc = cat_load(st, &st->sb, &st->cat);
+	if (rc && (flags & SNAP_OPEN_FALLBACK) && r.valid[other]) {
+		/* asked for: the previous commit's view */
+		snap_fmt(st->sb_damage, sizeof st->sb_damage, "%s", st->errmsg);
+		st->sb = r.sb[other];
+		r.valid[newest] = 0;
+		rc = cat_load(st, &st->sb, &st->cat);
+		other = newest;
+	}
+	if (rc)
+		goto fail;
+	if (r.valid[other] && cat_load(st, &r.sb[other], &st->other_cat) == 0) {
+		st->other_sb = r.sb[other];
+		st->other_valid = 1;
+	}
+	st->errmsg[0] = 0;
+	*out = st;
+	return 0;
+fail:
+	/* handed out anyway so that the caller can read snap_errmsg() */
+	*out = st;
+	return rc;
+}
+
+int snap_verify_super(snap_store *st)
+{
+	if (!st->sb_damage[0])
+		return 0;
+	return snap_err(st, SNAP_ECORRUPT, "%s", st->sb_damage);
+}
+
+void snap_close(snap_store *st)
+{
+	if (!st)
+		return;
+	if (st->state == ST_WRITING)
+		snap_abort(st);
+	snap_free(st, st->bitmap, (st->dev_blocks + 7) / 8);
+	snap_free(st, st->tmp, SNAP_BLOCK_SIZE);
+	snap_free(st, st->wbuf, (size_t)SNAP_WBUF_BLOCKS * SNAP_BLOCK_SIZE);
+	struct snap_io io = st->io;
+	io.free(io.ctx, st, sizeof *st);
+}
+
+uint64_t snap_newest(const snap_store *st)
+{
+	return st->cat.count ? st->cat.ent[0].gen : 0;
+}
+
+unsigned snap_keep(const snap_store *st)
+{
+	return st->sb.keep;
+}
+
+uint64_t snap_txid(const snap_store *st)
+{
+	return st->sb.txid;
+}

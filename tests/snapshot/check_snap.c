@@ -1,0 +1,749 @@
+/*
+ * tests/snapshot/check_snap.c — unit tests of the snapshot store.
+ *
+ * Suites: format (probe, refuse, force), commit (round trip, zero pages,
+ * retention, pins, block reuse, bytes written), errors (sticky error state,
+ * bad arguments), damage (bit flips in every block of a store, misdirected
+ * writes, superblock loss, fallback only when asked), streams (full and
+ * incremental send/recv, damaged streams refused whole), diff.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "snapshot/snap.h"
+#include "tests/snapshot/crashdev.h"
+#include "tests/unit.h"
+
+#define PS SNAP_PAGE_SIZE
+#define NP 600          /* guest frames: a two-level map */
+#define NB 4096         /* device blocks */
+
+static struct crashdev dev;
+static struct snap_io io;
+static snap_store *st;
+static uint8_t *mem[8]; /* models of generations 1..7, by number */
+
+static void fill(uint8_t *p, uint64_t seed)
+{
+	for (unsigned i = 0; i < PS / 8; i++)
+		((uint64_t *)p)[i] = seed * 0x9E3779B97F4A7C15ull + i;
+}
+
+static void setup(void)
+{
+	crashdev_init(&dev, NULL, NB);
+	crashdev_io(&dev, &io);
+	ck_assert_int_eq(snap_format(&io, NULL), 0);
+	ck_assert_int_eq(snap_open(&io, 0, &st), 0);
+	for (int i = 0; i < 8; i++)
+		mem[i] = calloc(NP, PS);
+}
+
+static void teardown(void)
+{
+	snap_close(st);
+	st = NULL;
+	crashdev_free(&dev);
+	for (int i = 0; i < 8; i++)
+		free(mem[i]);
+}
+
+/* Commits generation `gen` = previous model + `n` pages changed. */
+static uint64_t commit_n(int gen, unsigned n, uint64_t seed)
+{
+	uint8_t page[PS];
+	uint64_t g;
+	struct snap_begin_opts bo = { .npages = NP };
+	if (gen > 1)
+		memcpy(mem[gen], mem[gen - 1], (size_t)NP * PS);
+	ck_assert_msg(snap_begin(st, &bo) == 0, "%s", snap_errmsg(st));
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t gfn = (seed * 7919 + i * 31) % NP;
+		fill(page, seed + i);
+		if (i % 5 == 4)
+			memset(page, 0, PS);
+		ck_assert_int_eq(snap_write_page(st, gfn, page), 0);
+		memcpy(mem[gen] + gfn * PS, page, PS);
+	}
+	char state[100];
+	memset(state, gen, sizeof state);
+	ck_assert_int_eq(snap_set_state(st, state, sizeof state), 0);
+	ck_assert_msg(snap_commit(st, &g) == 0, "%s", snap_errmsg(st));
+	ck_assert_uint_eq(g, (uint64_t)gen);
+	return g;
+}
+
+static int gen_matches(uint64_t gen, const uint8_t *model)
+{
+	snap_gen *g;
+	uint8_t page[PS];
+	int ok = snap_gen_open(st, gen, 0, &g) == 0;
+	for (uint64_t p = 0; ok && p < NP; p++)
+		ok = snap_read_page(g, p, page) == 0 &&
+		     memcmp(page, model + p * PS, PS) == 0;
+	snap_gen_close(g);
+	return ok;
+}
+
+static void reopen(void)
+{
+	snap_close(st);
+	ck_assert_int_eq(snap_open(&io, 0, &st), 0);
+}
+
+/* ---------------------------------------------------------------- format */
+
+START_TEST(format_refuses_existing_store)
+{
+	ck_assert_int_eq(snap_probe(&io), 0);
+	ck_assert_int_eq(snap_format(&io, NULL), SNAP_EEXIST);
+	struct snap_format_opts fo = { .force = 1 };
+	ck_assert_int_eq(snap_format(&io, &fo), 0);
+}
+END_TEST
+
+START_TEST(open_refuses_non_store)
+{
+	struct crashdev d2;
+	struct snap_io io2;
+	snap_store *s2;
+	uint8_t junk[PS];
+	crashdev_init(&d2, NULL, 64);
+	crashdev_io(&d2, &io2);
+	fill(junk, 3);
+	crashdev_put(&d2, 0, junk);
+	ck_assert_int_eq(snap_probe(&io2), SNAP_ENOTSTORE);
+	ck_assert_int_eq(snap_open(&io2, 0, &s2), SNAP_ENOTSTORE);
+	snap_close(s2);
+	crashdev_free(&d2);
+}
+END_TEST
+
+START_TEST(format_bad_keep_and_tiny_device)
+{
+	struct snap_format_opts fo = { .keep = 1, .force = 1 };
+	ck_assert_int_eq(snap_format(&io, &fo), SNAP_EINVAL);
+	struct crashdev d2;
+	struct snap_io io2;
+	crashdev_init(&d2, NULL, 4);
+	crashdev_io(&d2, &io2);
+	ck_assert_int_eq(snap_format(&io2, NULL), SNAP_EINVAL);
+	crashdev_free(&d2);
+}
+END_TEST
+
+START_TEST(empty_store_has_no_generation)
+{
+	snap_gen *g;
+	ck_assert_uint_eq(snap_newest(st), 0);
+	ck_assert_int_eq(snap_gen_open(st, 0, 0, &g), SNAP_ENOENT);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- commit */
+
+START_TEST(commit_round_trip)
+{
+	commit_n(1, 100, 1);
+	commit_n(2, 10, 2);
+	reopen();
+	ck_assert_uint_eq(snap_newest(st), 2);
+	ck_assert(gen_matches(1, mem[1]));
+	ck_assert(gen_matches(2, mem[2]));
+	snap_gen *g;
+	char state[100], want[100];
+	ck_assert_int_eq(snap_gen_open(st, 2, 0, &g), 0);
+	ck_assert_int_eq(snap_read_state(g, state, sizeof state), 0);
+	memset(want, 2, sizeof want);
+	ck_assert_mem_eq(state, want, sizeof want);
+	struct snap_geninfo gi;
+	snap_gen_info(g, &gi);
+	ck_assert_uint_eq(gi.dirty_pages, 10);
+	ck_assert_uint_eq(gi.base, 1);
+	snap_gen_close(g);
+}
+END_TEST
+
+START_TEST(zero_pages_cost_no_block)
+{
+	uint8_t zero[PS] = { 0 };
+	struct snap_begin_opts bo = { .npages = NP };
+	struct snap_space before, after;
+	ck_assert_int_eq(snap_gc(st, &before), 0);
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
+	for (int p = 0; p < NP; p++)
+		ck_assert_int_eq(snap_write_page(st, p, zero), 0);
+	ck_assert_int_eq(snap_commit(st, NULL), 0);
+	ck_assert_int_eq(snap_gc(st, &after), 0);
+	/* record + catalog only: the map is empty, the pages are zero */
+	ck_assert_uint_eq(after.used_blocks - before.used_blocks, 2);
+	ck_assert(gen_matches(1, mem[1]));
+}
+END_TEST
+
+START_TEST(page_written_twice_last_wins)
+{
+	uint8_t a[PS], b[PS];
+	struct snap_begin_opts bo = { .npages = NP };
+	fill(a, 10);
+	fill(b, 11);
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
+	ck_assert_int_eq(snap_write_page(st, 5, a), 0);
+	ck_assert_int_eq(snap_write_page(st, 6, a), 0);
+	ck_assert_int_eq(snap_write_page(st, 5, b), 0);
+	ck_assert_int_eq(snap_commit(st, NULL), 0);
+	memcpy(mem[1] + 5 * PS, b, PS);
+	memcpy(mem[1] + 6 * PS, a, PS);
+	ck_assert(gen_matches(1, mem[1]));
+	ck_assert_uint_eq(dev.overlaps, 0);
+}
+END_TEST
+
+START_TEST(retention_keeps_newest_k_and_pinned)
+{
+	struct snap_geninfo gi[8];
+	unsigned n;
+	commit_n(1, 20, 1);
+	commit_n(2, 20, 2);
+	ck_assert_int_eq(snap_pin(st, 1, 1), 0);
+	commit_n(3, 20, 3);
+	commit_n(4, 20, 4);
+	ck_assert_int_eq(snap_list(st, gi, 8, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(gi[0].gen, 4);
+	ck_assert_uint_eq(gi[1].gen, 3);
+	ck_assert_uint_eq(gi[2].gen, 1);
+	ck_assert_int_eq(gi[2].pinned, 1);
+	ck_assert(gen_matches(1, mem[1]));
+	ck_assert_int_eq(snap_pin(st, 1, 0), 0);
+	ck_assert_int_eq(snap_list(st, gi, 8, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(snap_pin(st, 1, 1), SNAP_ENOENT);
+	ck_assert_int_eq(snap_set_keep(st, 3), 0);
+	commit_n(5, 20, 5);
+	ck_assert_int_eq(snap_list(st, gi, 8, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(snap_set_keep(st, 1), SNAP_EINVAL);
+}
+END_TEST
+
+START_TEST(blocks_are_reused_and_space_is_bounded)
+{
+	/* 200 commits of 300 pages each would need 15 times the device */
+	struct snap_space sp;
+	for (int i = 1; i <= 200; i++) {
+		uint8_t page[PS];
+		struct snap_begin_opts bo = { .npages = NP };
+		ck_assert_int_eq(snap_begin(st, &bo), 0);
+		for (int p = 0; p < 300; p++) {
+			fill(page, (uint64_t)i * 1000 + p);
+			ck_assert_int_eq(snap_write_page(st, (p * 2 + i) % NP, page), 0);
+		}
+		ck_assert_msg(snap_commit(st, NULL) == 0, "commit %d: %s", i,
+			      snap_errmsg(st));
+	}
+	ck_assert_int_eq(snap_gc(st, &sp), 0);
+	ck_assert_uint_lt(sp.used_blocks, NB / 2);
+	ck_assert_uint_eq(dev.overlaps, 0);
+}
+END_TEST
+
+START_TEST(bytes_written_counts_every_block)
+{
+	uint64_t before = dev.blocks_written;
+	commit_n(1, 256, 9);
+	snap_gen *g;
+	struct snap_geninfo gi;
+	ck_assert_int_eq(snap_gen_open(st, 1, 0, &g), 0);
+	snap_gen_info(g, &gi);
+	snap_gen_close(g);
+	ck_assert_uint_eq(gi.bytes_written, (dev.blocks_written - before) * PS);
+}
+END_TEST
+
+START_TEST(abort_leaves_store_as_it_was)
+{
+	uint8_t page[PS];
+	struct snap_space a, b;
+	commit_n(1, 50, 1);
+	ck_assert_int_eq(snap_gc(st, &a), 0);
+	struct snap_begin_opts bo = { .npages = NP };
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
+	fill(page, 77);
+	ck_assert_int_eq(snap_write_page(st, 3, page), 0);
+	snap_abort(st);
+	ck_assert_int_eq(snap_space(st, &b), 0);
+	ck_assert_uint_eq(a.used_blocks, b.used_blocks);
+	ck_assert_uint_eq(snap_newest(st), 1);
+	ck_assert(gen_matches(1, mem[1]));
+}
+END_TEST
+
+/* ---------------------------------------------------------------- errors */
+
+START_TEST(failed_write_is_sticky)
+{
+	uint8_t page[PS];
+	commit_n(1, 50, 1);
+	struct snap_begin_opts bo = { .npages = NP };
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
+	dev.fail_write_at = dev.ops + 1;
+	int rc = 0;
+	for (int p = 0; p < 100 && !rc; p++) {
+		fill(page, (uint64_t)p);
+		rc = snap_write_page(st, p, page);
+	}
+	if (!rc)
+		rc = snap_commit(st, NULL);
+	ck_assert_int_eq(rc, SNAP_EIO);
+	ck_assert_int_eq(snap_commit(st, NULL), SNAP_EFATAL);
+	ck_assert_int_eq(snap_begin(st, &bo), SNAP_EFATAL);
+	ck_assert_int_eq(snap_pin(st, 1, 1), SNAP_EFATAL);
+	reopen();
+	ck_assert_uint_eq(snap_newest(st), 1);
+	ck_assert(gen_matches(1, mem[1]));
+}
+END_TEST
+
+START_TEST(failed_flush_is_sticky)
+{
+	commit_n(1, 50, 1);
+	struct snap_begin_opts bo = { .npages = NP };
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
+	dev.fail_flush_at = dev.ops + 1; /* the first request of commit */
+	uint8_t page[PS];
+	fill(page, 1);
+	/* a flush happens only in commit: make the next request a flush */
+	ck_assert_int_eq(snap_write_page(st, 1, page), 0);
+	dev.fail_flush_at = 0;
+	dev.fail_write_at = 0;
+	/* fail whichever request comes first: write or flush */
+	dev.fail_write_at = dev.fail_flush_at = dev.ops + 1;
+	ck_assert_int_eq(snap_commit(st, NULL), SNAP_EIO);
+	ck_assert_int_eq(snap_begin(st, &bo), SNAP_EFATAL);
+	reopen();
+	ck_assert(gen_matches(1, mem[1]));
+}
+END_TEST
+
+START_TEST(bad_arguments)
+{
+	uint8_t page[PS] = { 1 };
+	struct snap_begin_opts bo = { .npages = NP };
+	ck_assert_int_eq(snap_write_page(st, 0, page), SNAP_EBUSY);
+	ck_assert_int_eq(snap_commit(st, NULL), SNAP_EBUSY);
+	struct snap_begin_opts none = { 0 };
+	ck_assert_int_eq(snap_begin(st, &none), SNAP_EINVAL);
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
+	ck_assert_int_eq(snap_begin(st, &bo), SNAP_EBUSY);
+	ck_assert_int_eq(snap_write_page(st, NP, page), SNAP_EINVAL);
+	ck_assert_ptr_nonnull(strstr(snap_errmsg(st), "600"));
+	ck_assert_int_eq(snap_set_state(st, page, SNAP_MAX_STATE + 1),
+			 SNAP_ELIMIT);
+	ck_assert_int_eq(snap_commit(st, NULL), 0);
+	struct snap_begin_opts other = { .npages = NP + 1 };
+	ck_assert_int_eq(snap_begin(st, &other), SNAP_EINVAL);
+	struct snap_begin_opts old = { .npages = NP, .gen = 1 };
+	ck_assert_int_eq(snap_begin(st, &old), SNAP_EEXIST);
+	struct snap_begin_opts nobase = { .npages = NP, .base = 9 };
+	ck_assert_int_eq(snap_begin(st, &nobase), SNAP_ENOENT);
+	ck_assert_str_eq(snap_strerror(SNAP_ECORRUPT),
+			 "checksum or structure damage");
+}
+END_TEST
+
+START_TEST(read_only_store_refuses_writes)
+{
+	commit_n(1, 5, 1);
+	snap_close(st);
+	ck_assert_int_eq(snap_open(&io, SNAP_OPEN_RDONLY, &st), 0);
+	struct snap_begin_opts bo = { .npages = NP };
+	ck_assert_int_eq(snap_begin(st, &bo), SNAP_EINVAL);
+	ck_assert(gen_matches(1, mem[1]));
+}
+END_TEST
+
+/* ---------------------------------------------------------------- damage */
+
+/* Reads every page and the state of every retained generation: 0 if all
+ * is well, else the first error (its message in errmsg). */
+static int read_all(void)
+{
+	struct snap_geninfo gi[8];
+	unsigned n;
+	int rc = snap_list(st, gi, 8, &n);
+	for (unsigned i = 0; !rc && i < n; i++) {
+		snap_gen *g;
+		if ((rc = snap_gen_open(st, gi[i].gen, 0, &g)))
+			break;
+		rc = snap_verify(g);
+		snap_gen_close(g);
+	}
+	return rc;
+}
+
+START_TEST(every_bit_flip_is_detected)
+{
+	commit_n(1, 300, 1);
+	commit_n(2, 40, 2);
+	struct snap_space sp;
+	ck_assert_int_eq(snap_gc(st, &sp), 0);
+	snap_close(st);
+	st = NULL;
+	/* Flip one bit in each block the store has written; whatever the
+	 * block, either a read reports damage or nothing reads it at all
+	 * (an unreachable block), and a reachable flip is always found. */
+	uint64_t found = 0, silent = 0;
+	for (uint64_t b = 0; b < NB; b++) {
+		if (!dev.ovl_idx[b])
+			continue; /* never written */
+		crashdev_flip(&dev, b, (uint32_t)(b * 37), (int)b);
+		snap_store *s2;
+		int rc = snap_open(&io, SNAP_OPEN_RDONLY, &s2);
+		if (!rc) {
+			st = s2;
+			rc = read_all();
+			if (!rc)
+				rc = snap_verify_super(s2);
+			if (!rc)
+				ck_assert(gen_matches(1, mem[1]) &&
+					  gen_matches(2, mem[2]));
+			st = NULL;
+		}
+		if (rc == SNAP_ECORRUPT) {
+			found++;
+			/* the message names a block */
+			ck_assert_ptr_nonnull(strstr(snap_errmsg(s2), "block"));
+		} else {
+			ck_assert_int_eq(rc, 0);
+			silent++;
+		}
+		snap_close(s2);
+		crashdev_flip(&dev, b, (uint32_t)(b * 37), (int)b);
+	}
+	/* every block in use but the previous commit's catalog, which only
+	 * a fallback would read */
+	ck_assert_uint_ge(found, sp.used_blocks - 1);
+	ck_assert_uint_gt(found, 250);
+	ck_assert_int_eq(snap_open(&io, 0, &st), 0);
+}
+END_TEST
+
+START_TEST(damage_names_generation_frame_block)
+{
+	commit_n(1, 300, 1);
+	snap_gen *g;
+	struct snap_geninfo gi;
+	ck_assert_int_eq(snap_gen_open(st, 1, 0, &g), 0);
+	snap_gen_info(g, &gi);
+	snap_gen_close(g);
+	/* find the block of guest frame 7 by a misdirected write: copy the
+	 * content of another page's block over it */
+	uint64_t gfn = (1 * 7919 + 0 * 31) % NP; /* first page written */
+	uint8_t page[PS];
+	ck_assert_int_eq(snap_gen_open(st, 1, 0, &g), 0);
+	ck_assert_int_eq(snap_read_page(g, gfn, page), 0);
+	snap_gen_close(g);
+	uint64_t blk = 0;
+	uint8_t buf[PS];
+	for (uint64_t b = 2; b < NB && !blk; b++) {
+		crashdev_get(&dev, b, buf);
+		if (!memcmp(buf, page, PS))
+			blk = b;
+	}
+	ck_assert_uint_ne(blk, 0);
+	uint8_t other[PS];
+	crashdev_get(&dev, blk + 1, other);
+	crashdev_put(&dev, blk, other);
+	reopen();
+	ck_assert_int_eq(snap_gen_open(st, 1, 0, &g), 0);
+	ck_assert_int_eq(snap_read_page(g, gfn, page), SNAP_ECORRUPT);
+	char want[128];
+	snprintf(want, sizeof want, "generation 1, guest frame %llu: data "
+		 "block %llu", (unsigned long long)gfn, (unsigned long long)blk);
+	ck_assert_msg(strstr(snap_errmsg(st), want), "%s", snap_errmsg(st));
+	ck_assert_int_eq(snap_verify(g), SNAP_ECORRUPT);
+	snap_gen_close(g);
+}
+END_TEST
+
+START_TEST(fallback_only_when_asked)
+{
+	commit_n(1, 300, 1);
+	commit_n(2, 30, 1000);
+	/* damage a page that generation 2 wrote */
+	uint64_t gfn = (1000 * 7919) % NP;
+	snap_gen *g;
+	uint8_t page[PS];
+	ck_assert_int_eq(snap_gen_open(st, 2, 0, &g), 0);
+	ck_assert_int_eq(snap_read_page(g, gfn, page), 0);
+	snap_gen_close(g);
+	uint8_t buf[PS];
+	for (uint64_t b = 2; b < NB; b++) {
+		crashdev_get(&dev, b, buf);
+		if (!memcmp(buf, page, PS)) {
+			crashdev_flip(&dev, b, 100, 3);
+			break;
+		}
+	}
+	reopen();
+	ck_assert_int_eq(snap_gen_open(st, 0, 0, &g), 0);
+	ck_assert_int_eq(snap_read_page(g, gfn, page), SNAP_ECORRUPT);
+	snap_gen_close(g);
+	ck_assert_int_eq(snap_gen_open(st, 0, SNAP_OPEN_FALLBACK, &g), 0);
+	struct snap_geninfo gi;
+	snap_gen_info(g, &gi);
+	ck_assert_uint_eq(gi.gen, 1);
+	ck_assert_ptr_nonnull(strstr(snap_errmsg(st), "fell back to generation 1"));
+	snap_gen_close(g);
+	ck_assert(gen_matches(1, mem[1]));
+}
+END_TEST
+
+START_TEST(damaged_superblocks)
+{
+	commit_n(1, 20, 1);
+	commit_n(2, 20, 2);
+	uint64_t tx = snap_txid(st), slot = tx % 2;
+	/* one copy: nothing lost, but reported */
+	crashdev_flip(&dev, slot, 40, 1);
+	reopen();
+	ck_assert_uint_eq(snap_txid(st), tx);
+	ck_assert_int_eq(snap_verify_super(st), SNAP_ECORRUPT);
+	ck_assert(gen_matches(2, mem[2]));
+	/* both copies of the newest slot: refuse, unless fallback is asked */
+	crashdev_flip(&dev, slot, 512 + 40, 1);
+	snap_close(st);
+	ck_assert_int_eq(snap_open(&io, 0, &st), SNAP_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(snap_errmsg(st), "superblock slot"));
+	snap_close(st);
+	ck_assert_int_eq(snap_open(&io, SNAP_OPEN_FALLBACK, &st), 0);
+	ck_assert_uint_eq(snap_txid(st), tx - 1);
+	ck_assert(gen_matches(1, mem[1]));
+	/* both slots gone: refuse, and format will not overwrite it */
+	crashdev_flip(&dev, 1 - slot, 40, 1);
+	crashdev_flip(&dev, 1 - slot, 512 + 40, 1);
+	snap_close(st);
+	ck_assert_int_eq(snap_open(&io, SNAP_OPEN_FALLBACK, &st), SNAP_ECORRUPT);
+	ck_assert_int_eq(snap_format(&io, NULL), SNAP_EEXIST);
+}
+END_TEST
+
+START_TEST(damaged_catalog_needs_fallback_flag)
+{
+	commit_n(1, 20, 1);
+	commit_n(2, 20, 2);
+	snap_close(st);
+	st = NULL;
+	/* the newest catalog is the block just before the superblock write:
+	 * find it by magic */
+	uint8_t buf[PS];
+	uint64_t newest_cat = 0, best_tx = 0;
+	for (uint64_t b = 2; b < NB; b++) {
+		crashdev_get(&dev, b, buf);
+		if (!memcmp(buf, "ABMRGCAT", 8) || ((uint64_t *)buf)[0] == 0x54414347524d4241ull) {
+			if (((uint64_t *)buf)[1] >= best_tx) {
+				best_tx = ((uint64_t *)buf)[1];
+				newest_cat = b;
+			}
+		}
+	}
+	ck_assert_uint_ne(newest_cat, 0);
+	crashdev_flip(&dev, newest_cat, 70, 0);
+	ck_assert_int_eq(snap_open(&io, 0, &st), SNAP_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(snap_errmsg(st), "catalog"));
+	snap_close(st);
+	ck_assert_int_eq(snap_open(&io, SNAP_OPEN_FALLBACK, &st), 0);
+	ck_assert_uint_eq(snap_newest(st), 1);
+	ck_assert(gen_matches(1, mem[1]));
+}
+END_TEST
+
+/* ---------------------------------------------------------------- streams */
+
+struct buf {
+	uint8_t *p;
+	size_t len, cap, pos;
+};
+
+static int buf_out(void *ctx, const void *p, size_t n)
+{
+	struct buf *b = ctx;
+	if (b->len + n > b->cap) {
+		b->cap = (b->len + n) * 2;
+		b->p = realloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+static int buf_in(void *ctx, void *p, size_t n)
+{
+	struct buf *b = ctx;
+	if (b->pos + n > b->len)
+		return -1;
+	memcpy(p, b->p + b->pos, n);
+	b->pos += n;
+	return 0;
+}
+
+START_TEST(send_recv_full_and_incremental)
+{
+	struct buf full = { 0 }, inc = { 0 };
+	commit_n(1, 300, 1);
+	commit_n(2, 25, 2);
+	ck_assert_int_eq(snap_send(st, 0, 1, buf_out, &full), 0);
+	ck_assert_int_eq(snap_send(st, 1, 2, buf_out, &inc), 0);
+	/* an incremental stream carries the changed pages only */
+	ck_assert_uint_lt(inc.len, 26 * (PS + 64) + 1024);
+
+	struct crashdev d2;
+	struct snap_io io2;
+	snap_store *s2;
+	crashdev_init(&d2, NULL, NB);
+	crashdev_io(&d2, &io2);
+	ck_assert_int_eq(snap_format(&io2, NULL), 0);
+	ck_assert_int_eq(snap_open(&io2, 0, &s2), 0);
+	/* incremental first: its base is missing */
+	uint64_t gen;
+	ck_assert_int_eq(snap_recv(s2, buf_in, &inc, &gen), SNAP_ESTREAM);
+	ck_assert_ptr_nonnull(strstr(snap_errmsg(s2), "base generation"));
+	inc.pos = 0;
+	ck_assert_msg(snap_recv(s2, buf_in, &full, &gen) == 0, "%s",
+		      snap_errmsg(s2));
+	ck_assert_uint_eq(gen, 1);
+	ck_assert_msg(snap_recv(s2, buf_in, &inc, &gen) == 0, "%s",
+		      snap_errmsg(s2));
+	ck_assert_uint_eq(gen, 2);
+	snap_store *keep = st;
+	st = s2;
+	ck_assert(gen_matches(1, mem[1]));
+	ck_assert(gen_matches(2, mem[2]));
+	snap_gen *g;
+	char state[100], want[100];
+	ck_assert_int_eq(snap_gen_open(st, 2, 0, &g), 0);
+	ck_assert_int_eq(snap_read_state(g, state, sizeof state), 0);
+	memset(want, 2, sizeof want);
+	ck_assert_mem_eq(state, want, 100);
+	snap_gen_close(g);
+	/* the same stream again: the target already has it */
+	full.pos = 0;
+	ck_assert_int_eq(snap_recv(s2, buf_in, &full, &gen), SNAP_ESTREAM);
+	st = keep;
+	snap_close(s2);
+	crashdev_free(&d2);
+	free(full.p);
+	free(inc.p);
+}
+END_TEST
+
+START_TEST(damaged_stream_is_refused_whole)
+{
+	struct buf full = { 0 };
+	commit_n(1, 300, 1);
+	ck_assert_int_eq(snap_send(st, 0, 1, buf_out, &full), 0);
+	struct crashdev d2;
+	struct snap_io io2;
+	snap_store *s2;
+	crashdev_init(&d2, NULL, NB);
+	crashdev_io(&d2, &io2);
+	ck_assert_int_eq(snap_format(&io2, NULL), 0);
+	ck_assert_int_eq(snap_open(&io2, 0, &s2), 0);
+	/* a flipped byte anywhere, and truncation anywhere: never a commit */
+	for (size_t off = 0; off < full.len; off += full.len / 97 + 1) {
+		full.p[off] ^= 0x20;
+		full.pos = 0;
+		uint64_t gen;
+		ck_assert_int_eq(snap_recv(s2, buf_in, &full, &gen), SNAP_ESTREAM);
+		ck_assert_ptr_nonnull(strstr(snap_errmsg(s2), "offset"));
+		ck_assert_uint_eq(snap_newest(s2), 0);
+		full.p[off] ^= 0x20;
+	}
+	size_t len = full.len;
+	for (size_t cut = 0; cut < len; cut += len / 31 + 1) {
+		full.len = cut;
+		full.pos = 0;
+		uint64_t gen;
+		ck_assert_int_eq(snap_recv(s2, buf_in, &full, &gen), SNAP_ESTREAM);
+		ck_assert_uint_eq(snap_newest(s2), 0);
+	}
+	full.len = len;
+	full.pos = 0;
+	struct snap_space sp;
+	ck_assert_int_eq(snap_gc(s2, &sp), 0);
+	ck_assert_uint_eq(sp.used_blocks, 2); /* nothing left behind */
+	snap_close(s2);
+	crashdev_free(&d2);
+	free(full.p);
+}
+END_TEST
+
+static int count_cb(void *ctx, uint64_t gfn, int kind)
+{
+	(void)gfn;
+	(void)kind;
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+START_TEST(diff_lists_changed_pages)
+{
+	commit_n(1, 300, 1);
+	commit_n(2, 25, 2);
+	snap_gen *a, *b;
+	uint64_t n = 0;
+	ck_assert_int_eq(snap_gen_open(st, 1, 0, &a), 0);
+	ck_assert_int_eq(snap_gen_open(st, 2, 0, &b), 0);
+	ck_assert_int_eq(snap_diff(a, b, count_cb, &n), 0);
+	uint64_t want = 0;
+	for (int p = 0; p < NP; p++)
+		want += memcmp(mem[1] + p * PS, mem[2] + p * PS, PS) != 0;
+	ck_assert_uint_eq(n, want);
+	n = 0;
+	ck_assert_int_eq(snap_diff(b, b, count_cb, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	snap_gen_close(a);
+	snap_gen_close(b);
+}
+END_TEST
+
+static Suite *suite(const char *name, const TTest **tests)
+{
+	Suite *s = suite_create(name);
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	for (; *tests; tests++)
+		tcase_add_test(tc, *tests);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	const TTest *fmt[] = {
+		format_refuses_existing_store, open_refuses_non_store,
+		format_bad_keep_and_tiny_device, empty_store_has_no_generation,
+		NULL };
+	const TTest *commit[] = {
+		commit_round_trip, zero_pages_cost_no_block,
+		page_written_twice_last_wins, retention_keeps_newest_k_and_pinned,
+		blocks_are_reused_and_space_is_bounded,
+		bytes_written_counts_every_block, abort_leaves_store_as_it_was,
+		NULL };
+	const TTest *errors[] = {
+		failed_write_is_sticky, failed_flush_is_sticky, bad_arguments,
+		read_only_store_refuses_writes, NULL };
+	const TTest *damage[] = {
+		every_bit_flip_is_detected, damage_names_generation_frame_block,
+		fallback_only_when_asked,
+		damaged_superblocks,
+		damaged_catalog_needs_fallback_flag, NULL };
+	const TTest *streams[] = {
+		send_recv_full_and_incremental, damaged_stream_is_refused_whole,
+		diff_lists_changed_pages, NULL };
+	return unit_main(suite("format", fmt), suite("commit", commit),
+			 suite("errors", errors), suite("damage", damage),
+			 suite("streams", streams), NULL);
+}

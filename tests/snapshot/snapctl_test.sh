@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# tests/snapshot/snapctl_test.sh — snapctl end to end on real image files:
+# every verb, its exit codes, and what it does with bad input (non-store
+# images, damaged images, damaged and truncated streams, bad flags).
+# Ends with "N passed, N failed".
+set -u
+S=${SNAPCTL:-build/tools/snapctl}
+S=$(cd "$(dirname "$S")" && pwd)/$(basename "$S")
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+pass=0; fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# expect CODE NAME CMD...: runs CMD, checks its exit status
+expect() {
+	local want=$1 name=$2; shift 2
+	"$@" >out.txt 2>err.txt
+	local got=$?
+	if [ "$got" -eq "$want" ]; then ok; else
+		bad "$name: exit $got, want $want"; sed 's/^/  | /' err.txt | head -5
+	fi
+}
+# has FILE TEXT NAME: FILE contains TEXT
+has() { if grep -q -- "$2" "$1"; then ok; else bad "$3: no '$2' in $1"; sed 's/^/  | /' "$1" | head -5; fi; }
+same() { if cmp -s "$1" "$2"; then ok; else bad "$3: $1 and $2 differ"; fi; }
+# page N of file F gets a recognisable pattern TAG
+mark_page() {
+	local f=$1 n=$2 tag=$3
+	yes "$tag" | head -c 4096 | dd of="$f" bs=4096 seek="$n" conv=notrunc status=none
+}
+# block number holding the first copy of TAG in an image
+block_of() { LC_ALL=C grep -obUa -m1 "$2" "$1" | head -1 | cut -d: -f1 | awk '{print int($1/4096)}'; }
+flip_byte() { # file byte-offset
+	local b; b=$(dd if="$1" bs=1 skip="$2" count=1 status=none | od -An -tu1 | tr -d ' ')
+	printf "$(printf '\\%03o' $(( (b ^ 0x10) & 255 )))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+# --- help and usage ---------------------------------------------------------
+expect 0 "--help" "$S" --help
+has out.txt "exit status" "--help lists exit codes"
+for v in format ls verify cat commit export import send recv diff pin unpin gc; do
+	expect 0 "$v --help" "$S" "$v" --help
+	has out.txt "usage: snapctl $v" "$v --help"
+done
+expect 2 "no verb" "$S"
+expect 2 "unknown verb" "$S" frobnicate
+expect 2 "unknown flag" "$S" ls --frob img
+expect 2 "missing argument" "$S" ls
+expect 2 "bad generation" "$S" cat img -g x -o r
+expect 2 "bad keep" "$S" format img --size 1M --keep 1
+expect 2 "bad size" "$S" format img --size 12Q
+
+# --- format -----------------------------------------------------------------
+expect 6 "format missing file without --size" "$S" format none.img
+expect 0 "format" "$S" format a.img --size 32M
+expect 4 "format over a store" "$S" format a.img
+has err.txt "already holds an Amber store" "format refusal message"
+expect 0 "format --force" "$S" format a.img --force
+expect 2 "format: too small" "$S" format tiny.img --size 8K
+head -c 1M /dev/urandom > junk.img
+cp junk.img junk.orig
+expect 4 "ls on a non-store" "$S" ls junk.img
+has err.txt "not an Amber snapshot store" "non-store message"
+dd if=/dev/urandom of=raw0 bs=4096 count=8 status=none
+expect 4 "commit to a non-store" "$S" commit junk.img raw0
+expect 4 "recv into a non-store" "$S" gc junk.img
+same junk.img junk.orig "non-store image untouched"
+
+# --- commit, cat, ls, verify --------------------------------------------------
+dd if=/dev/urandom of=raw1 bs=4096 count=2048 status=none
+dd if=/dev/zero of=raw1 bs=4096 seek=100 count=300 conv=notrunc status=none
+cp raw1 raw2
+for p in 10 11 12 500 1500; do mark_page raw2 $p "AMBER-PAGE-$p"; done
+echo "vcpu state" > state2
+expect 0 "commit 1" "$S" commit a.img raw1
+has out.txt "committed generation 1" "commit message"
+expect 0 "commit 2" "$S" commit a.img raw2 --state state2
+has out.txt "5 dirty" "commit writes only changed pages"
+expect 2 "commit: not a page multiple" "$S" commit a.img state2
+expect 0 "ls" "$S" ls a.img
+has out.txt "2048" "ls pages"
+expect 0 "ls --json" "$S" ls a.img --json
+has out.txt '"dirty_pages": 5' "ls --json dirty"
+if command -v python3 >/dev/null; then
+	cp out.txt ls.json
+	expect 0 "ls --json parses" python3 -m json.tool ls.json
+fi
+expect 0 "verify" "$S" verify a.img
+has out.txt "no damage" "verify clean"
+expect 0 "verify --json" "$S" verify a.img --json
+has out.txt '"damaged": 0' "verify --json"
+expect 0 "cat 1" "$S" cat a.img -g 1 -o out1
+same out1 raw1 "cat 1 byte for byte"
+expect 0 "cat newest" "$S" cat a.img -o out2 --state st2
+same out2 raw2 "cat 2 byte for byte"
+same st2 state2 "state blob"
+expect 1 "cat missing generation" "$S" cat a.img -g 9 -o x
+has err.txt "generation 9" "missing generation named"
+[ ! -e x ] && ok || bad "no output file for a failed cat"
+expect 0 "diff" "$S" diff a.img 1 2
+[ "$(wc -l < out.txt)" -eq 5 ] && ok || bad "diff lists 5 pages"
+expect 0 "diff --json" "$S" diff a.img 1 2 --json
+has out.txt '"count": 5' "diff --json count"
+
+# --- export / import, send / recv ------------------------------------------
+expect 0 "export" "$S" export a.img -g 2 -o s2
+expect 0 "format b" "$S" format b.img --size 32M
+expect 0 "import" "$S" import s2 b.img
+expect 0 "cat imported" "$S" cat b.img -o out3
+same out3 raw2 "commit-export-import-cat byte for byte"
+"$S" send a.img -g 1 > full1 2>/dev/null && ok || bad "send full"
+"$S" send a.img -i 1 -g 2 > inc12 2>/dev/null && ok || bad "send -i"
+sz=$(stat -c %s inc12)
+[ "$sz" -lt $((6 * 4200)) ] && ok || bad "send -i carries only changed pages ($sz bytes)"
+expect 0 "format c" "$S" format c.img --size 32M
+expect 5 "recv incremental without base" sh -c "'$S' recv c.img < inc12"
+has err.txt "base generation" "missing base named"
+cp full1 damaged
+flip_byte damaged 3000000
+expect 5 "recv damaged stream" sh -c "'$S' recv c.img < damaged"
+has err.txt "offset" "damaged stream offset named"
+head -c 5000000 full1 > truncated
+expect 5 "recv truncated stream" sh -c "'$S' recv c.img < truncated"
+expect 0 "ls after refused streams" "$S" ls c.img --json
+has out.txt '"generations": \[\]' "target unchanged after refused streams"
+expect 0 "recv full" sh -c "'$S' recv c.img < full1"
+cp inc12 inc_damaged
+flip_byte inc_damaged 9000
+expect 5 "recv damaged incremental" sh -c "'$S' recv c.img < inc_damaged"
+expect 0 "recv incremental" sh -c "'$S' recv c.img < inc12"
+expect 0 "cat received" "$S" cat c.img -o out4
+same out4 raw2 "send | recv byte for byte"
+expect 5 "recv same stream twice" sh -c "'$S' recv c.img < inc12"
+expect 5 "import a non-stream" "$S" import raw1 c.img
+
+# --- pin, unpin, gc -----------------------------------------------------------
+expect 0 "pin" "$S" pin a.img 1
+expect 0 "commit 3" "$S" commit a.img raw1
+expect 0 "commit 4" "$S" commit a.img raw2
+expect 0 "ls pinned" "$S" ls a.img --json
+has out.txt '"gen": 1, .*"pinned": true' "pinned generation kept"
+expect 1 "pin missing" "$S" pin a.img 2
+expect 0 "unpin" "$S" unpin a.img 1
+expect 0 "gc" "$S" gc a.img --json
+has out.txt '"free"' "gc space"
+expect 0 "gc --keep 3" "$S" gc a.img --keep 3
+expect 0 "verify after gc" "$S" verify a.img
+
+# --- damage ----------------------------------------------------------------
+expect 0 "format d" "$S" format d.img --size 32M
+expect 0 "d: commit 1" "$S" commit d.img raw1
+expect 0 "d: commit 2" "$S" commit d.img raw2
+blk=$(block_of d.img AMBER-PAGE-500)
+cp d.img d.orig
+flip_byte d.img $((blk * 4096 + 777))
+expect 3 "verify finds a flipped bit" "$S" verify d.img
+has err.txt "generation 2, guest frame 500: data block $blk" "damage names generation, frame, block"
+expect 3 "cat of a damaged generation fails" "$S" cat d.img -o outd
+[ ! -e outd ] && ok || bad "no partial output after damage"
+expect 0 "cat --fallback" "$S" cat d.img --fallback -o outd
+has err.txt "fell back to generation 1" "fallback is announced"
+same outd raw1 "fallback gives the previous generation"
+expect 0 "verify -g 1 (undamaged)" "$S" verify d.img -g 1
+# a misdirected write: another block's content lands on this page's block
+cp d.orig d.img
+b2=$(block_of d.img AMBER-PAGE-1500)
+dd if=d.img of=d.img bs=4096 skip=$((b2)) seek=$((blk)) count=1 conv=notrunc status=none
+expect 3 "verify finds a misdirected write" "$S" verify d.img
+has err.txt "guest frame 500" "misdirected write named"
+# a superblock copy: nothing lost, still reported
+cp d.orig d.img
+flip_byte d.img 20
+expect 3 "verify reports a damaged superblock copy" "$S" verify d.img
+expect 0 "reads still work with one copy" "$S" cat d.img -o oute
+same oute raw2 "one superblock copy is enough"
+# both copies of both slots: nothing to open
+for off in 20 532 4116 4628; do flip_byte d.img $off; done
+expect 3 "both superblocks damaged" "$S" ls d.img
+expect 4 "format refuses a damaged store" "$S" format d.img
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

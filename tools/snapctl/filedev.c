@@ -1,0 +1,199 @@
+/*
+ * tools/snapctl/filedev.c — an image file (or block device) as the store's
+ * block device, and opening a store on it.
+ *
+ * Writers take an exclusive lock on the image and readers a shared one, so
+ * two snapctl processes (or a snapctl and a running emulator that uses the
+ * same convention) never interleave commits.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tools/snapctl/snapctl.h"
+
+static int fd_read(void *ctx, uint64_t blk, uint32_t n, void *buf)
+{
+	struct filedev *d = ctx;
+	size_t len = (size_t)n * SNAP_BLOCK_SIZE;
+	off_t off = (off_t)(blk * SNAP_BLOCK_SIZE);
+	for (size_t done = 0; done < len;) {
+		ssize_t r = pread(d->fd, (char *)buf + done, len - done,
+				  off + (off_t)done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0) { /* a short file reads as zeros */
+			memset((char *)buf + done, 0, len - done);
+			break;
+		}
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+static int fd_write(void *ctx, uint64_t blk, uint32_t n, const void *buf)
+{
+	struct filedev *d = ctx;
+	size_t len = (size_t)n * SNAP_BLOCK_SIZE;
+	off_t off = (off_t)(blk * SNAP_BLOCK_SIZE);
+	for (size_t done = 0; done < len;) {
+		ssize_t r = pwrite(d->fd, (const char *)buf + done, len - done,
+				   off + (off_t)done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -EIO;
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+static int fd_flush(void *ctx)
+{
+	struct filedev *d = ctx;
+	return fdatasync(d->fd) ? -errno : 0;
+}
+
+static uint64_t fd_size(void *ctx)
+{
+	return ((struct filedev *)ctx)->blocks;
+}
+
+static void *fd_alloc(void *ctx, size_t n)
+{
+	(void)ctx;
+	return malloc(n ? n : 1);
+}
+
+static void fd_free(void *ctx, void *p, size_t n)
+{
+	(void)ctx;
+	(void)n;
+	free(p);
+}
+
+static uint64_t fd_now(void *ctx)
+{
+	struct timespec ts;
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int filedev_open(struct filedev *d, const char *path, int mode, uint64_t size)
+{
+	struct stat sb;
+	int flags = mode == FD_READ ? O_RDONLY : O_RDWR;
+	if (mode == FD_CREATE)
+		flags |= O_CREAT;
+	memset(d, 0, sizeof *d);
+	d->path = path;
+	d->fd = open(path, flags | O_CLOEXEC, 0644);
+	if (d->fd < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		return EX_IO;
+	}
+	if (flock(d->fd, (mode == FD_READ ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
+		fprintf(stderr, "%s: %s: image is in use by another process\n",
+			prog, path);
+		close(d->fd);
+		return EX_IO;
+	}
+	if (fstat(d->fd, &sb))
+		goto io;
+	uint64_t bytes = (uint64_t)sb.st_size;
+	if (S_ISBLK(sb.st_mode) && ioctl(d->fd, BLKGETSIZE64, &bytes))
+		goto io;
+	if (mode == FD_CREATE && size && S_ISREG(sb.st_mode)) {
+		if (ftruncate(d->fd, (off_t)size))
+			goto io;
+		bytes = size;
+	}
+	d->blocks = bytes / SNAP_BLOCK_SIZE;
+	d->io = (struct snap_io){
+		.ctx = d, .read = fd_read, .write = fd_write, .flush = fd_flush,
+		.size = fd_size, .alloc = fd_alloc, .free = fd_free,
+		.now = fd_now,
+	};
+	return EX_OK;
+io:
+	fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+	close(d->fd);
+	return EX_IO;
+}
+
+void filedev_close(struct filedev *d)
+{
+	if (d->fd > 0)
+		close(d->fd);
+	d->fd = -1;
+}
+
+int exit_code(int rc)
+{
+	switch (rc) {
+	case SNAP_OK: return EX_OK;
+	case SNAP_ECORRUPT: return EX_DAMAGE;
+	case SNAP_ENOTSTORE:
+	case SNAP_EVERSION:
+	case SNAP_EEXIST: return EX_NOTSTORE;
+	case SNAP_ESTREAM: return EX_STREAM;
+	case SNAP_EIO:
+	case SNAP_EFATAL: return EX_IO;
+	default: return EX_FAIL;
+	}
+}
+
+int fail_store(snap_store *st, const char *path, int rc)
+{
+	const char *msg = st ? snap_errmsg(st) : "";
+	if (st && strcmp(msg, "no error"))
+		fprintf(stderr, "%s: %s: %s (%s)\n", prog, path, msg,
+			snap_strerror(rc));
+	else
+		fprintf(stderr, "%s: %s: %s\n", prog, path, snap_strerror(rc));
+	return exit_code(rc);
+}
+
+int store_open(struct filedev *d, snap_store **st, const char *path,
+	       int writable, int fallback)
+{
+	int ex = filedev_open(d, path, writable ? FD_WRITE : FD_READ, 0);
+	if (ex)
+		return ex;
+	unsigned flags = (writable ? 0 : SNAP_OPEN_RDONLY) |
+			 (fallback ? SNAP_OPEN_FALLBACK : 0);
+	int rc = snap_open(&d->io, flags, st);
+	if (rc) {
+		if (rc == SNAP_ENOTSTORE)
+			fprintf(stderr, "%s: %s: not an Amber snapshot store "
+				"(use `%s format` to make one)\n", prog, path,
+				prog);
+		else
+			fail_store(*st, path, rc);
+		if (rc == SNAP_ECORRUPT && !fallback)
+			fprintf(stderr, "%s: %s: --fallback opens the previous "
+				"commit instead\n", prog, path);
+		snap_close(*st);
+		*st = NULL;
+		filedev_close(d);
+		return exit_code(rc);
+	}
+	return EX_OK;
+}
+
+void store_close(struct filedev *d, snap_store *st)
+{
+	snap_close(st);
+	filedev_close(d);
+}

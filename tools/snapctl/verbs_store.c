@@ -1,0 +1,305 @@
+/*
+ * tools/snapctl/verbs_store.c — verbs about the store and its catalog:
+ * format, ls, verify, diff, pin, unpin, gc.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/snapctl/snapctl.h"
+
+static int parse_gen(const char *s, uint64_t *gen)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (!*s || *end || errno || !v || *s == '-') {
+		usage_error("'%s' is not a generation number", s);
+		return EX_USAGE;
+	}
+	*gen = v;
+	return EX_OK;
+}
+
+int verb_format(struct opts *o)
+{
+	struct filedev d;
+	const char *path = o->args[0];
+	int ex = filedev_open(&d, path, o->size ? FD_CREATE : FD_WRITE, o->size);
+	if (ex)
+		return ex;
+	struct snap_format_opts fo = { .keep = o->keep, .force = o->force };
+	int rc = snap_format(&d.io, &fo);
+	if (rc == SNAP_EEXIST)
+		fprintf(stderr, "%s: %s already holds an Amber store; --force "
+			"formats it anyway, losing every generation\n", prog,
+			path);
+	else if (rc == SNAP_EINVAL)
+		fprintf(stderr, "%s: %s: %" PRIu64 " bytes is too small for a "
+			"store (give --size)\n", prog, path,
+			d.blocks * SNAP_BLOCK_SIZE);
+	else if (rc)
+		fprintf(stderr, "%s: %s: %s\n", prog, path, snap_strerror(rc));
+	else if (!o->quiet)
+		printf("formatted %s: %" PRIu64 " blocks of 4 KiB, keep %u\n",
+		       path, d.blocks, o->keep ? o->keep : 2);
+	filedev_close(&d);
+	return rc == SNAP_EINVAL ? EX_USAGE : exit_code(rc);
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+int verb_ls(struct opts *o)
+{
+	struct filedev d;
+	snap_store *st;
+	static struct snap_geninfo gi[SNAP_MAX_RETAINED];
+	unsigned n;
+	int ex = store_open(&d, &st, o->args[0], 0, o->fallback);
+	if (ex)
+		return ex;
+	int rc = snap_list(st, gi, SNAP_MAX_RETAINED, &n);
+	if (rc) {
+		ex = fail_store(st, o->args[0], rc);
+		goto out;
+	}
+	if (o->json) {
+		printf("{\"image\": ");
+		json_str(o->args[0]);
+		printf(", \"txid\": %" PRIu64 ", \"keep\": %u, \"generations\": [",
+		       snap_txid(st), snap_keep(st));
+		for (unsigned i = 0; i < n; i++) {
+			char t[32];
+			fmt_time(gi[i].time_ns, t, sizeof t);
+			printf("%s\n  {\"gen\": %" PRIu64 ", \"base\": %" PRIu64
+			       ", \"time\": \"%s\", \"time_ns\": %" PRIu64
+			       ", \"pages\": %" PRIu64 ", \"dirty_pages\": %"
+			       PRIu64 ", \"bytes_written\": %" PRIu64
+			       ", \"state_bytes\": %" PRIu64 ", \"pinned\": %s}",
+			       i ? "," : "", gi[i].gen, gi[i].base, t,
+			       gi[i].time_ns, gi[i].npages, gi[i].dirty_pages,
+			       gi[i].bytes_written, gi[i].state_len,
+			       gi[i].pinned ? "true" : "false");
+		}
+		printf("%s]}\n", n ? "\n" : "");
+	} else {
+		printf("%-6s %-20s %10s %10s %14s %6s\n", "GEN", "TIME (UTC)",
+		       "PAGES", "DIRTY", "BYTES", "PINNED");
+		for (unsigned i = 0; i < n; i++) {
+			char t[32];
+			fmt_time(gi[i].time_ns, t, sizeof t);
+			printf("%-6" PRIu64 " %-20s %10" PRIu64 " %10" PRIu64
+			       " %14" PRIu64 " %6s\n", gi[i].gen, t,
+			       gi[i].npages, gi[i].dirty_pages,
+			       gi[i].bytes_written, gi[i].pinned ? "yes" : "");
+		}
+	}
+out:
+	store_close(&d, st);
+	return ex;
+}
+
+int verb_verify(struct opts *o)
+{
+	struct filedev d;
+	snap_store *st;
+	static struct snap_geninfo gi[SNAP_MAX_RETAINED];
+	unsigned n, bad = 0, checked = 0;
+	const char *path = o->args[0];
+	int ex = store_open(&d, &st, path, 0, 0);
+	if (ex == EX_DAMAGE) {
+		/* report what can still be checked, from the previous commit */
+		bad++;
+		ex = store_open(&d, &st, path, 0, 1);
+		if (ex)
+			return ex == EX_OK ? EX_DAMAGE : ex;
+	} else if (ex) {
+		return ex;
+	}
+	if (snap_verify_super(st)) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, snap_errmsg(st));
+		bad++;
+	}
+	int rc = snap_list(st, gi, SNAP_MAX_RETAINED, &n);
+	if (rc) {
+		fail_store(st, path, rc);
+		bad++;
+		n = 0;
+	}
+	if (o->json) {
+		printf("{\"image\": ");
+		json_str(path);
+		printf(", \"generations\": [");
+	}
+	int found = !o->gen;
+	for (unsigned i = 0; i < n; i++) {
+		if (o->gen && gi[i].gen != o->gen)
+			continue;
+		found = 1;
+		snap_gen *g;
+		char what[32];
+		snprintf(what, sizeof what, "gen %" PRIu64, gi[i].gen);
+		progress_start(what, o->quiet || o->json);
+		snap_set_progress(st, progress_cb, NULL);
+		rc = snap_gen_open(st, gi[i].gen, 0, &g);
+		if (!rc) {
+			rc = snap_verify(g);
+			snap_gen_close(g);
+		}
+		progress_end();
+		checked++;
+		if (rc) {
+			bad++;
+			fprintf(stderr, "%s: %s: %s\n", prog, path, snap_errmsg(st));
+		}
+		if (o->json) {
+			printf("%s\n  {\"gen\": %" PRIu64 ", \"ok\": %s", checked > 1 ?
+			       "," : "", gi[i].gen, rc ? "false" : "true");
+			if (rc) {
+				printf(", \"error\": ");
+				json_str(snap_errmsg(st));
+			}
+			printf("}");
+		} else {
+			printf("generation %" PRIu64 ": %s\n", gi[i].gen,
+			       rc ? "DAMAGED" : "ok");
+		}
+		if (rc && rc != SNAP_ECORRUPT) {
+			ex = exit_code(rc);
+			break;
+		}
+	}
+	if (o->json)
+		printf("%s], \"damaged\": %u}\n", checked ? "\n" : "", bad);
+	if (!found) {
+		fprintf(stderr, "%s: %s: generation %" PRIu64 " is not in the "
+			"store\n", prog, path, o->gen);
+		ex = EX_FAIL;
+	}
+	store_close(&d, st);
+	if (ex)
+		return ex;
+	if (!o->json)
+		printf("%s: %u generation%s checked, %s\n", path, checked,
+		       checked == 1 ? "" : "s", bad ? "DAMAGE FOUND" : "no damage");
+	return bad ? EX_DAMAGE : EX_OK;
+}
+
+struct diff_ctx {
+	int json;
+	uint64_t n;
+};
+
+static int diff_cb(void *ctx, uint64_t gfn, int kind)
+{
+	struct diff_ctx *c = ctx;
+	if (c->json)
+		printf("%s\n  {\"gfn\": %" PRIu64 ", \"zero\": %s}", c->n ? "," : "",
+		       gfn, kind ? "false" : "true");
+	else
+		printf("%#" PRIx64 " %s\n", gfn, kind ? "changed" : "zeroed");
+	c->n++;
+	return 0;
+}
+
+int verb_diff(struct opts *o)
+{
+	struct filedev d;
+	snap_store *st;
+	snap_gen *a = NULL, *b = NULL;
+	uint64_t ga, gb;
+	int ex;
+	if ((ex = parse_gen(o->args[1], &ga)) || (ex = parse_gen(o->args[2], &gb)))
+		return ex;
+	if ((ex = store_open(&d, &st, o->args[0], 0, 0)))
+		return ex;
+	int rc = snap_gen_open(st, ga, 0, &a);
+	if (!rc)
+		rc = snap_gen_open(st, gb, 0, &b);
+	struct diff_ctx c = { o->json, 0 };
+	if (!rc && o->json)
+		printf("{\"a\": %" PRIu64 ", \"b\": %" PRIu64 ", \"pages\": [",
+		       ga, gb);
+	if (!rc)
+		rc = snap_diff(a, b, diff_cb, &c);
+	if (!rc && o->json)
+		printf("%s], \"count\": %" PRIu64 "}\n", c.n ? "\n" : "", c.n);
+	else if (!rc)
+		fprintf(stderr, "%" PRIu64 " pages differ between generations %"
+			PRIu64 " and %" PRIu64 "\n", c.n, ga, gb);
+	if (rc)
+		ex = fail_store(st, o->args[0], rc);
+	snap_gen_close(a);
+	snap_gen_close(b);
+	store_close(&d, st);
+	return ex;
+}
+
+static int pin(struct opts *o, int on)
+{
+	struct filedev d;
+	snap_store *st;
+	uint64_t gen;
+	int ex;
+	if ((ex = parse_gen(o->args[1], &gen)) ||
+	    (ex = store_open(&d, &st, o->args[0], 1, 0)))
+		return ex;
+	int rc = snap_pin(st, gen, on);
+	if (rc)
+		ex = fail_store(st, o->args[0], rc);
+	else if (!o->quiet)
+		printf("generation %" PRIu64 " %s\n", gen, on ? "pinned" :
+		       "unpinned");
+	store_close(&d, st);
+	return ex;
+}
+
+int verb_pin(struct opts *o)
+{
+	return pin(o, 1);
+}
+
+int verb_unpin(struct opts *o)
+{
+	return pin(o, 0);
+}
+
+int verb_gc(struct opts *o)
+{
+	struct filedev d;
+	snap_store *st;
+	struct snap_space sp;
+	int ex = store_open(&d, &st, o->args[0], 1, 0);
+	if (ex)
+		return ex;
+	int rc = o->keep ? snap_set_keep(st, o->keep) : 0;
+	if (!rc)
+		rc = snap_gc(st, &sp);
+	if (rc) {
+		ex = fail_store(st, o->args[0], rc);
+	} else if (o->json) {
+		printf("{\"blocks\": %" PRIu64 ", \"used\": %" PRIu64
+		       ", \"free\": %" PRIu64 ", \"keep\": %u}\n", sp.dev_blocks,
+		       sp.used_blocks, sp.free_blocks, snap_keep(st));
+	} else {
+		printf("%s: %" PRIu64 " blocks, %" PRIu64 " in use, %" PRIu64
+		       " free (%" PRIu64 " MiB), keeping the newest %u\n",
+		       o->args[0], sp.dev_blocks, sp.used_blocks, sp.free_blocks,
+		       sp.free_blocks * SNAP_BLOCK_SIZE >> 20, snap_keep(st));
+	}
+	store_close(&d, st);
+	return ex;
+}
