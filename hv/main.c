@@ -5,6 +5,7 @@
  */
 #include "hv/config.h"
 #include "hv/cpu.h"
+#include "hv/disk.h"
 #include "hv/hv.h"
 #include "hv/mb2.h"
 #include "hv/serial.h"
@@ -95,6 +96,7 @@ void hv_main(uint32_t magic, uint32_t mbi)
 		config.mem_mib, config.guest, config.snap_ms, hv_dirty_tier_name(config.dirty),
 		config.tick_hz, config.format ? " format" : "");
 	check_vtx();
+	disk_open_store(config.format);
 	kprintf("amber: ready\n");
 	idle_echo();
 }

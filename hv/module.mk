@@ -1,8 +1,9 @@
 # hv/module.mk — the hypervisor image (hv.elf) and its host unit tests.
 
 HV_SRCS := hv/main.c hv/console.c hv/fmt.c hv/serial.c hv/string.c \
-           hv/mb2.c hv/config.c hv/vmxcap.c hv/vmxread.c
-HV_OBJS := $(BUILD)/hv/entry.o $(HV_SRCS:%.c=$(BUILD)/%.o)
+           hv/mb2.c hv/config.c hv/vmxcap.c hv/vmxread.c \
+           hv/ata.c hv/heap.c hv/disk.c
+HV_OBJS := $(BUILD)/hv/entry.o $(HV_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/hv/snapshot/snap-hv.o
 
 $(BUILD)/hv/entry.o: boot/entry.asm
 	@mkdir -p $(@D)

@@ -1,1 +1,2 @@
 INTEG_TESTS += tests/integ/boot.sh
+INTEG_TESTS += tests/integ/disk.sh
