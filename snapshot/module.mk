@@ -77,3 +77,16 @@ $(SNAP_TDIR)/fuzz_reader_nocsum: $(SNAP_FUZZ_SRCS) $(SNAP_HDRS) tests/snapshot/c
 DEPS_PKGS    += clang libclang-rt-14-dev
 FUZZERS      += tests/snapshot/fuzz.sh
 UNIT_TESTS   += tests/snapshot/fuzz_test.sh
+
+# --- the live snapshot engine (capture, copy-on-write, lazy restore) ---------
+SNAPENG_SRCS := snapshot/engine.c
+$(BUILD)/hv/snapshot/engine.o: snapshot/engine.c snapshot/engine.h $(SNAP_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(HV_CFLAGS) -c $< -o $@
+HOST_TOOLS   += $(BUILD)/hv/snapshot/engine.o
+
+$(SNAP_TDIR)/check_engine: tests/snapshot/check_engine.c snapshot/engine.c snapshot/engine.h $(SNAP_LIB) tests/unit.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ tests/snapshot/check_engine.c snapshot/engine.c $(SNAP_LIB) $(CHECK_LIBS)
+HOST_TOOLS   += $(SNAP_TDIR)/check_engine
+UNIT_TESTS   += $(SNAP_TDIR)/check_engine

@@ -1,0 +1,324 @@
+/*
+ * snapshot/engine.c — live snapshot engine (see engine.h for the model).
+ *
+ * Three bitmaps of one bit per guest frame:
+ *   track    written since the last capture (fault log, PML log, or pages
+ *            of an aborted generation); becomes D(N+1) at the next capture
+ *   pending  pages of the generation being written that are not stored yet;
+ *            exactly these are write-protected for copy-on-write
+ *   absent   pages a lazy restore has not read back yet (leaf not present)
+ */
+#include "snapshot/engine.h"
+
+#define WORD_BITS 64u
+
+struct snapeng {
+	struct snapeng_host h;
+	snap_store *st;
+	enum snapeng_tier tier;
+	uint64_t npages, words;
+	uint64_t *track, *pending, *absent;
+	int all_dirty;          /* fresh start: the first generation holds every frame */
+	int busy;
+	uint64_t base;          /* generation the next one is built from, 0 = none */
+	uint64_t remaining;     /* pending pages left */
+	uint64_t cursor, rcursor;
+	snap_gen *rgen;         /* where absent pages are read from */
+	struct snapeng_stats s;
+};
+
+static int test_bit(const uint64_t *m, uint64_t i) { return (m[i / WORD_BITS] >> (i % WORD_BITS)) & 1; }
+static void set_bit(uint64_t *m, uint64_t i) { m[i / WORD_BITS] |= 1ull << (i % WORD_BITS); }
+static void clear_bit(uint64_t *m, uint64_t i) { m[i / WORD_BITS] &= ~(1ull << (i % WORD_BITS)); }
+
+/* Next set bit at or after i, or npages; skips empty words whole. */
+static uint64_t next_bit(const snapeng *e, const uint64_t *m, uint64_t i)
+{
+	while (i < e->npages) {
+		uint64_t w = m[i / WORD_BITS] >> (i % WORD_BITS);
+		if (w)
+			return i + (uint64_t)__builtin_ctzll(w);
+		i = (i / WORD_BITS + 1) * WORD_BITS;
+	}
+	return e->npages;
+}
+
+/* Permissions of a present, clean page: the WP tier keeps it read-only so
+ * that its first write is seen. D and A are cleared so PML logs again. */
+static void set_clean(snapeng *e, uint64_t gfn)
+{
+	uint64_t *l = e->h.leaf(e->h.ctx, gfn);
+	*l = (*l & ~(SNAPENG_EPT_RWX | SNAPENG_EPT_A | SNAPENG_EPT_D)) |
+	     (e->tier == SNAPENG_WP ? SNAPENG_EPT_R | SNAPENG_EPT_X : SNAPENG_EPT_RWX);
+}
+
+static void grant_write(snapeng *e, uint64_t gfn)
+{
+	*e->h.leaf(e->h.ctx, gfn) |= SNAPENG_EPT_W;
+}
+
+static void *zalloc(const struct snapeng_host *h, size_t n)
+{
+	uint8_t *p = h->alloc(h->ctx, n);
+	for (size_t i = 0; p && i < n; i++)
+		p[i] = 0;
+	return p;
+}
+
+int snapeng_create(const struct snapeng_host *h, snap_store *st, uint64_t npages,
+		   enum snapeng_tier tier, snapeng **out)
+{
+	*out = NULL;
+	if (!npages || tier < SNAPENG_PML || tier > SNAPENG_WP)
+		return SNAP_EINVAL;
+	snapeng *e = zalloc(h, sizeof *e);
+	if (!e)
+		return SNAP_ENOMEM;
+	e->h = *h;
+	e->st = st;
+	e->tier = tier;
+	e->npages = npages;
+	e->words = (npages + WORD_BITS - 1) / WORD_BITS;
+	e->track = zalloc(h, e->words * 8);
+	e->pending = zalloc(h, e->words * 8);
+	e->absent = zalloc(h, e->words * 8);
+	if (!e->track || !e->pending || !e->absent) {
+		snapeng_destroy(e);
+		return SNAP_ENOMEM;
+	}
+	e->all_dirty = 1;
+	for (uint64_t g = 0; g < npages; g++)
+		set_clean(e, g);
+	h->invept(h->ctx);
+	*out = e;
+	return 0;
+}
+
+void snapeng_destroy(snapeng *e)
+{
+	if (!e)
+		return;
+	if (e->rgen)
+		snap_gen_close(e->rgen);
+	if (e->track)
+		e->h.free(e->h.ctx, e->track, e->words * 8);
+	if (e->pending)
+		e->h.free(e->h.ctx, e->pending, e->words * 8);
+	if (e->absent)
+		e->h.free(e->h.ctx, e->absent, e->words * 8);
+	e->h.free(e->h.ctx, e, sizeof *e);
+}
+
+int snapeng_restore(snapeng *e, uint64_t gen, void *state, size_t cap, size_t *len)
+{
+	struct snap_geninfo gi;
+	snap_gen *g;
+	if (e->busy || e->rgen)
+		return SNAP_EBUSY;
+	int rc = snap_gen_open(e->st, gen, 0, &g);
+	if (rc)
+		return rc;
+	snap_gen_info(g, &gi);
+	if (gi.npages != e->npages || gi.state_len > cap) {
+		snap_gen_close(g);
+		return SNAP_EINVAL;
+	}
+	if ((rc = snap_read_state(g, state, gi.state_len))) {
+		snap_gen_close(g);
+		return rc;
+	}
+	*len = gi.state_len;
+	e->rgen = g;
+	e->base = gi.gen;
+	e->all_dirty = 0;
+	e->s.restored_from = e->s.gen = gi.gen;
+	for (uint64_t w = 0; w < e->words; w++)
+		e->track[w] = 0;
+	for (uint64_t i = 0; i < e->npages; i++) {
+		set_bit(e->absent, i);
+		*e->h.leaf(e->h.ctx, i) &= ~(SNAPENG_EPT_RWX | SNAPENG_EPT_A | SNAPENG_EPT_D);
+	}
+	e->s.absent = e->npages;
+	e->rcursor = 0;
+	e->h.invept(e->h.ctx);
+	return 0;
+}
+
+static int load_page(snapeng *e, uint64_t gfn)
+{
+	int rc = snap_read_page(e->rgen, gfn, e->h.page(e->h.ctx, gfn));
+	if (rc)
+		return rc;
+	clear_bit(e->absent, gfn);
+	set_clean(e, gfn);
+	if (--e->s.absent == 0) {
+		snap_gen_close(e->rgen);
+		e->rgen = NULL;
+	}
+	return 0;
+}
+
+int64_t snapeng_restore_step(snapeng *e, unsigned budget)
+{
+	while (budget-- && e->s.absent) {
+		e->rcursor = next_bit(e, e->absent, e->rcursor);
+		if (e->rcursor == e->npages) {
+			e->rcursor = 0;
+			continue;
+		}
+		int rc = load_page(e, e->rcursor);
+		if (rc)
+			return rc;
+	}
+	return (int64_t)e->s.absent;
+}
+
+static int store_page(snapeng *e, uint64_t gfn)
+{
+	int rc = snap_write_page(e->st, gfn, e->h.page(e->h.ctx, gfn));
+	if (rc)
+		return rc;
+	clear_bit(e->pending, gfn);
+	e->remaining--;
+	e->s.stored++;
+	return 0;
+}
+
+int snapeng_fault(snapeng *e, uint64_t gfn, int write, int *handled)
+{
+	*handled = 0;
+	if (gfn >= e->npages)
+		return 0;
+	if (test_bit(e->absent, gfn)) {
+		int rc = load_page(e, gfn);
+		*handled = !rc;
+		return rc;
+	}
+	if (!write)
+		return 0;
+	if (!(*e->h.leaf(e->h.ctx, gfn) & SNAPENG_EPT_W)) {
+		if (test_bit(e->pending, gfn)) { /* copy-on-write: store before the write */
+			int rc = store_page(e, gfn);
+			if (rc)
+				return rc;
+			e->s.cow_faults++;
+		}
+		set_bit(e->track, gfn);
+		grant_write(e, gfn);
+	}
+	*handled = 1; /* also a stale TLB entry: the leaf already allows it */
+	return 0;
+}
+
+void snapeng_pml_log(snapeng *e, const uint64_t *gpa, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t gfn = gpa[i] >> 12;
+		if (gfn < e->npages)
+			set_bit(e->track, gfn);
+	}
+}
+
+int snapeng_capture(snapeng *e, const void *state, size_t len, uint64_t time_ns, uint64_t *gen)
+{
+	if (e->busy)
+		return SNAP_EBUSY;
+	struct snap_begin_opts o = {
+		.base = e->base ? e->base : SNAP_BASE_NONE,
+		.gen = snap_newest(e->st) + 1,
+		.npages = e->npages,
+		.time_ns = time_ns,
+	};
+	int rc = snap_begin(e->st, &o);
+	if (rc)
+		return rc;
+	if ((rc = snap_set_state(e->st, state, len))) {
+		snap_abort(e->st);
+		return rc;
+	}
+	/* Nothing below can fail: the dirty state moves from track to pending. */
+	if (e->tier == SNAPENG_AD)
+		for (uint64_t g = 0; g < e->npages; g++)
+			if (*e->h.leaf(e->h.ctx, g) & SNAPENG_EPT_D)
+				set_bit(e->track, g);
+	if (e->all_dirty)
+		for (uint64_t w = 0; w < e->words; w++)
+			e->track[w] = ~0ull;
+	uint64_t n = 0;
+	for (uint64_t g = next_bit(e, e->track, 0); g < e->npages; g = next_bit(e, e->track, g + 1)) {
+		if (test_bit(e->absent, g))
+			continue;
+		uint64_t *l = e->h.leaf(e->h.ctx, g);
+		*l &= ~(SNAPENG_EPT_W | SNAPENG_EPT_D);
+		set_bit(e->pending, g);
+		n++;
+	}
+	for (uint64_t w = 0; w < e->words; w++)
+		e->track[w] = 0;
+	e->h.invept(e->h.ctx);
+	e->all_dirty = 0;
+	e->busy = 1;
+	e->remaining = n;
+	e->cursor = 0;
+	e->s.gen = *gen = o.gen;
+	e->s.dirty = n;
+	e->s.stored = e->s.cow_faults = 0;
+	return 0;
+}
+
+/* The generation failed: its pages go back to the dirty set of the next. */
+static int give_back(snapeng *e, int rc)
+{
+	for (uint64_t w = 0; w < e->words; w++) {
+		e->track[w] |= e->pending[w];
+		e->pending[w] = 0;
+	}
+	snap_abort(e->st);
+	e->busy = 0;
+	return rc;
+}
+
+int snapeng_step(snapeng *e, unsigned budget, int *committed)
+{
+	*committed = 0;
+	if (!e->busy)
+		return 0;
+	while (budget && e->remaining) {
+		uint64_t g = next_bit(e, e->pending, e->cursor);
+		if (g == e->npages) {
+			e->cursor = 0;
+			continue;
+		}
+		int rc = store_page(e, g);
+		if (rc)
+			return give_back(e, rc);
+		/* Stored: in PML/AD tiers the D bit (clear) tracks it from now on;
+		 * in the WP tier the missing W does. */
+		if (e->tier != SNAPENG_WP)
+			grant_write(e, g);
+		e->cursor = g + 1;
+		budget--;
+	}
+	if (e->remaining)
+		return 0;
+	uint64_t gen;
+	int rc = snap_commit(e->st, &gen);
+	if (rc)
+		return give_back(e, rc);
+	e->busy = 0;
+	e->base = gen;
+	*committed = 1;
+	/* Absent pages are read from the newest generation, which shares their
+	 * blocks: the restored one may leave the retention window. */
+	if (e->rgen) {
+		snap_gen_close(e->rgen);
+		e->rgen = NULL;
+		if ((rc = snap_gen_open(e->st, gen, 0, &e->rgen)))
+			return rc;
+	}
+	return 0;
+}
+
+int snapeng_busy(const snapeng *e) { return e->busy; }
+
+void snapeng_stats(const snapeng *e, struct snapeng_stats *out) { *out = e->s; }

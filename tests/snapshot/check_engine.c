@@ -1,0 +1,384 @@
+/*
+ * tests/snapshot/check_engine.c — the live snapshot engine over a simulated
+ * guest: memory, 4 KiB EPT leaves with W/A/D bits, a PML log of 512 entries,
+ * and an in-memory disk. Every committed generation must equal guest memory
+ * at the instant of its capture, whatever the guest writes while it is being
+ * stored; the three dirty-tracking tiers must give identical generations;
+ * a lazy restore must give back exactly what was committed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "snapshot/engine.h"
+#include "tests/unit.h"
+
+#define PAGE 4096u
+#define NPAGES 192u
+#define DISK_BLOCKS 8192u
+
+/* ---- in-memory disk ---- */
+struct memdev { uint8_t *blk; int fail_writes; };
+
+static int md_read(void *c, uint64_t b, uint32_t n, void *buf)
+{
+	struct memdev *d = c;
+	memcpy(buf, d->blk + b * PAGE, (size_t)n * PAGE);
+	return 0;
+}
+static int md_write(void *c, uint64_t b, uint32_t n, const void *buf)
+{
+	struct memdev *d = c;
+	if (d->fail_writes)
+		return -1;
+	memcpy(d->blk + b * PAGE, buf, (size_t)n * PAGE);
+	return 0;
+}
+static int md_flush(void *c) { (void)c; return 0; }
+static uint64_t md_size(void *c) { (void)c; return DISK_BLOCKS; }
+static void *md_alloc(void *c, size_t n) { (void)c; return malloc(n); }
+static void md_free(void *c, void *p, size_t n) { (void)c; (void)n; free(p); }
+
+static struct snap_io disk_io(struct memdev *d)
+{
+	return (struct snap_io){ d, md_read, md_write, md_flush, md_size, md_alloc, md_free, NULL };
+}
+
+/* ---- simulated guest ---- */
+struct sim {
+	uint8_t *mem;
+	uint64_t leaf[NPAGES];
+	uint64_t pml[512];
+	unsigned pml_n;
+	enum snapeng_tier tier;
+	snapeng *e;
+	unsigned faults;
+};
+
+static uint8_t *s_page(void *c, uint64_t g) { return ((struct sim *)c)->mem + g * PAGE; }
+static uint64_t *s_leaf(void *c, uint64_t g) { return &((struct sim *)c)->leaf[g]; }
+static void s_invept(void *c) { (void)c; }
+
+static struct snapeng_host sim_host(struct sim *s)
+{
+	return (struct snapeng_host){ s, s_page, s_leaf, s_invept, md_alloc, md_free };
+}
+
+static void sim_fault(struct sim *s, uint64_t g, int write)
+{
+	int handled = 0;
+	ck_assert_int_eq(snapeng_fault(s->e, g, write, &handled), 0);
+	ck_assert_msg(handled, "fault on frame %llu (write %d) not handled", (unsigned long long)g, write);
+	s->faults++;
+}
+
+/* What the CPU does for a guest write: EPT checks, then A/D and PML. */
+static void sim_write(struct sim *s, uint64_t g, unsigned off, uint8_t v)
+{
+	while (!(s->leaf[g] & SNAPENG_EPT_R) || !(s->leaf[g] & SNAPENG_EPT_W))
+		sim_fault(s, g, 1);
+	s->mem[g * PAGE + off] = v;
+	if (!(s->leaf[g] & SNAPENG_EPT_D)) {
+		s->leaf[g] |= SNAPENG_EPT_A | SNAPENG_EPT_D;
+		if (s->tier == SNAPENG_PML) {
+			s->pml[s->pml_n++] = g << 12 | off; /* Bochs keeps the offset */
+			if (s->pml_n == 512) {
+				snapeng_pml_log(s->e, s->pml, s->pml_n);
+				s->pml_n = 0;
+			}
+		}
+	}
+}
+
+static uint8_t sim_read(struct sim *s, uint64_t g, unsigned off)
+{
+	while (!(s->leaf[g] & SNAPENG_EPT_R))
+		sim_fault(s, g, 0);
+	return s->mem[g * PAGE + off];
+}
+
+static uint64_t sim_capture(struct sim *s, const char *state)
+{
+	uint64_t gen = 0;
+	snapeng_pml_log(s->e, s->pml, s->pml_n); /* the hypervisor drains the log first */
+	s->pml_n = 0;
+	ck_assert_int_eq(snapeng_capture(s->e, state, strlen(state) + 1, 1000, &gen), 0);
+	return gen;
+}
+
+/* The content of a committed generation, read back through the store. */
+static void read_gen(snap_store *st, uint64_t gen, uint8_t *out)
+{
+	snap_gen *g;
+	ck_assert_int_eq(snap_gen_open(st, gen, 0, &g), 0);
+	for (uint64_t p = 0; p < NPAGES; p++)
+		ck_assert_int_eq(snap_read_page(g, p, out + p * PAGE), 0);
+	ck_assert_int_eq(snap_verify(g), 0);
+	snap_gen_close(g);
+}
+
+#define MAX_GENS 64
+struct run {
+	struct memdev dev;
+	struct snap_io io;
+	snap_store *st;
+	struct sim s;
+	uint8_t *ref[MAX_GENS + 1];   /* guest memory at each capture */
+	uint64_t last_gen;
+	unsigned cow;
+};
+
+static void run_open(struct run *r)
+{
+	r->dev.blk = calloc(DISK_BLOCKS, PAGE);
+	r->io = disk_io(&r->dev);
+	struct snap_format_opts fo = { .keep = MAX_GENS, .force = 0 };
+	ck_assert_int_eq(snap_format(&r->io, &fo), 0);
+	ck_assert_int_eq(snap_open(&r->io, 0, &r->st), 0);
+}
+
+static void run_close(struct run *r)
+{
+	snapeng_destroy(r->s.e);
+	snap_close(r->st);
+	free(r->dev.blk);
+	free(r->s.mem);
+	for (int i = 0; i <= MAX_GENS; i++)
+		free(r->ref[i]);
+}
+
+/*
+ * A deterministic workload: a hot set and random writes, captures every
+ * 300 operations, the writer storing a few pages every 7 operations. Runs
+ * `ngens` generations to commit; checks each against its capture copy.
+ */
+static void workload(struct run *r, enum snapeng_tier tier, unsigned ngens, unsigned seed)
+{
+	struct sim *s = &r->s;
+	s->tier = tier;
+	s->mem = calloc(NPAGES, PAGE);
+	struct snapeng_host h = sim_host(s);
+	ck_assert_int_eq(snapeng_create(&h, r->st, NPAGES, tier, &s->e), 0);
+	srand(seed);
+	uint64_t capturing = 0;
+	for (unsigned op = 0; r->last_gen < ngens; op++) {
+		uint64_t g = rand() % 4 ? (unsigned)rand() % 16 : (unsigned)rand() % NPAGES;
+		sim_write(s, g, rand() % PAGE, (uint8_t)rand());
+		if (op % 300 == 0 && !snapeng_busy(s->e)) {
+			char state[32];
+			snprintf(state, sizeof state, "vcpu-%u", op);
+			capturing = sim_capture(s, state);
+			ck_assert_uint_le(capturing, MAX_GENS);
+			r->ref[capturing] = malloc(NPAGES * PAGE);
+			memcpy(r->ref[capturing], s->mem, NPAGES * PAGE);
+		}
+		if (op % 7 == 0) {
+			int committed = 0;
+			ck_assert_int_eq(snapeng_step(s->e, 1 + rand() % 3, &committed), 0);
+			if (committed) {
+				uint8_t *got = malloc(NPAGES * PAGE);
+				read_gen(r->st, capturing, got);
+				ck_assert_msg(!memcmp(got, r->ref[capturing], NPAGES * PAGE),
+					      "generation %llu differs from memory at its capture",
+					      (unsigned long long)capturing);
+				free(got);
+				r->last_gen = capturing;
+				struct snapeng_stats st;
+				snapeng_stats(s->e, &st);
+				r->cow += st.cow_faults;
+			}
+		}
+	}
+}
+
+static void tier_consistency(enum snapeng_tier tier)
+{
+	struct run r = { 0 };
+	run_open(&r);
+	workload(&r, tier, 12, 42);
+	ck_assert_uint_gt(r.cow, 0); /* the guest did race the writer */
+	run_close(&r);
+}
+
+START_TEST(pml_generations_match_capture) { tier_consistency(SNAPENG_PML); }
+END_TEST
+START_TEST(ad_generations_match_capture) { tier_consistency(SNAPENG_AD); }
+END_TEST
+START_TEST(wp_generations_match_capture) { tier_consistency(SNAPENG_WP); }
+END_TEST
+
+/* Same workload, three tiers: the committed generations are identical. */
+START_TEST(tiers_give_identical_generations)
+{
+	static uint8_t got[3][NPAGES * PAGE];
+	static struct run r[3];
+	memset(r, 0, sizeof r);
+	enum snapeng_tier tiers[3] = { SNAPENG_PML, SNAPENG_AD, SNAPENG_WP };
+	for (int t = 0; t < 3; t++) {
+		run_open(&r[t]);
+		workload(&r[t], tiers[t], 8, 7);
+	}
+	for (uint64_t gen = 1; gen <= 8; gen++) {
+		for (int t = 0; t < 3; t++)
+			read_gen(r[t].st, gen, got[t]);
+		ck_assert_msg(!memcmp(got[0], got[1], sizeof got[0]), "PML and AD differ at gen %llu",
+			      (unsigned long long)gen);
+		ck_assert_msg(!memcmp(got[0], got[2], sizeof got[0]), "PML and WP differ at gen %llu",
+			      (unsigned long long)gen);
+	}
+	for (int t = 0; t < 3; t++)
+		run_close(&r[t]);
+}
+END_TEST
+
+/* Only written pages are stored: the dirty set is small after the first. */
+START_TEST(dirty_set_is_only_written_pages)
+{
+	for (enum snapeng_tier tier = SNAPENG_PML; tier <= SNAPENG_WP; tier++) {
+		struct run r = { 0 };
+		run_open(&r);
+		struct sim *s = &r.s;
+		s->tier = tier;
+		s->mem = calloc(NPAGES, PAGE);
+		struct snapeng_host h = sim_host(s);
+		ck_assert_int_eq(snapeng_create(&h, r.st, NPAGES, tier, &s->e), 0);
+		int committed = 0;
+		sim_capture(s, "first");
+		ck_assert_int_eq(snapeng_step(s->e, NPAGES, &committed), 0);
+		ck_assert(committed);
+		for (uint64_t g = 10; g < 15; g++)
+			sim_write(s, g, 1, 0xAB);
+		sim_capture(s, "second");
+		struct snapeng_stats st;
+		snapeng_stats(s->e, &st);
+		ck_assert_uint_eq(st.dirty, 5);
+		ck_assert_int_eq(snapeng_step(s->e, NPAGES, &committed), 0);
+		ck_assert(committed);
+		run_close(&r);
+	}
+}
+END_TEST
+
+START_TEST(capture_while_busy_is_refused)
+{
+	struct run r = { 0 };
+	run_open(&r);
+	struct sim *s = &r.s;
+	s->tier = SNAPENG_PML;
+	s->mem = calloc(NPAGES, PAGE);
+	struct snapeng_host h = sim_host(s);
+	ck_assert_int_eq(snapeng_create(&h, r.st, NPAGES, SNAPENG_PML, &s->e), 0);
+	uint64_t gen;
+	sim_capture(s, "a");
+	ck_assert_int_eq(snapeng_capture(s->e, "b", 2, 0, &gen), SNAP_EBUSY);
+	int handled = 1;
+	ck_assert_int_eq(snapeng_fault(s->e, NPAGES + 5, 1, &handled), 0);
+	ck_assert_int_eq(handled, 0); /* beyond guest RAM: not the engine's */
+	ck_assert_int_eq(snapeng_fault(s->e, 3, 0, &handled), 0);
+	ck_assert_int_eq(handled, 0); /* a read of a present page: not the engine's */
+	run_close(&r);
+}
+END_TEST
+
+/* A failed disk write: the generation is given up, its pages stay dirty. */
+START_TEST(failed_write_keeps_pages_dirty)
+{
+	struct run r = { 0 };
+	run_open(&r);
+	struct sim *s = &r.s;
+	s->tier = SNAPENG_WP;
+	s->mem = calloc(NPAGES, PAGE);
+	struct snapeng_host h = sim_host(s);
+	ck_assert_int_eq(snapeng_create(&h, r.st, NPAGES, SNAPENG_WP, &s->e), 0);
+	for (uint64_t g = 0; g < NPAGES; g++)
+		sim_write(s, g, 0, 1);
+	sim_capture(s, "x");
+	r.dev.fail_writes = 1;
+	int committed = 0;
+	ck_assert_int_lt(snapeng_step(s->e, NPAGES, &committed), 0);
+	ck_assert(!committed);
+	ck_assert(!snapeng_busy(s->e));
+	ck_assert_uint_eq(snap_newest(r.st), 0); /* nothing half-committed */
+	run_close(&r);
+}
+END_TEST
+
+/* Lazy restore: pages come back on first touch and by prefetch; writes and
+ * captures during the restore see exactly the committed contents. */
+static void lazy_restore(enum snapeng_tier tier)
+{
+	struct run r = { 0 };
+	run_open(&r);
+	workload(&r, tier, 6, 99);
+	uint64_t restored = r.last_gen;
+	snapeng_destroy(r.s.e);
+	r.s.e = NULL;
+	/* "reboot": new memory, garbage in it, a new engine */
+	struct sim s2 = { .tier = tier, .mem = malloc(NPAGES * PAGE) };
+	memset(s2.mem, 0x5A, NPAGES * PAGE);
+	struct snapeng_host h = sim_host(&s2);
+	ck_assert_int_eq(snapeng_create(&h, r.st, NPAGES, tier, &s2.e), 0);
+	char state[64];
+	size_t len = 0;
+	ck_assert_int_eq(snapeng_restore(s2.e, 0, state, sizeof state, &len), 0);
+	ck_assert_uint_gt(len, 0);
+	ck_assert(!strncmp(state, "vcpu-", 5));
+	uint8_t *expect = malloc(NPAGES * PAGE);
+	memcpy(expect, r.ref[restored], NPAGES * PAGE);
+	/* touch a few pages, write some, capture mid-restore */
+	ck_assert_uint_eq(sim_read(&s2, 5, 17), expect[5 * PAGE + 17]);
+	sim_write(&s2, 7, 3, 0xEE);
+	expect[7 * PAGE + 3] = 0xEE;
+	uint64_t mid = sim_capture(&s2, "mid");
+	int committed = 0;
+	while (!committed)
+		ck_assert_int_eq(snapeng_step(s2.e, 4, &committed), 0);
+	uint8_t *got = malloc(NPAGES * PAGE);
+	read_gen(r.st, mid, got); /* pages never read back keep their old blocks */
+	ck_assert(!memcmp(got, expect, NPAGES * PAGE));
+	while (snapeng_restore_step(s2.e, 10) > 0)
+		;
+	ck_assert(!memcmp(s2.mem, expect, NPAGES * PAGE));
+	struct snapeng_stats st;
+	snapeng_stats(s2.e, &st);
+	ck_assert_uint_eq(st.absent, 0);
+	ck_assert_uint_eq(st.restored_from, restored);
+	snapeng_destroy(s2.e);
+	free(s2.mem);
+	free(got);
+	free(expect);
+	r.s.e = NULL;
+	run_close(&r);
+}
+
+START_TEST(lazy_restore_pml) { lazy_restore(SNAPENG_PML); }
+END_TEST
+START_TEST(lazy_restore_wp) { lazy_restore(SNAPENG_WP); }
+END_TEST
+START_TEST(lazy_restore_ad) { lazy_restore(SNAPENG_AD); }
+END_TEST
+
+static Suite *engine_suite(void)
+{
+	Suite *s = suite_create("engine");
+	TCase *core = tcase_create("core"), *rest = tcase_create("restore"), *err = tcase_create("errors");
+	tcase_set_timeout(core, 60);
+	tcase_add_test(core, pml_generations_match_capture);
+	tcase_add_test(core, ad_generations_match_capture);
+	tcase_add_test(core, wp_generations_match_capture);
+	tcase_add_test(core, tiers_give_identical_generations);
+	tcase_add_test(core, dirty_set_is_only_written_pages);
+	tcase_add_test(rest, lazy_restore_pml);
+	tcase_add_test(rest, lazy_restore_wp);
+	tcase_add_test(rest, lazy_restore_ad);
+	tcase_add_test(err, capture_while_busy_is_refused);
+	tcase_add_test(err, failed_write_keeps_pages_dirty);
+	suite_add_tcase(s, core);
+	suite_add_tcase(s, rest);
+	suite_add_tcase(s, err);
+	return s;
+}
+
+int main(void)
+{
+	return unit_main(engine_suite(), NULL);
+}
