@@ -1,14 +1,28 @@
 # hv/module.mk — the hypervisor image (hv.elf) and its host unit tests.
 
 HV_SRCS := hv/main.c hv/console.c hv/fmt.c hv/serial.c hv/string.c \
-           hv/mb2.c hv/config.c hv/vmxcap.c hv/vmxread.c
-HV_OBJS := $(BUILD)/hv/entry.o $(HV_SRCS:%.c=$(BUILD)/%.o)
+           hv/mb2.c hv/config.c hv/vmxcap.c hv/vmxread.c \
+           hv/pmem.c hv/gdt.c hv/idt.c hv/time.c \
+           hv/vmcs.c hv/vmcs_names.c hv/vmx.c hv/ept.c hv/event.c \
+           hv/exit.c hv/exit_reason.c hv/exit_cr.c hv/exit_msr.c \
+           hv/cpuid.c hv/msr.c hv/elf.c hv/guest_load.c hv/vdev_backend.c \
+           vdev/hcall.c
+HV_ASMS := hv/isr.asm hv/vmx_entry.asm
+HV_OBJS := $(BUILD)/hv/entry.o $(HV_SRCS:%.c=$(BUILD)/%.o) $(HV_ASMS:%.asm=$(BUILD)/%.o)
 
 $(BUILD)/hv/entry.o: boot/entry.asm
 	@mkdir -p $(@D)
 	$(NASM) -f elf64 -o $@ $<
 
+$(BUILD)/hv/%.o: hv/%.asm
+	@mkdir -p $(@D)
+	$(NASM) -f elf64 -o $@ $<
+
 $(BUILD)/hv/%.o: hv/%.c
+	@mkdir -p $(@D)
+	$(CC) $(HV_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/vdev/%.o: vdev/%.c
 	@mkdir -p $(@D)
 	$(CC) $(HV_CFLAGS) -MMD -MP -c -o $@ $<
 
