@@ -25,3 +25,18 @@ $(HVTEST_ISO): $(BUILD)/hv.elf $(GUEST_MIN) $(BUILD)/tests/hvtest-pvm.img boot/g
 		{ cat $(BUILD)/grub-mkrescue-hvtest.log; exit 1; }
 
 IMAGES += $(HVTEST_ISO)
+
+# A guest module cut after its ELF header: the loader must name the error.
+BADELF_ISO := $(BUILD)/amber-hvtest-badelf.iso
+$(BADELF_ISO): $(BUILD)/hv.elf $(GUEST_MIN) boot/grub.cfg
+	@rm -rf $(HVTEST_ISO_ROOT)-bad
+	@mkdir -p $(HVTEST_ISO_ROOT)-bad/boot/grub
+	cp $(BUILD)/hv.elf $(HVTEST_ISO_ROOT)-bad/boot/hv.elf
+	head -c 64 $(GUEST_MIN) > $(HVTEST_ISO_ROOT)-bad/boot/guest.elf
+	: > $(HVTEST_ISO_ROOT)-bad/boot/pvm.img
+	cp boot/grub.cfg $(HVTEST_ISO_ROOT)-bad/boot/grub/grub.cfg
+	grub-mkrescue -o $@ $(HVTEST_ISO_ROOT)-bad 2>$(BUILD)/grub-mkrescue-hvtest.log || \
+		{ cat $(BUILD)/grub-mkrescue-hvtest.log; exit 1; }
+
+IMAGES += $(BADELF_ISO)
+INTEG_TESTS += tests/integ/hv.sh

@@ -167,16 +167,18 @@ static void console(void)
 {
 	static char line[128];
 	size_t n = 0;
+	uint64_t seen = console_count;
 	puts_("guest-min: type a line\n");
-	while (n == 0 || line[n - 1] != '\n') {
-		uint64_t before = console_count;
-		while (console_count == before)
-			__asm__ volatile("sti; hlt; cli");
+	while ((n == 0 || line[n - 1] != '\n') && n < sizeof line - 1) {
 		int64_t r = hc(VDEV_HC_CONSOLE_READ, (uintptr_t)line + n, sizeof line - 1 - n);
-		if (r > 0)
+		if (r > 0) {
 			n += (size_t)r;
-		if (n >= sizeof line - 1)
-			break;
+			continue;
+		}
+		/* Nothing waiting: sleep until VDEV_VEC_CONSOLE (STI's shadow covers HLT). */
+		if (console_count == seen)
+			__asm__ volatile("sti; hlt; cli");
+		seen = console_count;
 	}
 	line[n] = 0;
 	puts_("guest-min: got ");
