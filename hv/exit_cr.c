@@ -44,7 +44,9 @@ int exit_cr_access(struct vcpu *v)
 	uint64_t q = vmcs_readnat(VMCS_INFO_EXIT_QUALIFICATION);
 	unsigned cr = CRQ_NUM(q), type = CRQ_TYPE(q), reg = CRQ_GPR(q);
 	if (cr == 3 && type == CR_MOV_TO) {
-		vmcs_writenat(VMCS_GUEST_CR3, get(v, reg) & ~(1ull << 63)); /* bit 63: no-flush hint */
+		/* Bit 63 is a no-flush hint only with CR4.PCIDE, which the guest cannot set. */
+		vmcs_writenat(VMCS_GUEST_CR3, get(v, reg) & ~(1ull << 63));
+		vmx_flush_vpid(v);
 		event_skip_instruction(v);
 		return EXIT_RESUME;
 	}

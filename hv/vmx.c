@@ -88,6 +88,15 @@ void vmx_invept(struct vcpu *v)
 		vmcs_fail("INVEPT", VMCS_CTRL_EPTP);
 }
 
+void vmx_flush_vpid(struct vcpu *v)
+{
+	if (!v->vpid)
+		return;
+	int single = v->caps->invvpid_single;
+	if (vmx_op_invvpid(single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT, v->vpid))
+		vmcs_fail("INVVPID", VMCS_CTRL_VPID);
+}
+
 /* A control that must have `need` set after (wanted | must1) & may1. */
 static int control(const char *name, struct vmx_ctl c, uint32_t wanted, uint32_t need, uint32_t *out)
 {
@@ -114,7 +123,9 @@ static int setup_controls(struct vcpu *v)
 		     PROC_ACTIVATE_SECONDARY, &proc);
 	if (proc & (PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS))
 		e |= HV_ENOTSUP; /* never must-be-one on any CPU; we have no bitmaps */
-	e |= control("secondary", c->proc2, PROC2_ENABLE_EPT | (c->vpid ? PROC2_ENABLE_VPID : 0),
+	/* VPID only with a way to flush it (MOV to CR3 is emulated: vmx_flush_vpid). */
+	int vpid = c->invvpid_single || c->invvpid_all;
+	e |= control("secondary", c->proc2, PROC2_ENABLE_EPT | (vpid ? PROC2_ENABLE_VPID : 0),
 		     PROC2_ENABLE_EPT, &proc2);
 	e |= control("VM-exit", c->exit, EXIT_HOST_ADDR_SPACE | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
 		     EXIT_SAVE_PAT | EXIT_LOAD_PAT, EXIT_HOST_ADDR_SPACE | EXIT_SAVE_EFER | EXIT_LOAD_EFER, &exit);
@@ -139,6 +150,8 @@ static int setup_controls(struct vcpu *v)
 	vmcs_write64(VMCS_CTRL_EPTP, v->eptp);
 	if (proc2 & PROC2_ENABLE_VPID)
 		vmcs_write16(VMCS_CTRL_VPID, v->vpid);
+	else
+		v->vpid = 0; /* every VM entry and exit flushes the guest's TLB */
 	kprintf("amber: vmcs: pin %08x proc %08x proc2 %08x exit %08x entry %08x\n", pin, proc, proc2, exit, entry);
 	return 0;
 }

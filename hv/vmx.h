@@ -83,6 +83,9 @@ void vmx_run(struct vcpu *v);
 /* Flushes the guest's EPT translations (INVEPT single or all context). */
 void vmx_invept(struct vcpu *v);
 
+/* Flushes the guest's linear translations (after an emulated MOV to CR3). */
+void vmx_flush_vpid(struct vcpu *v);
+
 /* A control value: (wanted | must1) & may1. Pure, host-testable. */
 static inline uint32_t vmx_ctl_value(struct vmx_ctl c, uint32_t wanted) { return (wanted | c.must1) & c.may1; }
 

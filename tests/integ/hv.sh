@@ -20,6 +20,7 @@ check "CPUID hypervisor leaf" wait_for hv '^guest-min: cpuid signature AmberAmbe
 check "CPUID policy hides VMX" wait_for hv '^guest-min: cpuid hides VMX, shows SSE2 and hypervisor: ok' 5
 check "allowed RDMSR (EFER)" wait_for hv '^guest-min: rdmsr efer has LME\|LMA: ok' 5
 check "CR4 read shadow hides VMXE" wait_for hv '^guest-min: cr4 hides VMXE: ok' 5
+check "MOV to/from CR3 emulated" wait_for hv '^guest-min: cr3 reload: ok' 5
 check "MSR, port and CR refusals are #GP" wait_for hv '^guest-min: 4 refusals became #GP: ok' 5
 check "VMX instruction is #UD" wait_for hv '^guest-min: vmxoff became #UD: ok' 5
 check "unknown hypercall ENOSYS" wait_for hv '^guest-min: unknown hypercall is ENOSYS: ok' 5

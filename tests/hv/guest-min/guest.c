@@ -117,6 +117,9 @@ static void refusals(void)
 	__asm__ volatile("mov %0, %%cr4" ::"a"(cr4 | (1u << 13)));  /* 0F 22 E0 */                /* set VMXE: refused */
 	__asm__ volatile("mov %0, %%cr4" ::"a"(cr4 | (1u << 7)));                 /* PGE: allowed, no exit */
 	check("4 refusals became #GP", gp_count - gp0 == 4);
+	uint64_t cr3, cr3b;
+	__asm__ volatile("mov %%cr3, %0; mov %0, %%cr3; mov %%cr3, %1" : "=&r"(cr3), "=r"(cr3b) :: "memory");
+	check("cr3 reload", cr3 == VDEV_GPA_PAGE_TABLES && cr3b == cr3);
 	uint64_t ud0 = ud_count;
 	skip_len = 3;
 	__asm__ volatile("vmxoff");                                               /* VMX instruction: #UD */
