@@ -302,7 +302,7 @@ static uint64_t stat_of(const struct vdev_stats *s, size_t off)
 
 static void run_insn(const struct insn_attack *a)
 {
-	struct vdev_stats before, after;
+	struct vdev_stats before = { 0 }, after = { 0 };
 	char how[120];
 	hc_stats(&before);
 	probe_arm();

@@ -68,7 +68,8 @@ struct probe_result probe_result(void)
 
 static int probe_fixup(struct trapframe *tf)
 {
-	if (tf->vec != T_GP && tf->vec != T_UD && tf->vec != T_PF)
+	/* NMI, #DF and #MC are never caused by the probed instruction itself. */
+	if (tf->vec == 2 || tf->vec == T_DF || tf->vec == 18)
 		return 0;
 	for (const struct probe *p = __probes_start; p < __probes_end; p++) {
 		if (p->insn == tf->rip) {

@@ -3,9 +3,9 @@
  * the IDT, and "probes": instructions expected to fault.
  *
  * A probe is an instruction wrapped in PROBE(): its address and the address
- * after it go into the .probes section. When it raises #GP, #UD or #PF,
- * trap() records the vector and error code and resumes after it; any other
- * fault anywhere is a kernel bug and ends in a register report and a
+ * after it go into the .probes section. When it raises an exception (other
+ * than NMI, #DF or #MC, which it cannot cause), trap() records the vector
+ * and error code and resumes after it; a fault anywhere else is a kernel bug and ends in a register report and a
  * shutdown. The hostile program uses probes to see what the hypervisor
  * does with each attack.
  */
