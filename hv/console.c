@@ -35,6 +35,7 @@ _Noreturn void hv_panic(const char *fmt, ...)
 _Noreturn void hv_poweroff(void)
 {
 	kprintf("amber: power off\n");
+	serial_flush(); /* the engine stops at once: let the last line out */
 	for (const char *s = "Shutdown"; *s; s++)
 		outb(BOCHS_SHUTDOWN_PORT, (uint8_t)*s);
 	outw(QEMU_ACPI_PM1A_CNT, ACPI_SLP_EN);

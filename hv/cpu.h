@@ -55,6 +55,23 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr4(void) { uint64_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
+static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
+
+/* Operand of LGDT/LIDT/SGDT/SIDT (SDM Vol. 3A §3.5.1, Figure 3-11). */
+struct __attribute__((packed)) desc_ptr { uint16_t limit; uint64_t base; };
+_Static_assert(sizeof(struct desc_ptr) == 10, "pseudo-descriptor is 10 bytes");
+
+static inline void lgdt(const struct desc_ptr *p) { __asm__ volatile("lgdt %0" ::"m"(*p)); }
+static inline void lidt(const struct desc_ptr *p) { __asm__ volatile("lidt %0" ::"m"(*p)); }
+static inline void ltr(uint16_t sel) { __asm__ volatile("ltr %0" ::"rm"(sel)); }
+static inline uint16_t read_tr(void) { uint16_t v; __asm__ volatile("str %0" : "=rm"(v)); return v; }
+static inline uint64_t read_rflags(void) { uint64_t v; __asm__ volatile("pushfq; popq %0" : "=r"(v)); return v; }
+
 static inline void cpu_pause(void) { __asm__ volatile("pause"); }
 static inline _Noreturn void cpu_halt_forever(void)
 {

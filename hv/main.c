@@ -1,22 +1,38 @@
 /*
  * hv/main.c — the hypervisor's C entry: banner, boot information, command
- * line, VT-x check. Every failure here ends in a one-line error and a
- * power-off, never a hang.
+ * line, VT-x check, host descriptor tables, memory, then the guest. Every
+ * failure before the guest runs ends in a one-line error and a power-off,
+ * never a hang; once the guest is stopped the hypervisor stays up.
  */
 #include "hv/config.h"
 #include "hv/cpu.h"
 #include "hv/disk.h"
+#include "hv/cpuid.h"
+#include "hv/desc.h"
+#include "hv/exit.h"
+#include "hv/guest_load.h"
 #include "hv/hv.h"
 #include "hv/mb2.h"
+#include "hv/pmem.h"
 #include "hv/serial.h"
+#include "hv/time.h"
+#include "hv/vcpu.h"
+#include "hv/vdev_backend.h"
+#include "hv/vmx.h"
 #include "hv/vmxcap.h"
 
 #define AMBER_VERSION "0.1"
 /* Upper bound on the boot information we are willing to read. */
 #define MB2_READ_LIMIT (1u << 20)
+#define GUEST_RAM_ALIGN (2ull << 20)
+#define POLL_HZ 1000 /* COM1 polling while the guest runs */
+#define PIC1_DATA 0x21
+#define PIC2_DATA 0xA1
 
 static struct mb2_info boot;
 static struct hv_config config;
+static struct vmx_caps caps;
+struct vcpu vcpu0;
 
 static void report_boot(void)
 {
@@ -41,7 +57,6 @@ static void report_boot(void)
 static void check_vtx(void)
 {
 	struct vmx_raw raw;
-	struct vmx_caps caps;
 	char line[256];
 	vmx_raw_read(&raw);
 	vmx_caps_decode(&raw, &caps);
@@ -55,10 +70,23 @@ static void check_vtx(void)
 	}
 }
 
-/* Until a guest runs, echo the console so that input can be checked. */
+/* Warns when this CPU lacks a feature the guest's fixed CPUID promises. */
+static void check_cpuid_policy(void)
+{
+	static const struct { uint32_t leaf; int reg; } regs[] = { { 1, 2 }, { 1, 3 }, { 7, 1 }, { 0x80000001, 2 }, { 0x80000001, 3 } };
+	for (unsigned i = 0; i < sizeof regs / sizeof regs[0]; i++) {
+		uint32_t miss = cpuid_policy_missing(regs[i].leaf, regs[i].reg, cpuid(regs[i].leaf, 0));
+		if (miss)
+			kprintf("amber: warning: this CPU lacks CPUID leaf %x register %d bits %08x the guest is promised\n",
+				regs[i].leaf, regs[i].reg, miss);
+	}
+}
+
+/* Idle once the guest is gone: echo the console so that input can be checked. */
 static _Noreturn void idle_echo(void)
 {
-	kprintf("amber: no guest yet; echoing the console (stop the engine to end)\n");
+	kprintf("amber: ready\n");
+	kprintf("amber: no guest running; the hypervisor stays up and echoes the console (stop the engine to end)\n");
 	for (;;) {
 		int c = serial_getc();
 		if (c < 0) {
@@ -68,6 +96,35 @@ static _Noreturn void idle_echo(void)
 		char ch = (char)c;
 		serial_write(&ch, 1);
 	}
+}
+
+static void fatal(const char *what, int e)
+{
+	kprintf("amber: error: %s: %s\n", what, hv_strerror(e));
+	hv_poweroff();
+}
+
+static int ept_alloc(void *ctx, uint64_t *pa) { (void)ctx; return pmem_alloc_page(pa); }
+static void *ept_p2v(void *ctx, uint64_t pa) { (void)ctx; return (void *)(uintptr_t)pa; }
+
+static void setup_guest_memory(struct vcpu *v)
+{
+	v->ram_bytes = (uint64_t)config.mem_mib << 20;
+	int e = pmem_alloc_contig(v->ram_bytes / PAGE_SIZE, GUEST_RAM_ALIGN, &v->ram_hpa);
+	if (e) {
+		kprintf("amber: error: cannot reserve %u MiB of guest RAM (%llu MiB free); lower mem=\n",
+			config.mem_mib, (unsigned long long)((hv_pmem.total - hv_pmem.used) >> 20));
+		hv_poweroff();
+	}
+	struct ept_ops ops = { NULL, ept_alloc, ept_p2v };
+	e = ept_init(&v->ept, &ops, caps.ept_ad);
+	if (!e)
+		e = ept_map_range(&v->ept, 0, v->ram_hpa, v->ram_bytes, EPT_RWX);
+	if (e)
+		fatal("building the EPT", e);
+	v->eptp = ept_eptp(&v->ept);
+	kprintf("amber: guest RAM %u MiB at host %llx; EPT %llu table pages, A/D %s\n", config.mem_mib,
+		(unsigned long long)v->ram_hpa, (unsigned long long)v->ept.tables, caps.ept_ad ? "on" : "off");
 }
 
 void hv_main(uint32_t magic, uint32_t mbi)
@@ -96,7 +153,40 @@ void hv_main(uint32_t magic, uint32_t mbi)
 		config.mem_mib, config.guest, config.snap_ms, hv_dirty_tier_name(config.dirty),
 		config.tick_hz, config.format ? " format" : "");
 	check_vtx();
+	gdt_init();
+	idt_init();
+	/* The hypervisor polls; no device interrupt may be pending at the PIC
+	 * (an unacknowledged one would make every VM entry exit at once). */
+	outb(PIC1_DATA, 0xFF);
+	outb(PIC2_DATA, 0xFF);
+	time_init();
+	kprintf("amber: tsc %llu Hz (calibrated against the PIT), wall clock %llu s since 1970\n",
+		(unsigned long long)time_tsc_hz(), (unsigned long long)(time_wall_ns() / 1000000000ull));
+	check_cpuid_policy();
+	e = pmem_init(&boot, mbi);
+	if (e)
+		fatal("memory map", e);
+	kprintf("amber: pmem: %llu MiB free in %u ranges\n", (unsigned long long)(hv_pmem.total >> 20), hv_pmem.n);
 	disk_open_store(config.format);
+
+	struct vcpu *v = &vcpu0;
+	v->caps = &caps;
+	v->vpid = 1;
+	v->poll_tsc = time_tsc_hz() / POLL_HZ;
+	setup_guest_memory(v);
+	struct guest_start gs;
+	if (guest_load(v, &boot, &config, &gs))
+		idle_echo();
+	e = vmx_enable(&caps);
+	if (e)
+		fatal("VMXON", e);
+	e = vmx_setup_guest(v, gs.entry, gs.rsp, gs.rdi, gs.cr3);
+	if (e)
+		fatal("VMCS setup", e);
+	vdev_backend_init(v);
 	kprintf("amber: ready\n");
+	kprintf("amber: launching the guest at %llx\n", (unsigned long long)gs.entry);
+	vmx_run(v);
+	kprintf("amber: the hypervisor is still running; the guest is stopped\n");
 	idle_echo();
 }

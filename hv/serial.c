@@ -18,6 +18,7 @@
 #define MCR_DTR_RTS_OUT2    0x0B
 #define LSR_DATA_READY      0x01
 #define LSR_THR_EMPTY       0x20
+#define LSR_TX_EMPTY        0x40 /* THR and shift register both empty */
 #define DIVISOR_115200      1    /* 1.8432 MHz / (16 * 115200) */
 
 void serial_init(void)
@@ -50,4 +51,10 @@ int serial_getc(void)
 	if (!(inb(COM1 + UART_LSR) & LSR_DATA_READY))
 		return -1;
 	return inb(COM1 + UART_DATA);
+}
+
+void serial_flush(void)
+{
+	for (int i = 0; i < 1000000 && !(inb(COM1 + UART_LSR) & LSR_TX_EMPTY); i++)
+		cpu_pause();
 }

@@ -10,6 +10,8 @@
 
 void serial_init(void);
 void serial_write(const char *s, size_t n);
+/* Waits (bounded) until every written byte has left the UART. */
+void serial_flush(void);
 /* Returns the next received byte, or -1 when none is waiting. */
 int serial_getc(void);
 

@@ -1,6 +1,6 @@
 /*
  * hv/string.c — the four functions gcc may call even in freestanding code
- * (GCC manual, "Standards": memcpy, memmove, memset, memcmp).
+ * (GCC manual, "Standards": memcpy, memmove, memset, memcmp), and strcmp.
  */
 #include <stddef.h>
 
@@ -36,4 +36,11 @@ int memcmp(const void *a, const void *b, size_t n)
 		if (*p != *q)
 			return *p - *q;
 	return 0;
+}
+
+int strcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return (unsigned char)*a - (unsigned char)*b;
 }

@@ -41,6 +41,8 @@ void vmx_caps_decode(const struct vmx_raw *raw, struct vmx_caps *c)
 	}
 	c->vpid = !!(c->proc2.may1 & PROC2_ENABLE_VPID);
 	c->invvpid = c->vpid && (cap & VPID_CAP_INVVPID);
+	c->invvpid_single = c->invvpid && (cap & VPID_CAP_INVVPID_SINGLE);
+	c->invvpid_all = c->invvpid && (cap & VPID_CAP_INVVPID_ALL);
 	c->preempt_timer = !!(c->pin.may1 & PIN_PREEMPT_TIMER);
 	c->preempt_rate = VMX_MISC_PREEMPT_RATE(raw->misc);
 }

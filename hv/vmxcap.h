@@ -78,7 +78,7 @@ struct vmx_caps {
 	int true_ctls;
 	struct vmx_ctl pin, proc, exit, entry, proc2;
 	int ept, ept_walk4, ept_wb, ept_2m, ept_1g, invept, invept_single, invept_all, ept_ad;
-	int vpid, invvpid, unrestricted, pml;
+	int vpid, invvpid, invvpid_single, invvpid_all, unrestricted, pml;
 	int preempt_timer;
 	uint32_t preempt_rate;   /* timer ticks once every 2^rate TSC cycles */
 };

@@ -1,0 +1,44 @@
+# guest/module.mk — the guest kernel (guest.elf, packed into the ISO as the
+# module `guest`), its host unit tests and its benchmark.
+#
+# The whole kernel is built with -mgeneral-regs-only: everything trap() can
+# reach must not touch SSE state, which vectors.S does not save. The kernel
+# still switches SSE on (guest/main.c) for code built without that flag later.
+# -fno-tree-loop-distribute-patterns: GCC would turn the loop inside
+# memset() into a call to memset().
+
+GUEST_CFLAGS := $(FREE_CFLAGS) -mgeneral-regs-only -fno-tree-loop-distribute-patterns
+GUEST_SRCS := guest/main.c guest/gdt.c guest/trap.c guest/console.c guest/fmt.c \
+              guest/line.c guest/kalloc.c guest/vm.c guest/bootinfo.c guest/timer.c \
+              guest/kstring.c guest/default.c guest/hostile.c guest/bench.c
+GUEST_ASMS := guest/entry.S guest/vectors.S
+GUEST_OBJS := $(GUEST_ASMS:%.S=$(BUILD)/%.o) $(GUEST_SRCS:%.c=$(BUILD)/%.o)
+GUEST_ELF := $(BUILD)/guest/guest.elf
+
+$(BUILD)/guest/%.o: guest/%.c
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/guest/%.o: guest/%.S
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(GUEST_ELF): $(GUEST_OBJS) guest/kernel.ld
+	$(LD) -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+		-T guest/kernel.ld -o $@ $(GUEST_OBJS)
+
+-include $(GUEST_OBJS:.o=.d)
+
+IMAGES += $(GUEST_ELF)
+
+# Host unit tests of the pure parts: printf, line editing, allocator, boot info.
+GUEST_TEST_SRCS := tests/guest/check_guest.c guest/fmt.c guest/line.c guest/kalloc.c \
+                   guest/bootinfo.c
+$(BUILD)/tests/check_guest: $(GUEST_TEST_SRCS) guest/*.h vdev/vdev.h tests/unit.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ $(GUEST_TEST_SRCS) $(CHECK_LIBS)
+
+UNIT_TESTS += $(BUILD)/tests/check_guest
+HOST_TOOLS += $(BUILD)/tests/check_guest
+
+BENCHES += tests/bench/hv-bench.sh

@@ -1,0 +1,78 @@
+/*
+ * hv/vdev_backend.c — backends of the paravirtual devices (vdev/ABI.md):
+ *   console  COM1 output; input polled into a ring, VDEV_VEC_CONSOLE on arrival
+ *   clock    monotonic from the calibrated TSC, wall from the RTC at boot
+ *   timer    one deadline, checked on every exit and bounded by the
+ *            preemption timer; VDEV_VEC_TIMER when reached
+ *   write-protect  clears W in the EPT leaf; hv/exit.c restores it on the
+ *            write's EPT violation
+ */
+#include "hv/exit.h"
+#include "hv/hv.h"
+#include "hv/serial.h"
+#include "hv/time.h"
+#include "hv/vdev_backend.h"
+#include "hv/vmx.h"
+
+#define RING_SIZE 4096 /* power of two */
+
+static struct { char buf[RING_SIZE]; uint32_t head, tail; } rx; /* head: write, tail: read */
+static struct vcpu *cur;
+
+int vdev_console_poll(void)
+{
+	int got = 0;
+	for (int c; (c = serial_getc()) >= 0;) {
+		if (rx.head - rx.tail == RING_SIZE)
+			break; /* full: the byte stays in the UART FIFO (or is lost there) */
+		rx.buf[rx.head++ % RING_SIZE] = (char)c;
+		got = 1;
+	}
+	return got;
+}
+
+static void console_out(const char *s, size_t n) { serial_write(s, n); }
+
+static size_t console_in(char *buf, size_t n)
+{
+	vdev_console_poll();
+	size_t k = 0;
+	while (k < n && rx.tail != rx.head)
+		buf[k++] = rx.buf[rx.tail++ % RING_SIZE];
+	return k;
+}
+
+static void timer_set(uint64_t deadline_ns)
+{
+	cur->pending &= ~PEND_TIMER;
+	/* A deadline in the past fires at the next entry; TSC 0 means "none". */
+	cur->timer_deadline_tsc = deadline_ns ? time_ns_to_tsc(deadline_ns) | 1 : 0;
+}
+
+static int write_protect(uint64_t gpa)
+{
+	int e = ept_set_perms(&cur->ept, gpa, EPT_R | EPT_X);
+	if (!e)
+		vmx_invept(cur);
+	return e;
+}
+
+static void shutdown(uint64_t code)
+{
+	kprintf("amber: guest shutdown code=%llu\n", (unsigned long long)code);
+}
+
+void vdev_backend_init(struct vcpu *v)
+{
+	cur = v;
+	v->env.ram = (uint8_t *)(uintptr_t)v->ram_hpa;
+	v->env.ram_bytes = v->ram_bytes;
+	v->env.epoch = 1; /* no snapshot store yet: every start is fresh */
+	v->env.console_out = console_out;
+	v->env.console_in = console_in;
+	v->env.mono_ns = time_mono_ns;
+	v->env.wall_ns = time_wall_ns;
+	v->env.timer_set = timer_set;
+	v->env.write_protect = write_protect;
+	v->env.shutdown = shutdown;
+}
