@@ -58,6 +58,7 @@ void event_poll(struct vcpu *v)
 {
 	if (v->timer_deadline_tsc && rdtsc() >= v->timer_deadline_tsc) {
 		v->timer_deadline_tsc = 0;
+		v->timer_deadline_ns = 0;
 		v->pending |= PEND_TIMER;
 	}
 	if (vdev_console_poll())

@@ -12,6 +12,7 @@
  */
 #include "hv/cpuid.h"
 #include "hv/exit.h"
+#include "hv/persist.h"
 #include "hv/hv.h"
 #include "hv/vcpu.h"
 #include "hv/vmcs.h"
@@ -91,11 +92,15 @@ static int do_hlt(struct vcpu *v)
 	event_skip_instruction(v);
 	if (!(vmcs_readnat(VMCS_GUEST_RFLAGS) & RFLAGS_IF) && !v->pending)
 		return exit_stop_guest(v, "HLT with interrupts disabled: the guest can never wake up");
-	/* Idle in VMX root until the timer deadline or console input. */
-	while (!v->pending) {
+	/* Idle in VMX root until the timer deadline or console input; the
+	 * idle time goes to snapshot work. */
+	while (!v->pending && !v->stopped) {
 		event_poll(v);
+		persist_work(v);
 		__asm__ volatile("pause");
 	}
+	if (v->stopped)
+		return EXIT_STOP;
 	return EXIT_RESUME;
 }
 
@@ -140,6 +145,13 @@ static int do_ept_violation(struct vcpu *v)
 {
 	uint64_t q = vmcs_readnat(VMCS_INFO_EXIT_QUALIFICATION);
 	uint64_t gpa = vmcs_read64(VMCS_INFO_GUEST_PHYSICAL_ADDR);
+	if (gpa < v->ram_bytes) {
+		int r = persist_ept_violation(v, gpa, !!(q & EPTQ_WRITE));
+		if (r > 0)
+			return EXIT_RESUME;
+		if (r < 0)
+			return exit_stop_guest(v, "a page of the restored generation cannot be read");
+	}
 	if (gpa < v->ram_bytes && (q & EPTQ_WRITE)) {
 		uint64_t *leaf = ept_leaf(&v->ept, gpa);
 		if (leaf && (*leaf & EPT_R) && !(*leaf & EPT_W)) {
@@ -162,6 +174,12 @@ static int do_ept_violation(struct vcpu *v)
 	if (q & EPTQ_LA_VALID)
 		kprintf("amber:   guest linear address %016llx\n", (unsigned long long)vmcs_readnat(VMCS_INFO_GUEST_LINEAR_ADDR));
 	return exit_stop_guest(v, gpa >= v->ram_bytes ? "access outside guest RAM" : "EPT violation inside guest RAM");
+}
+
+static int do_pml_full(struct vcpu *v)
+{
+	persist_pml_full(v); /* fault-like: the write is retried (bochs.md) */
+	return EXIT_RESUME;
 }
 
 static int do_ept_misconfig(struct vcpu *v)
@@ -237,6 +255,7 @@ static const exit_handler handlers[EXIT_REASON_COUNT] = {
 	[EXIT_REASON_MONITOR] = do_refuse_ud,
 	[EXIT_REASON_EPT_VIOLATION] = do_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG] = do_ept_misconfig,
+	[EXIT_REASON_PML_FULL] = do_pml_full,
 	[EXIT_REASON_INVEPT] = do_refuse_ud,
 	[EXIT_REASON_PREEMPT_TIMER] = do_preempt,
 	[EXIT_REASON_INVVPID] = do_refuse_ud,

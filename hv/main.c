@@ -13,6 +13,7 @@
 #include "hv/guest_load.h"
 #include "hv/hv.h"
 #include "hv/mb2.h"
+#include "hv/persist.h"
 #include "hv/pmem.h"
 #include "hv/serial.h"
 #include "hv/time.h"
@@ -167,25 +168,37 @@ void hv_main(uint32_t magic, uint32_t mbi)
 	if (e)
 		fatal("memory map", e);
 	kprintf("amber: pmem: %llu MiB free in %u ranges\n", (unsigned long long)(hv_pmem.total >> 20), hv_pmem.n);
-	disk_open_store(config.format);
+	snap_store *st = disk_open_store(config.format);
 
 	struct vcpu *v = &vcpu0;
 	v->caps = &caps;
 	v->vpid = 1;
 	v->poll_tsc = time_tsc_hz() / POLL_HZ;
 	setup_guest_memory(v);
-	struct guest_start gs;
-	if (guest_load(v, &boot, &config, &gs))
-		idle_echo();
 	e = vmx_enable(&caps);
 	if (e)
 		fatal("VMXON", e);
+	/* With generations on the disk the guest comes back from the newest;
+	 * otherwise it starts fresh from its modules. */
+	int restored = st ? persist_init(v, st, &config) : 0;
+	if (restored < 0)
+		idle_echo();
+	struct guest_start gs = { 0 };
+	if (!restored && guest_load(v, &boot, &config, &gs))
+		idle_echo();
 	e = vmx_setup_guest(v, gs.entry, gs.rsp, gs.rdi, gs.cr3);
 	if (e)
 		fatal("VMCS setup", e);
 	vdev_backend_init(v);
+	if (st) {
+		persist_apply(v);
+		persist_attach_vdev(v);
+	} else {
+		kprintf("amber: fresh start (no snapshot disk: nothing will persist)\n");
+	}
 	kprintf("amber: ready\n");
-	kprintf("amber: launching the guest at %llx\n", (unsigned long long)gs.entry);
+	if (!restored)
+		kprintf("amber: launching the guest at %llx\n", (unsigned long long)gs.entry);
 	vmx_run(v);
 	kprintf("amber: the hypervisor is still running; the guest is stopped\n");
 	idle_echo();

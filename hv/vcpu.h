@@ -36,6 +36,7 @@ struct vcpu {
 	uint32_t pending;              /* PEND_* */
 	int event_set;                 /* this VM entry already injects an event */
 	uint64_t timer_deadline_tsc;   /* 0: no timer armed */
+	uint64_t timer_deadline_ns;    /* the same in guest monotonic ns (snapshots keep it) */
 	uint64_t poll_tsc;             /* longest run between host polls (serial input) */
 	uint64_t exits, exits_by_reason[80];
 	struct vdev_env env;           /* vdev state, refusal counters */

@@ -42,11 +42,25 @@ static size_t console_in(char *buf, size_t n)
 	return k;
 }
 
-static void timer_set(uint64_t deadline_ns)
+/* Guest monotonic time = the hypervisor's + an offset that makes it
+ * continue across restores (the guest's clock never goes back). */
+static uint64_t mono_offset;
+
+uint64_t vdev_backend_mono(void) { return time_mono_ns() + mono_offset; }
+
+void vdev_backend_set_mono(uint64_t guest_ns) { mono_offset = guest_ns - time_mono_ns(); }
+
+void vdev_backend_timer(uint64_t deadline_ns)
 {
 	cur->pending &= ~PEND_TIMER;
+	cur->timer_deadline_ns = deadline_ns;
 	/* A deadline in the past fires at the next entry; TSC 0 means "none". */
-	cur->timer_deadline_tsc = deadline_ns ? time_ns_to_tsc(deadline_ns) | 1 : 0;
+	if (!deadline_ns)
+		cur->timer_deadline_tsc = 0;
+	else if (deadline_ns <= mono_offset)
+		cur->timer_deadline_tsc = 1;
+	else
+		cur->timer_deadline_tsc = time_ns_to_tsc(deadline_ns - mono_offset) | 1;
 }
 
 static int write_protect(uint64_t gpa)
@@ -70,9 +84,9 @@ void vdev_backend_init(struct vcpu *v)
 	v->env.epoch = 1; /* no snapshot store yet: every start is fresh */
 	v->env.console_out = console_out;
 	v->env.console_in = console_in;
-	v->env.mono_ns = time_mono_ns;
+	v->env.mono_ns = vdev_backend_mono;
 	v->env.wall_ns = time_wall_ns;
-	v->env.timer_set = timer_set;
+	v->env.timer_set = vdev_backend_timer;
 	v->env.write_protect = write_protect;
 	v->env.shutdown = shutdown;
 }

@@ -11,4 +11,10 @@ void vdev_backend_init(struct vcpu *v);
 /* Moves waiting COM1 bytes into the console ring; 1 when new bytes came. */
 int vdev_console_poll(void);
 
+/* Guest monotonic ns (continues across restores), and setting it at restore. */
+uint64_t vdev_backend_mono(void);
+void vdev_backend_set_mono(uint64_t guest_ns);
+/* Arms the guest's one-shot timer at a guest monotonic deadline (0: none). */
+void vdev_backend_timer(uint64_t deadline_ns);
+
 #endif

@@ -10,6 +10,7 @@
 #include "hv/exit.h"
 #include "hv/hv.h"
 #include "hv/msr.h"
+#include "hv/persist.h"
 #include "hv/pmem.h"
 #include "hv/vmcs.h"
 #include "hv/vmx_ops.h"
@@ -287,6 +288,9 @@ void vmx_run(struct vcpu *v)
 		if (!(reason & EXIT_REASON_ENTRY_FAIL))
 			event_after_exit(v);
 		if (exit_dispatch(v, reason) == EXIT_STOP)
+			return;
+		persist_work(v);
+		if (v->stopped)
 			return;
 	}
 }

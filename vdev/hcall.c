@@ -28,12 +28,14 @@ const char *vdev_hc_name(uint64_t nr)
 	return nr < VDEV_HC_COUNT && names[nr] ? names[nr] : "?";
 }
 
-static int64_t console_write(struct vdev_env *env, uint64_t gpa, uint64_t len)
+static int64_t console_write(struct vdev_env *env, uint64_t gpa, uint64_t len, uint64_t epoch)
 {
 	if (len > VDEV_CONSOLE_MAX)
 		return VDEV_E2BIG;
 	if (vdev_check_range(env, gpa, len))
 		return VDEV_EFAULT;
+	if (epoch && epoch != env->epoch)
+		return VDEV_ESTALE;
 	env->console_out((const char *)env->ram + gpa, len);
 	return (int64_t)len;
 }
@@ -68,7 +70,7 @@ int vdev_hypercall(struct vdev_env *env, uint64_t nr, const uint64_t a[5], int64
 {
 	int64_t r;
 	switch (nr) {
-	case VDEV_HC_CONSOLE_WRITE: r = console_write(env, a[0], a[1]); break;
+	case VDEV_HC_CONSOLE_WRITE: r = console_write(env, a[0], a[1], a[2]); break;
 	case VDEV_HC_CONSOLE_READ:  r = console_read(env, a[0], a[1]); break;
 	case VDEV_HC_CLOCK_MONO:    r = (int64_t)env->mono_ns(); break;
 	case VDEV_HC_CLOCK_WALL:    r = (int64_t)env->wall_ns(); break;
@@ -87,12 +89,25 @@ int vdev_hypercall(struct vdev_env *env, uint64_t nr, const uint64_t a[5], int64
 		*ret = VDEV_OK;
 		return VDEV_STOP;
 	case VDEV_HC_SNAP_REQUEST:
+		r = env->snap_request ? env->snap_request() : VDEV_EAGAIN;
+		break;
 	case VDEV_HC_SNAP_WAIT:
-		r = VDEV_EAGAIN; /* no snapshot disk yet */
+		r = env->snap_wait ? env->snap_wait(a[0]) : VDEV_EAGAIN;
 		break;
-	case VDEV_HC_SNAP_STATUS:
-		r = vdev_check_range(env, a[0], sizeof(struct vdev_snap_status)) ? VDEV_EFAULT : VDEV_EAGAIN;
+	case VDEV_HC_SNAP_STATUS: {
+		if (vdev_check_range(env, a[0], sizeof(struct vdev_snap_status))) {
+			r = VDEV_EFAULT;
+			break;
+		}
+		if (!env->snap_status) {
+			r = VDEV_EAGAIN;
+			break;
+		}
+		struct vdev_snap_status st;
+		env->snap_status(&st);
+		r = copy_out(env, a[0], &st, sizeof st);
 		break;
+	}
 	case VDEV_HC_STATS: {
 		if (vdev_check_range(env, a[0], sizeof(struct vdev_stats))) {
 			r = VDEV_EFAULT;
@@ -105,8 +120,8 @@ int vdev_hypercall(struct vdev_env *env, uint64_t nr, const uint64_t a[5], int64
 	case VDEV_HC_WRITE_PROTECT: r = write_protect(env, a[0]); break;
 	default:                    r = VDEV_ENOSYS; break;
 	}
-	/* EAGAIN is "not now", not a bad call; every other error is a refusal. */
-	if (r < 0 && r != VDEV_EAGAIN)
+	/* EAGAIN and ESTALE are "not now", not bad calls; every other error is a refusal. */
+	if (r < 0 && r != VDEV_EAGAIN && r != VDEV_ESTALE)
 		env->stats.bad_hypercalls++;
 	*ret = r;
 	return VDEV_RUN;

@@ -44,7 +44,11 @@
 #define VDEV_ABI_VERSION        1
 
 /* ---- hypercall numbers (RAX) ---- */
-#define VDEV_HC_CONSOLE_WRITE   1  /* (gpa buf, len) -> len; len <= VDEV_CONSOLE_MAX */
+#define VDEV_HC_CONSOLE_WRITE   1  /* (gpa buf, len, epoch) -> len; len <= VDEV_CONSOLE_MAX;
+                                      epoch 0 writes always; any other value writes only
+                                      while it is the current restart epoch, else
+                                      VDEV_ESTALE and nothing is written: a restored guest
+                                      learns of the restore before its next line goes out */
 #define VDEV_HC_CONSOLE_READ    2  /* (gpa buf, len) -> bytes read, 0 when none (never blocks) */
 #define VDEV_HC_CLOCK_MONO      3  /* () -> ns of guest life; continues across restores, never goes back */
 #define VDEV_HC_CLOCK_WALL      4  /* () -> ns since 1970-01-01 UTC (host RTC) */
@@ -67,6 +71,7 @@
 #define VDEV_ENOSYS  (-3)  /* unknown hypercall number */
 #define VDEV_E2BIG   (-4)  /* length above the call's limit */
 #define VDEV_EAGAIN  (-5)  /* not possible now (e.g. no snapshot disk) */
+#define VDEV_ESTALE  (-6)  /* the guest was restored since it read the epoch: re-sync */
 
 #define VDEV_CONSOLE_MAX 4096
 

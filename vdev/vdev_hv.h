@@ -27,6 +27,10 @@ struct vdev_env {
 	void (*timer_set)(uint64_t deadline_ns);     /* 0 cancels */
 	int (*write_protect)(uint64_t gpa);          /* page-aligned gpa inside RAM */
 	void (*shutdown)(uint64_t code);             /* may return (tests) */
+	/* Snapshot control; NULL when there is no snapshot disk (EAGAIN). */
+	int64_t (*snap_request)(void);               /* generation that will hold this moment */
+	int64_t (*snap_wait)(uint64_t gen);          /* 0 once durable; EINVAL for a gen never asked */
+	void (*snap_status)(struct vdev_snap_status *out);
 };
 
 /*

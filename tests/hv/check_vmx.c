@@ -276,7 +276,7 @@ static void t_shutdown(uint64_t c) { shutdown_code = c; }
 static void env_setup(void)
 {
 	ram = calloc(1, RAM);
-	env = (struct vdev_env){ ram, RAM, 1, { 0 }, t_out, t_in, t_mono, t_wall, t_timer, t_wp, t_shutdown };
+	env = (struct vdev_env){ ram, RAM, 1, { 0 }, t_out, t_in, t_mono, t_wall, t_timer, t_wp, t_shutdown, NULL, NULL, NULL };
 	out_len = 0;
 }
 

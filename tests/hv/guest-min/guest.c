@@ -19,7 +19,7 @@
 static inline int64_t hc(uint64_t nr, uint64_t a0, uint64_t a1)
 {
 	int64_t r;
-	__asm__ volatile("vmcall" : "=a"(r) : "a"(nr), "D"(a0), "S"(a1) : "memory");
+	__asm__ volatile("vmcall" : "=a"(r) : "a"(nr), "D"(a0), "S"(a1), "d"(0) : "memory");
 	return r;
 }
 

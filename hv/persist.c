@@ -1,0 +1,408 @@
+/*
+ * hv/persist.c — live snapshots in the hypervisor (see persist.h).
+ *
+ * The state blob of a generation is struct hv_state: the guest's general
+ * registers, every guest-state VMCS field (as field/value pairs, so a
+ * blob names what it restores and a damaged one is refused field by
+ * field), the read shadows and a pending event injection, the MSRs the
+ * CPU holds for the guest, its FPU/SSE state (FXSAVE), the guest clocks
+ * and timer, and the restart epoch.
+ */
+#include "hv/persist.h"
+#include "hv/cpu.h"
+#include "hv/ept.h"
+#include "hv/exit.h"
+#include "hv/heap.h"
+#include "hv/hv.h"
+#include "hv/msr.h"
+#include "hv/pmem.h"
+#include "hv/time.h"
+#include "hv/vdev_backend.h"
+#include "hv/vmcs.h"
+#include "hv/vmx.h"
+#include "snapshot/engine.h"
+
+#define STATE_MAGIC    0x555043564D424D41ull /* "AMBMVCPU" */
+#define STATE_VERSION  1u
+#define MAX_PAIRS      64u
+#define SLICE_PAGES    32u   /* pages the writer stores per slice */
+#define PREFETCH_PAGES 64u   /* pages a lazy restore reads per slice */
+#define SLICE_HZ       2000u /* guest run between slices while there is work */
+#define PML_ENTRIES    512u  /* SDM Vol. 3C §29.3.6: one 4 KiB page of GPAs */
+#define PML_INDEX_START (PML_ENTRIES - 1)
+#define PROC_USE_TSC_OFFSETTING (1u << 3) /* SDM Vol. 3C §25.6.2, Table 25-6 */
+
+struct vmcs_pair {
+	uint32_t field, pad;
+	uint64_t value;
+};
+
+struct hv_state {
+	uint64_t magic;
+	uint32_t version, npairs;
+	struct guest_regs regs;
+	uint64_t guest_tsc, mono_ns, timer_deadline_ns, epoch;
+	uint32_t pending, event_set;
+	uint64_t star, lstar, cstar, fmask, kernel_gs;
+	uint8_t fxsave[512] __attribute__((aligned(16)));
+	struct vmcs_pair pairs[MAX_PAIRS];
+};
+
+static struct hv_state state __attribute__((aligned(16)));
+
+static struct {
+	snap_store *st;
+	snapeng *e;
+	enum snapeng_tier tier;
+	int active;           /* snapshots are being taken */
+	int request;          /* the guest asked for a capture */
+	uint64_t snap_ns, next_due;
+	uint64_t captured, durable, restored_from;
+	uint64_t pause_cycles;
+	uint64_t restore_t0;
+	uint64_t poll_normal, poll_slice;
+	uint64_t *pml;
+} P;
+
+static struct vcpu *cur;
+
+/* ---- which VMCS fields a generation carries ---- */
+
+#define X(name, enc) enc,
+static const uint32_t vmcs_all[] = { VMCS_FIELDS(X) };
+#undef X
+
+#define VMCS_TYPE(f) (((f) >> 10) & 3) /* SDM Vol. 3C §25.11.2: 2 = guest state */
+
+static int carried(uint32_t f)
+{
+	if (VMCS_TYPE(f) == 2)
+		return f != VMCS_GUEST_VMCS_LINK && f != VMCS_GUEST_PML_INDEX && f != VMCS_GUEST_PREEMPT_TIMER;
+	return f == VMCS_CTRL_CR0_SHADOW || f == VMCS_CTRL_CR4_SHADOW || f == VMCS_CTRL_ENTRY_INTR_INFO ||
+	       f == VMCS_CTRL_ENTRY_EXC_ERRCODE || f == VMCS_CTRL_ENTRY_INSTR_LEN;
+}
+
+/* ---- the engine's view of guest memory ---- */
+
+static uint8_t *h_page(void *c, uint64_t gfn) { return gpa_ptr(c, gfn << 12); }
+static uint64_t *h_leaf(void *c, uint64_t gfn) { return ept_leaf(&((struct vcpu *)c)->ept, gfn << 12); }
+static void h_invept(void *c) { vmx_invept(c); }
+static void *h_alloc(void *c, size_t n) { (void)c; return heap_alloc(n); }
+static void h_free(void *c, void *p, size_t n) { (void)c; (void)n; heap_free(p); }
+
+static void stop_snapshots(const char *what, int err)
+{
+	kprintf("amber: snapshot: %s failed: %s (%s); snapshots stopped, the last committed generation stays\n",
+		what, snap_strerror(err), P.st ? snap_errmsg(P.st) : "");
+	P.active = 0;
+}
+
+static enum snapeng_tier choose_tier(const struct vcpu *v, enum dirty_tier want)
+{
+	const struct vmx_caps *c = v->caps;
+	switch (want) {
+	case DIRTY_PML: return c->pml ? SNAPENG_PML : 0;
+	case DIRTY_AD:  return c->ept_ad ? SNAPENG_AD : 0;
+	case DIRTY_WP:  return SNAPENG_WP;
+	default:        return c->pml ? SNAPENG_PML : c->ept_ad ? SNAPENG_AD : SNAPENG_WP;
+	}
+}
+
+static const char *tier_name(enum snapeng_tier t)
+{
+	return t == SNAPENG_PML ? "pml" : t == SNAPENG_AD ? "ad" : "wp";
+}
+
+int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
+{
+	cur = v;
+	P.st = st;
+	P.snap_ns = (uint64_t)cfg->snap_ms * 1000000ull;
+	P.tier = choose_tier(v, cfg->dirty);
+	if (!P.tier) {
+		kprintf("amber: error: dirty=%s: this CPU lacks %s; use dirty=auto\n", hv_dirty_tier_name(cfg->dirty),
+			cfg->dirty == DIRTY_PML ? "PML" : "EPT accessed/dirty flags");
+		return HV_ENOTSUP;
+	}
+	uint64_t npages = v->ram_bytes >> 12;
+	uint64_t newest = snap_newest(st);
+	if (newest) {
+		struct snap_geninfo gi;
+		snap_gen *g;
+		int e = snap_gen_open(st, newest, 0, &g);
+		if (e) {
+			kprintf("amber: error: generation %llu cannot be read: %s; the disk is left as it is\n",
+				(unsigned long long)newest, snap_errmsg(st));
+			return HV_EINVAL;
+		}
+		snap_gen_info(g, &gi);
+		snap_gen_close(g);
+		if (gi.npages != npages) {
+			kprintf("amber: error: the stored guest has %llu MiB of RAM, mem= asks for %llu MiB; "
+				"boot with mem=%llu (the disk is left as it is)\n",
+				(unsigned long long)(gi.npages >> 8), (unsigned long long)(npages >> 8),
+				(unsigned long long)(gi.npages >> 8));
+			return HV_EINVAL;
+		}
+	}
+	struct snapeng_host h = { v, h_page, h_leaf, h_invept, h_alloc, h_free };
+	int e = snapeng_create(&h, st, npages, P.tier, &P.e);
+	if (e) {
+		kprintf("amber: error: snapshot engine: %s\n", snap_strerror(e));
+		return HV_ENOMEM;
+	}
+	if (P.tier == SNAPENG_PML) {
+		uint64_t pa;
+		if (pmem_alloc_page(&pa))
+			return HV_ENOMEM;
+		P.pml = (uint64_t *)(uintptr_t)pa;
+	}
+	P.poll_normal = v->poll_tsc;
+	P.poll_slice = time_tsc_hz() / SLICE_HZ;
+	P.active = 1;
+	kprintf("amber: snapshots: every %u ms of guest time, dirty tracking %s\n", cfg->snap_ms, tier_name(P.tier));
+	if (!newest)
+		return 0;
+	size_t len = 0;
+	P.restore_t0 = rdtsc();
+	e = snapeng_restore(P.e, newest, &state, sizeof state, &len);
+	if (e || len != sizeof state || state.magic != STATE_MAGIC || state.version != STATE_VERSION ||
+	    state.npairs > MAX_PAIRS) {
+		kprintf("amber: error: generation %llu: vCPU state %s (%llu bytes, magic %llx, version %u); "
+			"the disk is left as it is\n", (unsigned long long)newest,
+			e ? snap_errmsg(st) : "is damaged or of another version", (unsigned long long)len,
+			(unsigned long long)state.magic, state.version);
+		return HV_EINVAL;
+	}
+	for (uint32_t i = 0; i < state.npairs; i++)
+		if (!carried(state.pairs[i].field)) {
+			kprintf("amber: error: generation %llu: vCPU state names VMCS field %04x, which a snapshot "
+				"never carries; the disk is left as it is\n", (unsigned long long)newest,
+				state.pairs[i].field);
+			return HV_EINVAL;
+		}
+	P.restored_from = P.captured = P.durable = newest;
+	return 1;
+}
+
+static void setup_controls(struct vcpu *v)
+{
+	/* Guest TSC continues across restores: TSC offsetting when offered. */
+	if (v->caps->proc.may1 & PROC_USE_TSC_OFFSETTING) {
+		v->proc |= PROC_USE_TSC_OFFSETTING;
+		vmcs_write32(VMCS_CTRL_PROC, v->proc);
+	}
+	if (P.tier == SNAPENG_PML) {
+		vmcs_write64(VMCS_CTRL_PML_ADDRESS, (uint64_t)(uintptr_t)P.pml);
+		vmcs_write16(VMCS_GUEST_PML_INDEX, PML_INDEX_START);
+		vmcs_write32(VMCS_CTRL_PROC2, vmcs_read32(VMCS_CTRL_PROC2) | PROC2_ENABLE_PML);
+	}
+}
+
+int persist_apply(struct vcpu *v)
+{
+	setup_controls(v);
+	if (!P.restored_from) {
+		kprintf("amber: fresh start\n");
+		return 0;
+	}
+	for (uint32_t i = 0; i < state.npairs; i++)
+		vmcs_write_raw(state.pairs[i].field, state.pairs[i].value);
+	v->regs = state.regs;
+	v->pending = state.pending;
+	v->event_set = 0; /* a saved injection is in CTRL_ENTRY_INTR_INFO */
+	wrmsr(MSR_IA32_STAR, state.star);
+	wrmsr(MSR_IA32_LSTAR, state.lstar);
+	wrmsr(MSR_IA32_CSTAR, state.cstar);
+	wrmsr(MSR_IA32_FMASK, state.fmask);
+	wrmsr(MSR_IA32_KERNEL_GS_BASE, state.kernel_gs);
+	__asm__ volatile("fxrstor64 %0" ::"m"(state.fxsave));
+	if (v->proc & PROC_USE_TSC_OFFSETTING)
+		vmcs_write64(VMCS_CTRL_TSC_OFFSET, state.guest_tsc - rdtsc());
+	kprintf("amber: restored gen=%llu\n", (unsigned long long)P.restored_from);
+	return 0;
+}
+
+/* ---- capture ---- */
+
+static void save_state(struct vcpu *v)
+{
+	state.magic = STATE_MAGIC;
+	state.version = STATE_VERSION;
+	state.npairs = 0;
+	for (unsigned i = 0; i < sizeof vmcs_all / sizeof vmcs_all[0]; i++)
+		if (carried(vmcs_all[i]))
+			state.pairs[state.npairs++] = (struct vmcs_pair){ vmcs_all[i], 0, vmcs_read_raw(vmcs_all[i]) };
+	/* An event this exit already set up for the next entry goes with it. */
+	if (!v->event_set)
+		for (uint32_t i = 0; i < state.npairs; i++)
+			if (state.pairs[i].field == VMCS_CTRL_ENTRY_INTR_INFO)
+				state.pairs[i].value = 0;
+	state.regs = v->regs;
+	state.pending = v->pending;
+	state.event_set = (uint32_t)v->event_set;
+	state.guest_tsc = rdtsc() + ((v->proc & PROC_USE_TSC_OFFSETTING) ? vmcs_read64(VMCS_CTRL_TSC_OFFSET) : 0);
+	state.mono_ns = vdev_backend_mono();
+	state.timer_deadline_ns = v->timer_deadline_ns;
+	state.epoch = v->env.epoch;
+	state.star = rdmsr(MSR_IA32_STAR);
+	state.lstar = rdmsr(MSR_IA32_LSTAR);
+	state.cstar = rdmsr(MSR_IA32_CSTAR);
+	state.fmask = rdmsr(MSR_IA32_FMASK);
+	state.kernel_gs = rdmsr(MSR_IA32_KERNEL_GS_BASE);
+	__asm__ volatile("fxsave64 %0" : "=m"(state.fxsave));
+}
+
+/* Hands every GPA the PML log holds to the engine; the log fills downward. */
+static void drain_pml(void)
+{
+	uint16_t idx = vmcs_read16(VMCS_GUEST_PML_INDEX);
+	unsigned first = idx >= PML_ENTRIES ? 0 : idx + 1u; /* 0xFFFF: full */
+	snapeng_pml_log(P.e, P.pml + first, PML_ENTRIES - first);
+	vmcs_write16(VMCS_GUEST_PML_INDEX, PML_INDEX_START);
+}
+
+static void capture(struct vcpu *v)
+{
+	uint64_t t0 = rdtsc(), gen = 0;
+	if (P.tier == SNAPENG_PML)
+		drain_pml();
+	save_state(v);
+	int e = snapeng_capture(P.e, &state, sizeof state, time_wall_ns(), &gen);
+	P.pause_cycles = rdtsc() - t0;
+	if (e) {
+		stop_snapshots("capture", e);
+		return;
+	}
+	P.captured = gen;
+	P.request = 0;
+	kprintf("amber: snapshot gen=%llu captured\n", (unsigned long long)gen);
+}
+
+static void committed(void)
+{
+	struct snap_geninfo gi = { 0 };
+	unsigned n = 0;
+	snap_list(P.st, &gi, 1, &n);
+	P.durable = P.captured;
+	kprintf("amber: snapshot gen=%llu committed pages=%llu bytes=%llu pause_cycles=%llu\n",
+		(unsigned long long)P.captured, (unsigned long long)gi.dirty_pages,
+		(unsigned long long)gi.bytes_written, (unsigned long long)P.pause_cycles);
+}
+
+static void restore_done(void)
+{
+	uint64_t cycles = rdtsc() - P.restore_t0;
+	kprintf("amber: restore complete: %llu pages read in %llu ms\n", (unsigned long long)(cur->ram_bytes >> 12),
+		(unsigned long long)(cycles * 1000 / time_tsc_hz()));
+}
+
+void persist_work(struct vcpu *v)
+{
+	if (!P.e)
+		return;
+	struct snapeng_stats s;
+	snapeng_stats(P.e, &s);
+	if (s.absent) {
+		int64_t left = snapeng_restore_step(P.e, PREFETCH_PAGES);
+		if (left < 0) {
+			kprintf("amber: error: lazy restore: %s\n", snap_errmsg(P.st));
+			exit_stop_guest(v, "a page of the restored generation cannot be read");
+			return;
+		}
+		if (left == 0)
+			restore_done();
+	}
+	if (P.active) {
+		if (snapeng_busy(P.e)) {
+			int done = 0, e = snapeng_step(P.e, SLICE_PAGES, &done);
+			if (e)
+				stop_snapshots("writing a generation", e);
+			else if (done)
+				committed();
+		}
+		uint64_t now = vdev_backend_mono();
+		if (!snapeng_busy(P.e) && P.active && (P.request || now >= P.next_due)) {
+			capture(v);
+			P.next_due = now + P.snap_ns;
+		}
+	}
+	snapeng_stats(P.e, &s);
+	v->poll_tsc = (s.absent || snapeng_busy(P.e)) ? P.poll_slice : P.poll_normal;
+}
+
+int persist_ept_violation(struct vcpu *v, uint64_t gpa, int write)
+{
+	if (!P.e)
+		return 0;
+	int handled = 0, e = snapeng_fault(P.e, gpa >> 12, write, &handled);
+	if (e) {
+		kprintf("amber: error: snapshot fault at GPA %llx: %s\n", (unsigned long long)gpa, snap_errmsg(P.st));
+		if (!handled) {
+			struct snapeng_stats s;
+			snapeng_stats(P.e, &s);
+			if (s.absent) /* a page of the restored generation is unreadable */
+				return -1;
+			stop_snapshots("copy-on-write", e);
+			/* The page stays read-only for the engine: open it so the guest runs on. */
+			*h_leaf(v, gpa >> 12) |= EPT_RWX;
+			return 1;
+		}
+	}
+	return handled;
+}
+
+void persist_pml_full(struct vcpu *v)
+{
+	(void)v;
+	if (P.e && P.tier == SNAPENG_PML)
+		drain_pml();
+}
+
+int persist_active(void) { return P.active; }
+
+/* ---- snapshot hypercalls ---- */
+
+static int64_t snap_request(void)
+{
+	if (!P.active)
+		return VDEV_EAGAIN;
+	P.request = 1;
+	/* The next capture holds this moment (after the one being written, if
+	 * any); captures are numbered one after the other. */
+	return (int64_t)(P.captured + 1);
+}
+
+static int64_t snap_wait(uint64_t gen)
+{
+	if (!gen || gen > P.captured + (P.request ? 1 : 0))
+		return VDEV_EINVAL;
+	while (P.durable < gen) {
+		if (!P.active)
+			return VDEV_EAGAIN;
+		persist_work(cur);
+	}
+	return VDEV_OK;
+}
+
+static void snap_status(struct vdev_snap_status *out)
+{
+	out->last_captured = P.captured;
+	out->last_durable = P.durable;
+	out->restored_from = P.restored_from;
+}
+
+void persist_attach_vdev(struct vcpu *v)
+{
+	if (P.restored_from) {
+		v->env.epoch = state.epoch + 1;
+		vdev_backend_set_mono(state.mono_ns);
+		vdev_backend_timer(state.timer_deadline_ns);
+	}
+	P.next_due = vdev_backend_mono() + P.snap_ns;
+	if (!P.e)
+		return;
+	v->env.snap_request = snap_request;
+	v->env.snap_wait = snap_wait;
+	v->env.snap_status = snap_status;
+}

@@ -1,0 +1,51 @@
+/*
+ * hv/persist.h — live snapshots in the hypervisor: the glue between the
+ * VMX world (VMCS, EPT, PML, exits) and the snapshot engine
+ * (snapshot/engine.h) over the store on the ATA disk.
+ *
+ * Serial protocol (one line each; tests rely on it):
+ *   amber: fresh start
+ *   amber: restored gen=G
+ *   amber: snapshot gen=G captured
+ *   amber: snapshot gen=G committed pages=P bytes=B pause_cycles=C
+ *
+ * When it runs:
+ *   after every handled VM exit (and in the HLT idle loop): a capture when
+ *   snap_ms of guest time have passed or the guest asked; a slice of the
+ *   writer while a generation is being stored; a slice of prefetch while a
+ *   lazy restore is incomplete. While there is such work, the
+ *   VMX-preemption timer cuts the guest's runs short to give it slices.
+ */
+#ifndef AMBER_HV_PERSIST_H
+#define AMBER_HV_PERSIST_H
+
+#include "hv/config.h"
+#include "hv/vcpu.h"
+#include "snapshot/snap.h"
+
+/*
+ * Sets up snapshots on guest RAM (after the EPT exists). With generations
+ * in the store, starts a lazy restore of the newest: returns 1, and the
+ * guest's vCPU state is applied by persist_apply() once its VMCS exists.
+ * Returns 0 for a fresh start, negative when the store cannot be used for
+ * this guest (message printed; the disk is left as it is).
+ */
+int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg);
+/* Loads the restored vCPU and device state into the current VMCS. */
+int persist_apply(struct vcpu *v);
+/* Hooks the snapshot hypercalls into the vdev environment. */
+void persist_attach_vdev(struct vcpu *v);
+
+/* A slice of snapshot work between exits (capture, writer, prefetch). */
+void persist_work(struct vcpu *v);
+/*
+ * An EPT violation inside guest RAM. 1: handled (retry the access),
+ * 0: not the snapshot engine's, -1: the guest must stop (printed).
+ */
+int persist_ept_violation(struct vcpu *v, uint64_t gpa, int write);
+/* PML log full (exit reason 62): drain it. */
+void persist_pml_full(struct vcpu *v);
+/* Whether snapshots are on (a store is attached and working). */
+int persist_active(void);
+
+#endif
