@@ -36,6 +36,12 @@ static inline int64_t hc_console_write(const void *buf, uint64_t len)
 	return hc_raw(VDEV_HC_CONSOLE_WRITE, GPA(buf), len, 0, 0, 0);
 }
 
+/* Writes only while `epoch` is current; VDEV_ESTALE after a restore. */
+static inline int64_t hc_console_write_epoch(const void *buf, uint64_t len, uint64_t epoch)
+{
+	return hc_raw(VDEV_HC_CONSOLE_WRITE, GPA(buf), len, epoch, 0, 0);
+}
+
 static inline int64_t hc_console_read(void *buf, uint64_t len)
 {
 	return hc_raw(VDEV_HC_CONSOLE_READ, GPA(buf), len, 0, 0, 0);

@@ -72,6 +72,8 @@ _Noreturn void kmain(const struct vdev_boot_info *bi)
 		prog_hostile();
 	if (!strcmp(prog, "bench"))
 		prog_bench();
+	if (!strcmp(prog, "counter"))
+		prog_counter(hz);
 	if (strcmp(prog, "default"))
 		kprintf("guest: note: no program '%s' in this guest; running the default one\n", prog);
 	prog_default(hz);

@@ -14,5 +14,6 @@ extern struct vdev_boot_info boot_info;
 _Noreturn void prog_default(uint32_t tick_hz);   /* greeting, ticks, echo */
 _Noreturn void prog_hostile(void);               /* attacks the hypervisor */
 _Noreturn void prog_bench(void);                 /* hypercall and EPT costs */
+_Noreturn void prog_counter(uint32_t tick_hz);   /* persistence torture target */
 
 #endif
