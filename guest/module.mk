@@ -42,3 +42,6 @@ UNIT_TESTS += $(BUILD)/tests/check_guest
 HOST_TOOLS += $(BUILD)/tests/check_guest
 
 BENCHES += tests/bench/hv-bench.sh
+
+# Boots the real guest under the hypervisor in Bochs (about 25 s).
+INTEG_TESTS += tests/integ/guest.sh

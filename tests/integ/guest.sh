@@ -42,7 +42,7 @@ check "4 Hz on the guest's monotonic clock" rate_ok default4 4
 engine_kill default4
 
 echo "hostile program: every attack refused, the hypervisor survives"
-engine_start hostile --engine bochs --timeout 300 --cmdline "guest=hostile"
+engine_start hostile --engine bochs --timeout 300 --cmdline "guest=hostile mem=64"
 check "summary line" wait_for hostile 'hostile: summary: [0-9]+ attacks' 180
 check "every attack refused" \
 	grep -aqE 'hostile: summary: ([0-9]+) attacks, \1 refused, 0 not refused' "$T/hostile.serial"
@@ -52,10 +52,13 @@ check "a truncated hypercall number did not run" \
 check "hypervisor counted refusals" \
 	wait_for hostile 'hostile: stats: bad_hypercalls=[1-9][0-9]* msr_refused=[1-9]' 5
 check "last attack: write beyond RAM" wait_for hostile 'hostile: last attack: write to gpa' 30
-check "hypervisor reports the guest's EPT violation" \
-	wait_for hostile '^amber: .*(ept|EPT|beyond|outside).*' 60
+check "hypervisor reports the EPT violation at the first byte beyond RAM" \
+	wait_for hostile '^amber: guest fault: EPT violation at GPA 0*4000000' 60
+check "hypervisor's refusal summary counts it" \
+	wait_for hostile '^amber: summary: exits=[0-9]+ refused: hypercalls=[1-9][0-9]* .* ept=1$' 30
 check "the write beyond RAM did not complete" \
 	bash -c "! grep -aq 'write beyond RAM: NOT REFUSED' '$T/hostile.serial'"
-sleep 2
-check "the hypervisor is still running afterwards" kill -0 "${PGID[hostile]}"
+check "the hypervisor says it is still running" \
+	wait_for hostile '^amber: the hypervisor is still running; the guest is stopped' 30
+check "and it is" kill -0 "${PGID[hostile]}"
 finish
