@@ -175,7 +175,8 @@ static int do_init_sipi(struct vcpu *v)
 	return exit_stop_guest(v, "INIT or start-up IPI: the guest has one CPU and no reset");
 }
 
-/* Exit qualification of a VM-entry failure (SDM Vol. 3C §27.8, Table 27-?). */
+/* Exit qualification of a VM-entry failure (SDM Vol. 3C §27.8 "VM-Entry Failures
+ * During or After Loading Guest State"). */
 static const char *entry_fail_qual(uint64_t q)
 {
 	switch (q) {

@@ -11,8 +11,8 @@ _Noreturn void vmcs_fail(const char *insn, uint32_t field)
 	uint64_t err = 0;
 	/* The error field itself may be unreadable (no current VMCS: VMfailInvalid). */
 	int valid = vmx_read(VMCS_INFO_VM_INSTR_ERROR, &err) == 0;
-	hv_panic("%s of VMCS field %s (%04x) failed: %s%s (error %u)", insn, vmcs_field_name(field), field,
-		 valid ? vmx_insn_error_name((uint32_t)err) : "no current VMCS", "", (unsigned)err);
+	hv_panic("%s of VMCS field %s (%04x) failed: %s (VM-instruction error %u)", insn, vmcs_field_name(field),
+		 field, valid ? vmx_insn_error_name((uint32_t)err) : "VMfailInvalid, no current VMCS", (unsigned)err);
 }
 
 uint64_t vmcs_read_raw(uint32_t field)

@@ -94,7 +94,6 @@ int vdev_hypercall(struct vdev_env *env, uint64_t nr, const uint64_t a[5], int64
 		r = vdev_check_range(env, a[0], sizeof(struct vdev_snap_status)) ? VDEV_EFAULT : VDEV_EAGAIN;
 		break;
 	case VDEV_HC_STATS: {
-		/* Counted first, so the copy includes this call if it fails. */
 		if (vdev_check_range(env, a[0], sizeof(struct vdev_stats))) {
 			r = VDEV_EFAULT;
 			break;

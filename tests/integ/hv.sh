@@ -6,7 +6,6 @@
 # reported by name, offset and value.
 . "$(dirname "$0")/lib.sh"
 ISO=$TOP/build/amber-hvtest.iso
-BAD_ISO=$TOP/build/amber-hvtest-badelf.iso
 
 echo "bochs: test guest runs, is refused, takes interrupts, shuts down"
 fifo=$T/hv.in; rm -f "$fifo"; mkfifo "$fifo"
@@ -61,10 +60,26 @@ check "hypervisor still answers the console" wait_for hvh 'still-alive-77' 30
 engine_kill hvh
 exec 3>&-
 
-echo "bochs: a broken kernel module is refused with offset and value"
-engine_start bad --engine bochs --iso "$BAD_ISO" --timeout 120
+echo "bochs: a guest that triple-faults or halts for ever is stopped cleanly"
+engine_start triple --engine bochs --iso "$TOP/build/amber-hvtest-triple.iso" --timeout 120
+check "guest about to triple-fault" wait_for triple '^guest-min: triple fault next' 60
+check "triple fault reported" wait_for triple '^amber: guest stopped: triple fault' 20
+check "hypervisor stays up" wait_for triple '^amber: the hypervisor is still running; the guest is stopped' 5
+engine_kill triple
+engine_start clihlt --engine bochs --iso "$TOP/build/amber-hvtest-clihlt.iso" --timeout 120
+check "guest about to cli; hlt" wait_for clihlt '^guest-min: cli; hlt next' 60
+check "HLT with IF=0 reported" wait_for clihlt '^amber: guest stopped: HLT with interrupts disabled' 20
+check "hypervisor stays up" wait_for clihlt '^amber: the hypervisor is still running; the guest is stopped' 5
+engine_kill clihlt
+
+echo "bochs: a broken or empty kernel module is refused by name"
+engine_start bad --engine bochs --iso "$TOP/build/amber-hvtest-badelf.iso" --timeout 120
 check "ELF error names module, offset, value" \
 	wait_for bad "^amber: error: module 'guest': program headers outside the image at offset 32 \(value 40\)" 60
 check "hypervisor stays up without a guest" wait_for bad '^amber: no guest running; the hypervisor stays up' 10
 engine_kill bad
+engine_start empty --engine bochs --iso "$TOP/build/amber-hvtest-empty.iso" --timeout 120
+check "empty guest module named" wait_for empty "^amber: no guest: the GRUB module 'guest' is empty" 60
+check "hypervisor stays up without a guest" wait_for empty '^amber: no guest running; the hypervisor stays up' 10
+engine_kill empty
 finish

@@ -7,7 +7,9 @@
  *   write-protect round trip, clocks, timer + HLT + interrupt, console
  *   input through VDEV_VEC_CONSOLE, then VDEV_HC_SHUTDOWN(7).
  * With "guest=hostile" on the hypervisor command line it instead touches
- * memory beyond guest RAM (the hypervisor must stop it and stay up).
+ * memory beyond guest RAM (the hypervisor must stop it and stay up). When
+ * the first module's text is "guest-min-mode=triple" it triple-faults,
+ * "guest-min-mode=clihlt" halts with interrupts disabled.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -219,6 +221,16 @@ void guest_main(const struct vdev_boot_info *bi)
 	check("cpuid hides VMX, shows SSE2 and hypervisor", !(c & (1u << 5)) && (d & (1u << 26)) && (c & (1u << 31)));
 	if (has(bi->cmdline, "guest=hostile"))
 		hostile();
+	if (bi->n_modules && has((const char *)bi->modules[0].gpa, "guest-min-mode=triple")) {
+		puts_("guest-min: triple fault next\n");
+		struct dptr none = { 0, 0 };
+		__asm__ volatile("lidt %0; ud2" ::"m"(none)); /* #UD, no IDT: #GP, #DF, shutdown */
+	}
+	if (bi->n_modules && has((const char *)bi->modules[0].gpa, "guest-min-mode=clihlt")) {
+		puts_("guest-min: cli; hlt next\n");
+		__asm__ volatile("cli; hlt");
+		puts_("guest-min: clihlt: FAIL, woke up\n");
+	}
 	refusals();
 	write_protect();
 	timer();
