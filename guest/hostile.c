@@ -19,6 +19,7 @@
 #include "guest/hypercall.h"
 #include "guest/prog.h"
 #include "guest/trap.h"
+#include "guest/user.h"
 #include "guest/vm.h"
 #include "guest/x86.h"
 
@@ -108,6 +109,12 @@ static void hypercall_attacks(uint64_t ram)
 		  VDEV_EFAULT, VDEV_EFAULT },
 		{ "write-protect of gpa 2^63", VDEV_HC_WRITE_PROTECT, 1ull << 63, 0,
 		  VDEV_EFAULT, VDEV_EFAULT },
+		{ "write-protect of an unaligned gpa", VDEV_HC_WRITE_PROTECT, GPA(page) + 1, 0,
+		  VDEV_EINVAL, VDEV_EINVAL },
+		{ "console read of VDEV_CONSOLE_MAX+1 bytes", VDEV_HC_CONSOLE_READ, GPA(page),
+		  VDEV_CONSOLE_MAX + 1, VDEV_E2BIG, VDEV_E2BIG },
+		{ "timer deadline with bit 63 set", VDEV_HC_TIMER_SET, 1ull << 63, 0,
+		  VDEV_EINVAL, VDEV_EINVAL },
 	};
 	for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
 		run_hc(&list[i]);
@@ -285,6 +292,50 @@ static int i_getsec(uint64_t leaf, uint64_t b)
 	return 0;
 }
 
+static int i_rdpmc(uint64_t counter, uint64_t b)
+{
+	uint32_t lo, hi;
+	(void)b;
+	__asm__ volatile(PROBE("rdpmc") : "=a"(lo), "=d"(hi) : "c"((uint32_t)counter) : "memory");
+	return 0;
+}
+
+static int i_xsetbv(uint64_t xcr, uint64_t v)
+{
+	__asm__ volatile(PROBE("xsetbv")::"c"((uint32_t)xcr), "a"((uint32_t)v),
+			 "d"((uint32_t)(v >> 32)) : "memory");
+	return 0;
+}
+
+static int i_monitor(uint64_t addr, uint64_t b)
+{
+	(void)b;
+	__asm__ volatile(PROBE("monitor")::"a"(addr), "c"(0), "d"(0) : "memory");
+	return 0;
+}
+
+static int i_mwait(uint64_t hints, uint64_t b)
+{
+	(void)b;
+	__asm__ volatile(PROBE("mwait")::"a"(hints), "c"(0) : "memory");
+	return 0;
+}
+
+static int i_cr8_read(uint64_t a, uint64_t b)
+{
+	uint64_t v = 0;
+	(void)a, (void)b;
+	__asm__ volatile(PROBE("mov %%cr8, %0") : "+r"(v)::"memory");
+	return 0;
+}
+
+static int i_cr8_write(uint64_t v, uint64_t b)
+{
+	(void)b;
+	__asm__ volatile(PROBE("mov %0, %%cr8")::"r"(v) : "memory");
+	return 0;
+}
+
 #define STAT(f) offsetof(struct vdev_stats, f)
 
 struct insn_attack {
@@ -379,9 +430,40 @@ static void insn_attacks(void)
 		{ "vmfunc 0 (EPTP switching)", T_UD, STAT(priv_refused), i_vmfunc, 0, 0 },
 		{ "getsec (SMX capabilities)", T_UD, STAT(priv_refused), i_getsec, 0, 0 },
 		{ "invd (discard caches without writing back)", T_UD, STAT(priv_refused), i_invd, 0, 0 },
+		{ "rdpmc 0 (performance counter)", T_UD, STAT(priv_refused), i_rdpmc, 0, 0 },
+		{ "xsetbv xcr0=1", T_UD, STAT(priv_refused), i_xsetbv, 0, 1 },
+		{ "monitor", T_UD, STAT(priv_refused), i_monitor, pg, 0 },
+		{ "mwait", T_UD, STAT(priv_refused), i_mwait, 0, 0 },
+		{ "mov from cr8", T_GP, STAT(cr_refused), i_cr8_read, 0, 0 },
+		{ "mov to cr8 (raise the task priority)", T_GP, STAT(cr_refused), i_cr8_write, 15, 0 },
 	};
 	for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
 		run_insn(&list[i]);
+}
+
+/* A VMCALL at CPL 3 is not a hypercall (vdev/ABI.md): user code must not reach devices. */
+static void user_vmcall_attack(void)
+{
+	const char *name = "vmcall VDEV_HC_EPOCH from CPL 3";
+	struct vdev_stats before = { 0 }, after = { 0 };
+	char how[120];
+	hc_stats(&before);
+	struct user_result r = user_run();
+	hc_stats(&after);
+	uint64_t counted = after.priv_refused - before.priv_refused;
+	uint64_t at = (uint64_t)(uintptr_t)user_vmcall_insn;
+	if (r.rip == at && r.vec == T_UD) {
+		ksnprintf(how, sizeof how, "#UD at CPL 3%s", counted ? ", counted" : "");
+		verdict(name, 1, how);
+	} else if (r.rip == at) {
+		n_deviations++;
+		ksnprintf(how, sizeof how, "%s at CPL 3, but the contract says #UD", trap_name(r.vec));
+		verdict(name, 1, how);
+	} else {
+		ksnprintf(how, sizeof how, "the hypercall ran and returned 0x%llx; then %s at %llx",
+			  (unsigned long long)r.rax, trap_name(r.vec), (unsigned long long)r.rip);
+		verdict(name, 0, how);
+	}
 }
 
 _Noreturn void prog_hostile(void)
@@ -392,6 +474,7 @@ _Noreturn void prog_hostile(void)
 	kprintf("hostile: attacking the hypervisor (RAM %llu MiB)\n", (unsigned long long)(ram >> 20));
 	hypercall_attacks(ram);
 	insn_attacks();
+	user_vmcall_attack();
 
 	int64_t r = hc_stats(&st);
 	if (r < 0)

@@ -12,6 +12,7 @@
 #include "guest/mmu.h"
 #include "guest/timer.h"
 #include "guest/trap.h"
+#include "guest/user.h"
 #include "guest/x86.h"
 
 extern uint64_t vectors[256];   /* guest/vectors.S */
@@ -119,6 +120,8 @@ void trap(struct trapframe *tf)
 		return;
 	}
 	if (tf->vec < 32) {
+		if ((tf->cs & 3) == 3)
+			user_fault(tf->vec, tf->err, tf->rip, tf->rax);
 		if (probe_fixup(tf))
 			return;
 		report(tf);
