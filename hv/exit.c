@@ -29,6 +29,13 @@ void exit_print_summary(struct vcpu *v)
 		(unsigned long long)s->msr_refused, (unsigned long long)s->cr_refused,
 		(unsigned long long)s->io_refused, (unsigned long long)s->priv_refused,
 		(unsigned long long)s->ept_refused);
+	char line[400];
+	int n = hv_snprintf(line, sizeof line, "amber: exits by reason:");
+	for (unsigned r = 0; r < sizeof v->exits_by_reason / sizeof v->exits_by_reason[0]; r++)
+		if (v->exits_by_reason[r] && n < (int)sizeof line)
+			n += hv_snprintf(line + n, sizeof line - n, " %s=%llu", exit_reason_name(r),
+					 (unsigned long long)v->exits_by_reason[r]);
+	kprintf("%s\n", line);
 }
 
 int exit_stop_guest(struct vcpu *v, const char *why)

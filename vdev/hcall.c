@@ -111,3 +111,9 @@ int vdev_hypercall(struct vdev_env *env, uint64_t nr, const uint64_t a[5], int64
 	*ret = r;
 	return VDEV_RUN;
 }
+
+/* The ABI's layouts are frozen (vdev.h): any change here breaks old guests. */
+_Static_assert(sizeof(struct vdev_module) == 32, "vdev_module layout");
+_Static_assert(sizeof(struct vdev_boot_info) == 432, "vdev_boot_info layout");
+_Static_assert(sizeof(struct vdev_snap_status) == 24, "vdev_snap_status layout");
+_Static_assert(sizeof(struct vdev_stats) == 48, "vdev_stats layout");
