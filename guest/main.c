@@ -66,9 +66,10 @@ _Noreturn void kmain(const struct vdev_boot_info *bi)
 	char prog[32] = "default";
 	cmdline_get(cmd, "guest", prog, sizeof prog);
 	uint32_t hz = boot_info.tick_hz;
+	/* On a malformed value hz keeps the boot info's, which the hypervisor checked. */
 	if (cmdline_uint(cmd, "tick_hz", 1, TICK_HZ_MAX, &hz) < 0)
 		kprintf("guest: warning: tick_hz on the command line is not 1..%u; using %u\n",
-			TICK_HZ_MAX, hz = boot_info.tick_hz);
+			TICK_HZ_MAX, hz);
 	if (hz != boot_info.tick_hz)
 		kprintf("guest: warning: command line tick_hz=%u differs from boot info %u; using %u\n",
 			hz, boot_info.tick_hz, hz);

@@ -1,7 +1,8 @@
 /*
  * guest/trap.c — the IDT and the C side of every interrupt and exception.
  *
- * Exceptions are kernel bugs unless they hit a probe (guest/trap.h): the
+ * Exceptions are kernel bugs unless they hit a probe (guest/trap.h) or
+ * come from the hostile program's trip to CPL 3 (guest/user.h): the
  * report names the vector, error code, RIP, CR2 and all general registers,
  * then the guest asks the hypervisor to stop it. Interrupts come only from
  * the hypervisor (vdev/vdev.h): the PV timer and console input; there is
