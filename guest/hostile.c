@@ -12,19 +12,22 @@
  * is still a refusal but is flagged "contract says ..." and counted as a
  * deviation. The last attack, a write beyond guest RAM, is fatal by
  * contract: the hypervisor stops the guest and reports.
+ *
+ * This file holds the hypercall attacks and the verdicts; the instruction
+ * attacks are in guest/hostile_insn.c.
  */
 #include <stddef.h>
 #include "guest/console.h"
 #include "guest/fmt.h"
+#include "guest/hostile_int.h"
 #include "guest/hypercall.h"
 #include "guest/prog.h"
-#include "guest/trap.h"
 #include "guest/vm.h"
-#include "guest/x86.h"
 
-static int n_attacks, n_refused, n_deviations;
-static uint8_t page[4096] __attribute__((aligned(4096)));   /* VMXON region, buffers */
-static const char truncated_msg[] = "hostile: THIS LINE MEANS A HYPERCALL NUMBER WAS TRUNCATED\n";
+static int n_attacks, n_refused;
+int hostile_deviations;
+uint8_t hostile_page[4096] __attribute__((aligned(4096)));
+const char hostile_msg[] = "hostile: THIS LINE MEANS A HYPERCALL NUMBER WAS TRUNCATED\n";
 
 static const char *errname(int64_t e)
 {
@@ -38,7 +41,7 @@ static const char *errname(int64_t e)
 	return e < 0 ? "unknown error" : "success";
 }
 
-static void verdict(const char *attack, int refused, const char *how)
+void hostile_verdict(const char *attack, int refused, const char *how)
 {
 	n_attacks++;
 	n_refused += refused;
@@ -60,12 +63,12 @@ static void run_hc(const struct hc_attack *a)
 	if (r == a->want || r == a->also) {
 		ksnprintf(how, sizeof how, "%s", errname(r));
 	} else if (r < 0) {
-		n_deviations++;
+		hostile_deviations++;
 		ksnprintf(how, sizeof how, "%s, but the contract says %s", errname(r), errname(a->want));
 	} else {
 		ksnprintf(how, sizeof how, "returned %lld, want %s", (long long)r, errname(a->want));
 	}
-	verdict(a->name, r < 0, how);
+	hostile_verdict(a->name, r < 0, how);
 }
 
 static void hypercall_attacks(uint64_t ram)
@@ -76,16 +79,16 @@ static void hypercall_attacks(uint64_t ram)
 		{ "hypercall 0", 0, 0, 0, VDEV_ENOSYS, VDEV_ENOSYS },
 		{ "hypercall 0xffffffff", 0xffffffffull, 0, 0, VDEV_ENOSYS, VDEV_ENOSYS },
 		{ "hypercall 0x100000001 (CONSOLE_WRITE if truncated to 32 bits)", 0x100000001ull,
-		  GPA(truncated_msg), sizeof truncated_msg - 1, VDEV_ENOSYS, VDEV_ENOSYS },
+		  GPA(hostile_msg), sizeof hostile_msg - 1, VDEV_ENOSYS, VDEV_ENOSYS },
 		{ "hypercall 2^63", 1ull << 63, 0, 0, VDEV_ENOSYS, VDEV_ENOSYS },
 		{ "hypercall 2^64-1", ~0ull, 0, 0, VDEV_ENOSYS, VDEV_ENOSYS },
 		{ "console write from the first byte beyond RAM", VDEV_HC_CONSOLE_WRITE, ram, 16,
 		  VDEV_EFAULT, VDEV_EFAULT },
 		{ "console write from 0xfee00000 (host local APIC)", VDEV_HC_CONSOLE_WRITE,
 		  0xfee00000ull, 16, VDEV_EFAULT, VDEV_EFAULT },
-		{ "console write of VDEV_CONSOLE_MAX+1 bytes", VDEV_HC_CONSOLE_WRITE, GPA(page),
+		{ "console write of VDEV_CONSOLE_MAX+1 bytes", VDEV_HC_CONSOLE_WRITE, GPA(hostile_page),
 		  VDEV_CONSOLE_MAX + 1, VDEV_E2BIG, VDEV_E2BIG },
-		{ "console write of 2^63 bytes", VDEV_HC_CONSOLE_WRITE, GPA(page), 1ull << 63,
+		{ "console write of 2^63 bytes", VDEV_HC_CONSOLE_WRITE, GPA(hostile_page), 1ull << 63,
 		  VDEV_E2BIG, VDEV_EFAULT },
 		{ "console write of a range wrapping around 2^64", VDEV_HC_CONSOLE_WRITE, wrap, 4096,
 		  VDEV_EFAULT, VDEV_EFAULT },
@@ -108,280 +111,15 @@ static void hypercall_attacks(uint64_t ram)
 		  VDEV_EFAULT, VDEV_EFAULT },
 		{ "write-protect of gpa 2^63", VDEV_HC_WRITE_PROTECT, 1ull << 63, 0,
 		  VDEV_EFAULT, VDEV_EFAULT },
+		{ "write-protect of an unaligned gpa", VDEV_HC_WRITE_PROTECT, GPA(hostile_page) + 1, 0,
+		  VDEV_EINVAL, VDEV_EINVAL },
+		{ "console read of VDEV_CONSOLE_MAX+1 bytes", VDEV_HC_CONSOLE_READ, GPA(hostile_page),
+		  VDEV_CONSOLE_MAX + 1, VDEV_E2BIG, VDEV_E2BIG },
+		{ "timer deadline with bit 63 set", VDEV_HC_TIMER_SET, 1ull << 63, 0,
+		  VDEV_EINVAL, VDEV_EINVAL },
 	};
 	for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
 		run_hc(&list[i]);
-}
-
-/* ---- instructions the hypervisor must refuse (#GP or #UD) ---- */
-
-/*
- * Each returns nonzero when the forbidden effect is visible afterwards
- * (a control register that did change), whatever exception came.
- */
-typedef int insn_fn(uint64_t a, uint64_t b);
-
-static int i_rdmsr(uint64_t msr, uint64_t b)
-{
-	uint32_t lo, hi;
-	(void)b;
-	__asm__ volatile(PROBE("rdmsr") : "=a"(lo), "=d"(hi) : "c"((uint32_t)msr) : "memory");
-	return 0;
-}
-
-static int i_wrmsr(uint64_t msr, uint64_t v)
-{
-	__asm__ volatile(PROBE("wrmsr")::"c"((uint32_t)msr), "a"((uint32_t)v),
-			 "d"((uint32_t)(v >> 32)) : "memory");
-	return 0;
-}
-
-static int i_cr4_set(uint64_t bit, uint64_t b)
-{
-	(void)b;
-	uint64_t v = rcr4() | bit;
-	__asm__ volatile(PROBE("mov %0, %%cr4")::"r"(v) : "memory");
-	return (rcr4() & bit) != 0;
-}
-
-static int i_cr4_clear(uint64_t bit, uint64_t b)
-{
-	(void)b;
-	uint64_t v = rcr4() & ~bit;
-	__asm__ volatile(PROBE("mov %0, %%cr4")::"r"(v) : "memory");
-	return (rcr4() & bit) == 0;
-}
-
-static int i_cr0_clear(uint64_t bit, uint64_t b)
-{
-	(void)b;
-	uint64_t v = rcr0() & ~bit;
-	__asm__ volatile(PROBE("mov %0, %%cr0")::"r"(v) : "memory");
-	return (rcr0() & bit) == 0;
-}
-
-static int i_outb(uint64_t port, uint64_t v)
-{
-	__asm__ volatile(PROBE("outb %b0, %w1")::"a"(v), "d"(port) : "memory");
-	return 0;
-}
-
-static int i_outw(uint64_t port, uint64_t v)
-{
-	__asm__ volatile(PROBE("outw %w0, %w1")::"a"(v), "d"(port) : "memory");
-	return 0;
-}
-
-static int i_outl(uint64_t port, uint64_t v)
-{
-	__asm__ volatile(PROBE("outl %k0, %w1")::"a"(v), "d"(port) : "memory");
-	return 0;
-}
-
-static int i_inb(uint64_t port, uint64_t b)
-{
-	uint8_t v;
-	(void)b;
-	__asm__ volatile(PROBE("inb %w1, %b0") : "=a"(v) : "d"(port) : "memory");
-	return 0;
-}
-
-static int i_inw(uint64_t port, uint64_t b)
-{
-	uint16_t v;
-	(void)b;
-	__asm__ volatile(PROBE("inw %w1, %w0") : "=a"(v) : "d"(port) : "memory");
-	return 0;
-}
-
-/* Bochs powers off once "Shutdown" has been written to port 0x8900. */
-static int i_bochs_shutdown(uint64_t port, uint64_t b)
-{
-	static const char s[] = "Shutdown";
-	int passed = 0;
-	(void)b;
-	for (int i = 0; s[i]; i++) {
-		probe_arm();
-		i_outb(port, (uint8_t)s[i]);
-		passed += probe_result().vec < 0;
-	}
-	return passed;
-}
-
-static int i_outsb(uint64_t port, uint64_t n)
-{
-	const void *src = truncated_msg;
-	__asm__ volatile(PROBE("rep outsb") : "+S"(src), "+c"(n) : "d"(port) : "memory");
-	return 0;
-}
-
-static int i_vmxon(uint64_t a, uint64_t b)
-{
-	(void)b;
-	__asm__ volatile(PROBE("vmxon (%0)")::"r"(a) : "memory", "cc");
-	return 0;
-}
-
-#define SIMPLE_INSN(fn, insn) \
-	static int fn(uint64_t a, uint64_t b) \
-	{ \
-		(void)a, (void)b; \
-		__asm__ volatile(PROBE(insn)::: "memory", "cc"); \
-		return 0; \
-	}
-SIMPLE_INSN(i_vmxoff, "vmxoff")
-SIMPLE_INSN(i_vmlaunch, "vmlaunch")
-SIMPLE_INSN(i_vmresume, "vmresume")
-SIMPLE_INSN(i_invd, "invd")
-
-static int i_vmptr(uint64_t op, uint64_t a)
-{
-	switch (op) {
-	case 0: __asm__ volatile(PROBE("vmclear (%0)")::"r"(a) : "memory", "cc"); break;
-	case 1: __asm__ volatile(PROBE("vmptrld (%0)")::"r"(a) : "memory", "cc"); break;
-	default: __asm__ volatile(PROBE("vmptrst (%0)")::"r"(a) : "memory", "cc"); break;
-	}
-	return 0;
-}
-
-#define VMCS_GUEST_RIP 0x681eull   /* SDM Vol. 3D Appendix B.4.3 */
-
-static int i_vmread(uint64_t field, uint64_t b)
-{
-	uint64_t v = 0;
-	(void)b;
-	__asm__ volatile(PROBE("vmread %1, %0") : "+r"(v) : "r"(field) : "memory", "cc");
-	return 0;
-}
-
-static int i_vmwrite(uint64_t field, uint64_t v)
-{
-	__asm__ volatile(PROBE("vmwrite %1, %0")::"r"(field), "r"(v) : "memory", "cc");
-	return 0;
-}
-
-static int i_invept(uint64_t type, uint64_t desc)
-{
-	__asm__ volatile(PROBE("invept (%1), %0")::"r"(type), "r"(desc) : "memory", "cc");
-	return 0;
-}
-
-static int i_invvpid(uint64_t type, uint64_t desc)
-{
-	__asm__ volatile(PROBE("invvpid (%1), %0")::"r"(type), "r"(desc) : "memory", "cc");
-	return 0;
-}
-
-static int i_vmfunc(uint64_t leaf, uint64_t index)
-{
-	__asm__ volatile(PROBE("vmfunc")::"a"(leaf), "c"(index) : "memory", "cc");
-	return 0;
-}
-
-static int i_getsec(uint64_t leaf, uint64_t b)
-{
-	(void)b;
-	__asm__ volatile(PROBE("getsec")::"a"(leaf) : "rbx", "rcx", "memory", "cc");
-	return 0;
-}
-
-#define STAT(f) offsetof(struct vdev_stats, f)
-
-struct insn_attack {
-	const char *name;
-	int want;             /* T_GP or T_UD */
-	size_t stat;          /* the vdev_stats counter of this kind of refusal */
-	insn_fn *fn;
-	uint64_t a, b;
-};
-
-static uint64_t stat_of(const struct vdev_stats *s, size_t off)
-{
-	return *(const uint64_t *)((const char *)s + off);
-}
-
-static void run_insn(const struct insn_attack *a)
-{
-	struct vdev_stats before = { 0 }, after = { 0 };
-	char how[120];
-	hc_stats(&before);
-	probe_arm();
-	int leaked = a->fn(a->a, a->b);
-	struct probe_result r = probe_result();
-	hc_stats(&after);
-	uint64_t counted = stat_of(&after, a->stat) - stat_of(&before, a->stat);
-	int refused;
-	if (leaked) {
-		refused = 0;
-		ksnprintf(how, sizeof how, "%s, yet the forbidden change took effect",
-			  r.vec < 0 ? "no exception" : trap_name(r.vec));
-	} else if (r.vec == a->want) {
-		refused = 1;
-		ksnprintf(how, sizeof how, "%.3s%s", trap_name(r.vec),
-			  counted ? ", counted" : ", by the CPU itself");
-	} else if (r.vec >= 0) {
-		refused = 1;
-		n_deviations++;
-		ksnprintf(how, sizeof how, "%s, but the contract says %.3s", trap_name(r.vec),
-			  trap_name(a->want));
-	} else if (counted) {
-		/* The contract names an exception; a silent refusal is one still. */
-		refused = 1;
-		n_deviations++;
-		ksnprintf(how, sizeof how, "no exception but counted in stats; the contract says %.3s",
-			  trap_name(a->want));
-	} else {
-		refused = 0;
-		ksnprintf(how, sizeof how, "completed without an exception or a count");
-	}
-	verdict(a->name, refused, how);
-}
-
-static void insn_attacks(void)
-{
-	static uint8_t desc[16] __attribute__((aligned(16)));
-	const uint64_t pg = GPA(page), d = GPA(desc);
-	const struct insn_attack list[] = {
-		{ "rdmsr 0x3a IA32_FEATURE_CONTROL", T_GP, STAT(msr_refused), i_rdmsr, 0x3a, 0 },
-		{ "wrmsr 0x3a IA32_FEATURE_CONTROL=0 (unlock VMX)", T_GP, STAT(msr_refused), i_wrmsr, 0x3a, 0 },
-		{ "rdmsr 0x480 IA32_VMX_BASIC", T_GP, STAT(msr_refused), i_rdmsr, 0x480, 0 },
-		{ "rdmsr 0x48b IA32_VMX_PROCBASED_CTLS2", T_GP, STAT(msr_refused), i_rdmsr, 0x48b, 0 },
-		{ "rdmsr 0x9b IA32_SMM_MONITOR_CTL", T_GP, STAT(msr_refused), i_rdmsr, 0x9b, 0 },
-		{ "wrmsr 0x1b IA32_APIC_BASE=0 (disable the host APIC)", T_GP, STAT(msr_refused), i_wrmsr, 0x1b, 0 },
-		{ "wrmsr 0x79 IA32_BIOS_UPDT_TRIG (load microcode)", T_GP, STAT(msr_refused), i_wrmsr, 0x79, pg },
-		{ "wrmsr 0xc0000080 IA32_EFER=0 (leave long mode)", T_GP, STAT(msr_refused), i_wrmsr, 0xc0000080, 0 },
-		{ "rdmsr 0x12345678 (no such MSR)", T_GP, STAT(msr_refused), i_rdmsr, 0x12345678, 0 },
-		{ "mov to cr4 setting VMXE", T_GP, STAT(cr_refused), i_cr4_set, CR4_VMXE, 0 },
-		{ "mov to cr4 clearing PAE", T_GP, STAT(cr_refused), i_cr4_clear, CR4_PAE, 0 },
-		{ "mov to cr0 clearing PG", T_GP, STAT(cr_refused), i_cr0_clear, CR0_PG, 0 },
-		{ "outb 'Shutdown' to 0x8900 (Bochs power-off port)", T_GP, STAT(io_refused), i_bochs_shutdown, 0x8900, 0 },
-		{ "outw 0x2000 to 0x604 (QEMU ACPI power-off)", T_GP, STAT(io_refused), i_outw, 0x604, 0x2000 },
-		{ "outb 0x06 to 0xcf9 (PCI reset)", T_GP, STAT(io_refused), i_outb, 0xcf9, 0x06 },
-		{ "outb 0xfe to 0x64 (keyboard controller reset)", T_GP, STAT(io_refused), i_outb, 0x64, 0xfe },
-		{ "outb 0x01 to 0x92 (fast reset)", T_GP, STAT(io_refused), i_outb, 0x92, 0x01 },
-		{ "inb from 0x3f8 (COM1 data: steal console input)", T_GP, STAT(io_refused), i_inb, 0x3f8, 0 },
-		{ "outb to 0x3f8 (write COM1 behind the hypervisor)", T_GP, STAT(io_refused), i_outb, 0x3f8, '!' },
-		{ "inb from 0x1f7 (disk status)", T_GP, STAT(io_refused), i_inb, 0x1f7, 0 },
-		{ "inw from 0x1f0 (disk data)", T_GP, STAT(io_refused), i_inw, 0x1f0, 0 },
-		{ "outl 0x80000000 to 0xcf8 (PCI config address)", T_GP, STAT(io_refused), i_outl, 0xcf8, 0x80000000 },
-		{ "rep outsb to 0xe9 (Bochs debug port, string I/O)", T_GP, STAT(io_refused), i_outsb, 0xe9, 8 },
-		{ "vmxon", T_UD, STAT(priv_refused), i_vmxon, pg, 0 },
-		{ "vmxoff", T_UD, STAT(priv_refused), i_vmxoff, 0, 0 },
-		{ "vmclear", T_UD, STAT(priv_refused), i_vmptr, 0, pg },
-		{ "vmptrld", T_UD, STAT(priv_refused), i_vmptr, 1, pg },
-		{ "vmptrst", T_UD, STAT(priv_refused), i_vmptr, 2, pg },
-		{ "vmread GUEST_RIP", T_UD, STAT(priv_refused), i_vmread, VMCS_GUEST_RIP, 0 },
-		{ "vmwrite GUEST_RIP", T_UD, STAT(priv_refused), i_vmwrite, VMCS_GUEST_RIP, 0 },
-		{ "vmlaunch", T_UD, STAT(priv_refused), i_vmlaunch, 0, 0 },
-		{ "vmresume", T_UD, STAT(priv_refused), i_vmresume, 0, 0 },
-		{ "invept (all contexts)", T_UD, STAT(priv_refused), i_invept, 2, d },
-		{ "invvpid (all contexts)", T_UD, STAT(priv_refused), i_invvpid, 2, d },
-		{ "vmfunc 0 (EPTP switching)", T_UD, STAT(priv_refused), i_vmfunc, 0, 0 },
-		{ "getsec (SMX capabilities)", T_UD, STAT(priv_refused), i_getsec, 0, 0 },
-		{ "invd (discard caches without writing back)", T_UD, STAT(priv_refused), i_invd, 0, 0 },
-	};
-	for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
-		run_insn(&list[i]);
 }
 
 _Noreturn void prog_hostile(void)
@@ -391,7 +129,8 @@ _Noreturn void prog_hostile(void)
 
 	kprintf("hostile: attacking the hypervisor (RAM %llu MiB)\n", (unsigned long long)(ram >> 20));
 	hypercall_attacks(ram);
-	insn_attacks();
+	hostile_insn_attacks();
+	hostile_user_attack();
 
 	int64_t r = hc_stats(&st);
 	if (r < 0)
@@ -402,8 +141,8 @@ _Noreturn void prog_hostile(void)
 			(unsigned long long)st.bad_hypercalls, (unsigned long long)st.msr_refused,
 			(unsigned long long)st.cr_refused, (unsigned long long)st.io_refused,
 			(unsigned long long)st.priv_refused, (unsigned long long)st.ept_refused);
-	if (n_deviations)
-		kprintf("hostile: %d refusals differ from what vdev.h says (see above)\n", n_deviations);
+	if (hostile_deviations)
+		kprintf("hostile: %d refusals differ from what vdev.h says (see above)\n", hostile_deviations);
 	kprintf("hostile: summary: %d attacks, %d refused, %d not refused\n", n_attacks, n_refused,
 		n_attacks - n_refused);
 

@@ -4,7 +4,9 @@
  * §7.7, §4.5; order no. 325462-080).
  *
  * Segments are flat in 64-bit mode; the GDT exists for CS/SS and for the
- * TSS, whose only job here is the IST stack of the double-fault handler.
+ * TSS, which gives the double-fault handler an IST stack and interrupts
+ * from CPL 3 a kernel stack. The guest runs nothing at CPL 3 except the
+ * hostile program's probe of VMCALL from user mode (guest/usermode.S).
  */
 #ifndef AMBER_GUEST_MMU_H
 #define AMBER_GUEST_MMU_H
@@ -14,10 +16,14 @@
 #define SEG_KCODE 0x08   /* 64-bit code, DPL 0 */
 #define SEG_KDATA 0x10   /* data, DPL 0 */
 #define SEG_TSS   0x18   /* 16-byte TSS descriptor, slots 3 and 4 */
+#define SEG_UDATA 0x2b   /* data, DPL 3 (slot 5, RPL 3) */
+#define SEG_UCODE 0x33   /* 64-bit code, DPL 3 (slot 6, RPL 3) */
 
 /* Descriptors as raw quadwords: no reliance on C bitfield layout. */
 #define GDT_KCODE 0x00af9a000000ffffull /* P, DPL0, code exec/read, L=1 */
 #define GDT_KDATA 0x00cf92000000ffffull /* P, DPL0, data read/write */
+#define GDT_UDATA 0x00cff2000000ffffull /* P, DPL3, data read/write */
+#define GDT_UCODE 0x00affa000000ffffull /* P, DPL3, code exec/read, L=1 */
 
 struct tss {                  /* SDM Vol. 3A Figure 8-11 */
 	uint32_t reserved0;
@@ -64,6 +70,7 @@ struct dtr {
 
 #define PTE_P   (1ull << 0)
 #define PTE_W   (1ull << 1)
+#define PTE_U   (1ull << 2)
 #define PTE_PS  (1ull << 7)
 #define PTE_ADDR(pte) ((pte) & 0x000ffffffffff000ull)
 

@@ -10,9 +10,9 @@
 GUEST_CFLAGS := $(FREE_CFLAGS) -mgeneral-regs-only -fno-tree-loop-distribute-patterns
 GUEST_SRCS := guest/main.c guest/gdt.c guest/trap.c guest/console.c guest/fmt.c \
               guest/line.c guest/kalloc.c guest/vm.c guest/bootinfo.c guest/timer.c \
-              guest/kstring.c guest/default.c guest/hostile.c guest/bench.c \
-              guest/counter.c
-GUEST_ASMS := guest/entry.S guest/vectors.S
+              guest/kstring.c guest/user.c guest/default.c guest/hostile.c guest/hostile_insn.c \
+              guest/bench.c guest/counter.c
+GUEST_ASMS := guest/entry.S guest/vectors.S guest/usermode.S
 GUEST_OBJS := $(GUEST_ASMS:%.S=$(BUILD)/%.o) $(GUEST_SRCS:%.c=$(BUILD)/%.o)
 GUEST_ELF := $(BUILD)/guest/guest.elf
 
@@ -32,9 +32,10 @@ $(GUEST_ELF): $(GUEST_OBJS) guest/kernel.ld
 
 IMAGES += $(GUEST_ELF)
 
-# Host unit tests of the pure parts: printf, line editing, allocator, boot info.
+# Host unit tests of the pure parts: printf, line editing, allocator, boot info,
+# tick deadlines (timer.c links, its hypercalls are never called on the host).
 GUEST_TEST_SRCS := tests/guest/check_guest.c guest/fmt.c guest/line.c guest/kalloc.c \
-                   guest/bootinfo.c
+                   guest/bootinfo.c guest/timer.c
 $(BUILD)/tests/check_guest: $(GUEST_TEST_SRCS) guest/*.h vdev/vdev.h tests/unit.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ $(GUEST_TEST_SRCS) $(CHECK_LIBS)
@@ -43,3 +44,6 @@ UNIT_TESTS += $(BUILD)/tests/check_guest
 HOST_TOOLS += $(BUILD)/tests/check_guest
 
 BENCHES += tests/bench/hv-bench.sh
+
+# Boots the real guest under the hypervisor in Bochs (about 25 s).
+INTEG_TESTS += tests/integ/guest.sh

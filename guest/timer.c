@@ -2,25 +2,34 @@
 #include "guest/hypercall.h"
 #include "guest/timer.h"
 
-static uint64_t period_ns, next_deadline;
+static uint64_t period_ns, deadline;
 static volatile uint64_t ticks, skipped;
+
+uint64_t timer_next(uint64_t fired, uint64_t now, uint64_t period, uint64_t *missed)
+{
+	uint64_t next = fired + period;
+	*missed = 0;
+	if (next <= now) {
+		*missed = (now - next) / period + 1;
+		next += *missed * period;
+	}
+	return next;
+}
 
 static void arm(void)
 {
-	uint64_t now = hc_clock_mono();
-	next_deadline += period_ns;
-	if (next_deadline <= now) {
-		uint64_t late = (now - next_deadline) / period_ns + 1;
-		skipped += late;
-		next_deadline += late * period_ns;
-	}
-	hc_timer_set(next_deadline);
+	uint64_t missed;
+	deadline = timer_next(deadline, hc_clock_mono(), period_ns, &missed);
+	ticks += missed;
+	skipped += missed;
+	hc_timer_set(deadline);
 }
 
 void timer_start(uint32_t hz)
 {
 	period_ns = 1000000000ull / (hz ? hz : 1);
-	next_deadline = hc_clock_mono();
+	deadline = hc_clock_mono();
+	ticks = skipped = 0;
 	arm();
 }
 

@@ -1,7 +1,8 @@
 /*
  * guest/trap.c — the IDT and the C side of every interrupt and exception.
  *
- * Exceptions are kernel bugs unless they hit a probe (guest/trap.h): the
+ * Exceptions are kernel bugs unless they hit a probe (guest/trap.h) or
+ * come from the hostile program's trip to CPL 3 (guest/user.h): the
  * report names the vector, error code, RIP, CR2 and all general registers,
  * then the guest asks the hypervisor to stop it. Interrupts come only from
  * the hypervisor (vdev/vdev.h): the PV timer and console input; there is
@@ -12,6 +13,7 @@
 #include "guest/mmu.h"
 #include "guest/timer.h"
 #include "guest/trap.h"
+#include "guest/user.h"
 #include "guest/x86.h"
 
 extern uint64_t vectors[256];   /* guest/vectors.S */
@@ -119,6 +121,8 @@ void trap(struct trapframe *tf)
 		return;
 	}
 	if (tf->vec < 32) {
+		if ((tf->cs & 3) == 3)
+			user_fault(tf->vec, tf->err, tf->rip, tf->rax);
 		if (probe_fixup(tf))
 			return;
 		report(tf);

@@ -57,3 +57,16 @@ void vm_map_page(uint64_t pa)
 	   cached as not present by a speculative walk: be sure. */
 	__asm__ volatile("invlpg (%0)" ::"r"(pa) : "memory");
 }
+
+void vm_user_page(uint64_t va)
+{
+	uint64_t *table = pml4;
+	for (int l = 3; l >= 0; l--) {
+		uint64_t *e = &table[PX(l, va)];
+		if (!(*e & PTE_P) || (l > 0 && (*e & PTE_PS)))
+			panic("vm: %llx is not mapped by a 4 KiB page", (unsigned long long)va);
+		*e |= PTE_U;
+		table = (uint64_t *)(uintptr_t)PTE_ADDR(*e);
+	}
+	__asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
+}

@@ -13,5 +13,6 @@
 
 void vm_init(uint64_t ram_bytes);   /* identity map [4 KiB, ram_bytes), load CR3 */
 void vm_map_page(uint64_t pa);      /* identity map one 4 KiB page anywhere */
+void vm_user_page(uint64_t va);     /* make one mapped 4 KiB page usable at CPL 3 */
 
 #endif

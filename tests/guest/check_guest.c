@@ -1,7 +1,7 @@
 /*
  * tests/guest/check_guest.c — host unit tests of the guest kernel's pure
- * parts: kvsnprintf, the line editor, the page allocator and boot info
- * validation with its command line.
+ * parts: kvsnprintf, the line editor, the page allocator, boot info
+ * validation with its command line, and the tick deadline arithmetic.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "guest/fmt.h"
 #include "guest/kalloc.h"
 #include "guest/line.h"
+#include "guest/timer.h"
 #include "tests/unit.h"
 
 /* The allocator panics on a bad kfree; on the host that is an abort. */
@@ -346,7 +347,46 @@ static Suite *bootinfo_suite(void)
 	return s;
 }
 
+START_TEST(timer_on_time)
+{
+	uint64_t missed = 99;
+	/* Fired a little late: the next deadline keeps the grid, not now + period. */
+	ck_assert_uint_eq(timer_next(1000, 1030, 100, &missed), 1100);
+	ck_assert_uint_eq(missed, 0);
+	ck_assert_uint_eq(timer_next(1000, 1099, 100, &missed), 1100);
+	ck_assert_uint_eq(missed, 0);
+}
+END_TEST
+
+START_TEST(timer_late)
+{
+	uint64_t missed = 0;
+	/* Exactly at the next deadline: it is past, skip it. */
+	ck_assert_uint_eq(timer_next(1000, 1100, 100, &missed), 1200);
+	ck_assert_uint_eq(missed, 1);
+	ck_assert_uint_eq(timer_next(1000, 1350, 100, &missed), 1400);
+	ck_assert_uint_eq(missed, 3);
+	/* A restore an hour later: one step, no burst of 36000 ticks. */
+	ck_assert_uint_eq(timer_next(0, 3600000000000ull + 5, 100000000, &missed),
+			  3600100000000ull);
+	ck_assert_uint_eq(missed, 36000);
+}
+END_TEST
+
+static Suite *timer_suite(void)
+{
+	Suite *s = suite_create("timer");
+	TCase *c = tcase_create("Core");
+	tcase_add_test(c, timer_on_time);
+	suite_add_tcase(s, c);
+	TCase *lim = tcase_create("Limits");
+	tcase_add_test(lim, timer_late);
+	suite_add_tcase(s, lim);
+	return s;
+}
+
 int main(void)
 {
-	return unit_main(fmt_suite(), line_suite(), kalloc_suite(), bootinfo_suite(), NULL);
+	return unit_main(fmt_suite(), line_suite(), kalloc_suite(), bootinfo_suite(), timer_suite(),
+			 NULL);
 }

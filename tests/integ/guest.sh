@@ -18,6 +18,20 @@ rate_ok() {
 		exit !(got > want * 0.9 && got < want * 1.1) }'
 }
 
+# stats_agree NAME: the hypervisor's final summary equals the guest's last
+# VDEV_HC_STATS reading, plus the one fatal access beyond RAM.
+stats_agree() {
+	local g h
+	g=$(grep -aoE '^hostile: stats: .*' "$T/$1.serial" | sed -E \
+		's/.*bad_hypercalls=([0-9]+) msr_refused=([0-9]+) cr_refused=([0-9]+) io_refused=([0-9]+) priv_refused=([0-9]+) ept_refused=([0-9]+).*/\1 \2 \3 \4 \5 \6/')
+	h=$(grep -aoE '^amber: summary: .*' "$T/$1.serial" | tail -1 | sed -E \
+		's/.*hypercalls=([0-9]+) msr=([0-9]+) cr=([0-9]+) io=([0-9]+) priv=([0-9]+) ept=([0-9]+).*/\1 \2 \3 \4 \5 \6/')
+	read -r g1 g2 g3 g4 g5 g6 <<<"$g"
+	[ "$h" = "$g1 $g2 $g3 $g4 $g5 $((g6 + 1))" ] && return 0
+	echo "    (guest read '$g', hypervisor summary '$h')"
+	return 1
+}
+
 echo "default program at tick_hz=10: greeting, ticks, echo"
 fifo=$T/guest.in; rm -f "$fifo"; mkfifo "$fifo"
 exec 3<>"$fifo"        # keeps the engine's stdin open until we type
@@ -42,7 +56,7 @@ check "4 Hz on the guest's monotonic clock" rate_ok default4 4
 engine_kill default4
 
 echo "hostile program: every attack refused, the hypervisor survives"
-engine_start hostile --engine bochs --timeout 300 --cmdline "guest=hostile"
+engine_start hostile --engine bochs --timeout 300 --cmdline "guest=hostile mem=64"
 check "summary line" wait_for hostile 'hostile: summary: [0-9]+ attacks' 180
 check "every attack refused" \
 	grep -aqE 'hostile: summary: ([0-9]+) attacks, \1 refused, 0 not refused' "$T/hostile.serial"
@@ -52,10 +66,14 @@ check "a truncated hypercall number did not run" \
 check "hypervisor counted refusals" \
 	wait_for hostile 'hostile: stats: bad_hypercalls=[1-9][0-9]* msr_refused=[1-9]' 5
 check "last attack: write beyond RAM" wait_for hostile 'hostile: last attack: write to gpa' 30
-check "hypervisor reports the guest's EPT violation" \
-	wait_for hostile '^amber: .*(ept|EPT|beyond|outside).*' 60
+check "hypervisor reports the EPT violation at the first byte beyond RAM" \
+	wait_for hostile '^amber: guest fault: EPT violation at GPA 0*4000000' 60
+check "hypervisor's refusal summary counts it" \
+	wait_for hostile '^amber: summary: .*refused: .*ept=1( |$)' 30
+check "its counts agree with what the guest read from VDEV_HC_STATS" stats_agree hostile
 check "the write beyond RAM did not complete" \
 	bash -c "! grep -aq 'write beyond RAM: NOT REFUSED' '$T/hostile.serial'"
-sleep 2
-check "the hypervisor is still running afterwards" kill -0 "${PGID[hostile]}"
+check "the hypervisor says it is still running" \
+	wait_for hostile '^amber: the hypervisor is still running; the guest is stopped' 30
+check "and it is" kill -0 "${PGID[hostile]}"
 finish
