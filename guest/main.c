@@ -80,6 +80,8 @@ _Noreturn void kmain(const struct vdev_boot_info *bi)
 		prog_bench();
 	if (!strcmp(prog, "counter"))
 		prog_counter(hz);
+	if (!strcmp(prog, "workload"))
+		prog_workload();
 	if (strcmp(prog, "default"))
 		kprintf("guest: note: no program '%s' in this guest; running the default one\n", prog);
 	prog_default(hz);

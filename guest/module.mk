@@ -11,7 +11,7 @@ GUEST_CFLAGS := $(FREE_CFLAGS) -mgeneral-regs-only -fno-tree-loop-distribute-pat
 GUEST_SRCS := guest/main.c guest/gdt.c guest/trap.c guest/console.c guest/fmt.c \
               guest/line.c guest/kalloc.c guest/vm.c guest/bootinfo.c guest/timer.c \
               guest/kstring.c guest/user.c guest/default.c guest/hostile.c guest/hostile_insn.c \
-              guest/bench.c guest/counter.c
+              guest/bench.c guest/counter.c guest/workload.c
 GUEST_ASMS := guest/entry.S guest/vectors.S guest/usermode.S
 GUEST_OBJS := $(GUEST_ASMS:%.S=$(BUILD)/%.o) $(GUEST_SRCS:%.c=$(BUILD)/%.o)
 GUEST_ELF := $(BUILD)/guest/guest.elf

@@ -15,5 +15,6 @@ _Noreturn void prog_default(uint32_t tick_hz);   /* greeting, ticks, echo */
 _Noreturn void prog_hostile(void);               /* attacks the hypervisor */
 _Noreturn void prog_bench(void);                 /* hypercall and EPT costs */
 _Noreturn void prog_counter(uint32_t tick_hz);   /* persistence torture target */
+_Noreturn void prog_workload(void);              /* deterministic, for the dirty tiers */
 
 #endif

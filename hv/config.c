@@ -32,7 +32,7 @@ static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 	return 0;
 }
 
-static const char *const guests[] = { "default", "hostile", "counter", "bench" };
+static const char *const guests[] = { "default", "hostile", "counter", "bench", "workload" };
 static const char *const tiers[] = { "auto", "pml", "ad", "wp" };
 
 const char *hv_dirty_tier_name(enum dirty_tier t)
@@ -62,7 +62,7 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 				hv_snprintf(cfg->guest, sizeof cfg->guest, "%s", val);
 				return 0;
 			}
-		hv_snprintf(err, errlen, "option guest=%s: want default, hostile, counter or bench", val ? val : "");
+		hv_snprintf(err, errlen, "option guest=%s: want default, hostile, counter, bench or workload", val ? val : "");
 		return HV_EINVAL;
 	}
 	if (streq(key, "dirty")) {

@@ -45,6 +45,41 @@ static const struct mb2_module *find(const struct mb2_info *mb, const char *name
 	return NULL;
 }
 
+/*
+ * The guest sees the command line without the hypervisor's own options
+ * (snapshot period, dirty tracking, format): they say how the guest is
+ * kept, not what it is, and must not make its memory differ.
+ */
+static void guest_cmdline(char *out, size_t size, const char *in)
+{
+	static const char *const hv_only[] = { "snap_ms", "dirty", "format" };
+	size_t n = 0;
+	while (*in) {
+		while (*in == ' ' || *in == '\t')
+			in++;
+		const char *tok = in;
+		while (*in && *in != ' ' && *in != '\t')
+			in++;
+		size_t len = (size_t)(in - tok), key = 0;
+		while (key < len && tok[key] != '=')
+			key++;
+		int skip = len == 0;
+		for (unsigned i = 0; !skip && i < sizeof hv_only / sizeof hv_only[0]; i++) {
+			size_t k = 0;
+			while (k < key && hv_only[i][k] == tok[k])
+				k++;
+			skip = k == key && hv_only[i][k] == '\0';
+		}
+		if (skip || n + len + 2 > size)
+			continue;
+		if (n)
+			out[n++] = ' ';
+		memcpy(out + n, tok, len);
+		n += len;
+	}
+	out[n] = '\0';
+}
+
 int guest_load(struct vcpu *v, const struct mb2_info *mb, const struct hv_config *cfg, struct guest_start *out)
 {
 	uint8_t *ram = (uint8_t *)(uintptr_t)v->ram_hpa;
@@ -92,7 +127,7 @@ int guest_load(struct vcpu *v, const struct mb2_info *mb, const struct hv_config
 		next = up(next + len, PAGE);
 	}
 	bi->free_start = next;
-	hv_snprintf(bi->cmdline, sizeof bi->cmdline, "%s", mb->cmdline);
+	guest_cmdline(bi->cmdline, sizeof bi->cmdline, mb->cmdline);
 	out->cr3 = guest_build_page_tables(ram, v->ram_bytes, VDEV_GPA_PAGE_TABLES);
 	out->entry = elf.entry;
 	out->rsp = VDEV_GPA_BOOT_STACK_TOP;

@@ -89,7 +89,10 @@ static uint64_t rtc_read_ns(void)
 
 void time_init(void)
 {
-	tsc_hz = calibrate();
+	/* The PIT measurement jitters by a few kHz from boot to boot; rounded to
+	 * 100 kHz (far below its error) it is the same every time, so that a
+	 * guest that stores it in memory stores the same bytes. */
+	tsc_hz = (calibrate() + 50000) / 100000 * 100000;
 	wall0_ns = rtc_read_ns();
 	tsc0 = rdtsc();
 }

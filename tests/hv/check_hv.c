@@ -316,7 +316,7 @@ START_TEST(cfg_errors)
 	cfg_rejects("mem=99999999999999999999999", "16..3072");
 	cfg_rejects("mem=-5", "16..3072");
 	cfg_rejects("snap_ms=0", "10..600000");
-	cfg_rejects("guest=evil", "option guest=evil: want default, hostile, counter or bench");
+	cfg_rejects("guest=evil", "option guest=evil: want default, hostile, counter, bench or workload");
 	cfg_rejects("dirty=fast", "option dirty=fast: want auto, pml, ad or wp");
 	cfg_rejects("format=yes", "format takes no value");
 	cfg_rejects("mem=64 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "longer than 63");

@@ -1,2 +1,6 @@
+# tests/integ/ — integration tests that boot the real ISO (tests/integ/lib.sh).
 INTEG_TESTS += tests/integ/boot.sh
 INTEG_TESTS += tests/integ/disk.sh
+INTEG_TESTS += tests/integ/torture-short
+TORTURES    += tests/integ/torture-long
+INTEG_TESTS += tests/integ/tiers.sh
