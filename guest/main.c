@@ -82,6 +82,8 @@ _Noreturn void kmain(const struct vdev_boot_info *bi)
 		prog_counter(hz);
 	if (!strcmp(prog, "workload"))
 		prog_workload();
+	if (!strcmp(prog, "spin"))
+		prog_spin(hz);
 	if (strcmp(prog, "default"))
 		kprintf("guest: note: no program '%s' in this guest; running the default one\n", prog);
 	prog_default(hz);

@@ -11,7 +11,7 @@ GUEST_CFLAGS := $(FREE_CFLAGS) -mgeneral-regs-only -fno-tree-loop-distribute-pat
 GUEST_SRCS := guest/main.c guest/gdt.c guest/trap.c guest/console.c guest/fmt.c \
               guest/line.c guest/kalloc.c guest/vm.c guest/bootinfo.c guest/timer.c \
               guest/kstring.c guest/user.c guest/default.c guest/hostile.c guest/hostile_insn.c \
-              guest/bench.c guest/counter.c guest/workload.c
+              guest/bench.c guest/counter.c guest/workload.c guest/spin.c
 GUEST_ASMS := guest/entry.S guest/vectors.S guest/usermode.S
 GUEST_OBJS := $(GUEST_ASMS:%.S=$(BUILD)/%.o) $(GUEST_SRCS:%.c=$(BUILD)/%.o)
 GUEST_ELF := $(BUILD)/guest/guest.elf
@@ -43,7 +43,7 @@ $(BUILD)/tests/check_guest: $(GUEST_TEST_SRCS) guest/*.h vdev/vdev.h tests/unit.
 UNIT_TESTS += $(BUILD)/tests/check_guest
 HOST_TOOLS += $(BUILD)/tests/check_guest
 
-BENCHES += tests/bench/hv-bench.sh
+BENCHES += tests/bench/hv-bench.sh tests/bench/snap-bench.sh
 
 # Boots the real guest under the hypervisor in Bochs (about 25 s).
 INTEG_TESTS += tests/integ/guest.sh

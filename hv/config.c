@@ -32,7 +32,7 @@ static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 	return 0;
 }
 
-static const char *const guests[] = { "default", "hostile", "counter", "bench", "workload" };
+static const char *const guests[] = { "default", "hostile", "counter", "bench", "workload", "spin" };
 static const char *const tiers[] = { "auto", "pml", "ad", "wp" };
 
 const char *hv_dirty_tier_name(enum dirty_tier t)
@@ -62,7 +62,7 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 				hv_snprintf(cfg->guest, sizeof cfg->guest, "%s", val);
 				return 0;
 			}
-		hv_snprintf(err, errlen, "option guest=%s: want default, hostile, counter, bench or workload", val ? val : "");
+		hv_snprintf(err, errlen, "option guest=%s: want default, hostile, counter, bench, workload or spin", val ? val : "");
 		return HV_EINVAL;
 	}
 	if (streq(key, "dirty")) {
@@ -72,6 +72,14 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 				return 0;
 			}
 		hv_snprintf(err, errlen, "option dirty=%s: want auto, pml, ad or wp", val ? val : "");
+		return HV_EINVAL;
+	}
+	if (streq(key, "restore")) {
+		if (val && (streq(val, "lazy") || streq(val, "eager"))) {
+			cfg->eager_restore = streq(val, "eager");
+			return 0;
+		}
+		hv_snprintf(err, errlen, "option restore=%s: want lazy or eager", val ? val : "");
 		return HV_EINVAL;
 	}
 	if (streq(key, "format")) {

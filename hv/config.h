@@ -3,10 +3,12 @@
  * `multiboot2` line in grub.cfg; tools/amber-run --cmdline sets them).
  *
  *   mem=MIB        guest RAM in MiB (16..3072, default 64)
- *   guest=NAME     guest program: default, hostile, counter, bench, workload (default: default)
+ *   guest=NAME     guest program: default, hostile, counter, bench, workload, spin (default: default)
  *   snap_ms=MS     snapshot period in guest milliseconds (10..600000, default 500)
  *   dirty=TIER     dirty tracking: auto, pml, ad, wp (default auto)
  *   tick_hz=HZ     guest timer ticks reported per second (1..1000, default 4)
+ *   restore=HOW    lazy (default: pages are read on first touch) or eager
+ *                  (every page is read before the guest runs again)
  *   format         allow formatting a disk that holds no Amber store
  *
  * An unknown option or a bad value is an error naming the option: the
@@ -27,6 +29,7 @@ struct hv_config {
 	enum dirty_tier dirty;
 	uint32_t tick_hz;
 	int format;
+	int eager_restore;
 };
 
 /*

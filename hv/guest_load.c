@@ -52,7 +52,7 @@ static const struct mb2_module *find(const struct mb2_info *mb, const char *name
  */
 static void guest_cmdline(char *out, size_t size, const char *in)
 {
-	static const char *const hv_only[] = { "snap_ms", "dirty", "format" };
+	static const char *const hv_only[] = { "snap_ms", "dirty", "format", "restore" };
 	size_t n = 0;
 	while (*in) {
 		while (*in == ' ' || *in == '\t')

@@ -31,6 +31,7 @@
 #define PIC2_DATA 0xA1
 
 static struct mb2_info boot;
+static uint64_t hv_start_tsc;
 static struct hv_config config;
 static struct vmx_caps caps;
 struct vcpu vcpu0;
@@ -131,6 +132,7 @@ static void setup_guest_memory(struct vcpu *v)
 void hv_main(uint32_t magic, uint32_t mbi)
 {
 	char err[160];
+	hv_start_tsc = rdtsc();
 	serial_init();
 	kprintf("\namber: Amber hypervisor " AMBER_VERSION "\n");
 	if (magic != MB2_BOOTLOADER_MAGIC) {
@@ -199,6 +201,8 @@ void hv_main(uint32_t magic, uint32_t mbi)
 	kprintf("amber: ready\n");
 	if (!restored)
 		kprintf("amber: launching the guest at %llx\n", (unsigned long long)gs.entry);
+	kprintf("amber: entering the guest %llu ms after the hypervisor started\n",
+		(unsigned long long)((rdtsc() - hv_start_tsc) * 1000 / time_tsc_hz()));
 	vmx_run(v);
 	kprintf("amber: the hypervisor is still running; the guest is stopped\n");
 	idle_echo();

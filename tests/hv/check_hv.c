@@ -296,6 +296,8 @@ START_TEST(cfg_all_options)
 	ck_assert_int_eq(cfg.dirty, DIRTY_WP);
 	ck_assert_uint_eq(cfg.tick_hz, 10);
 	ck_assert_int_eq(cfg.format, 1);
+	ck_assert_int_eq(hv_config_parse("restore=eager", &cfg, err, sizeof err), 0);
+	ck_assert_int_eq(cfg.eager_restore, 1);
 }
 END_TEST
 
@@ -316,9 +318,10 @@ START_TEST(cfg_errors)
 	cfg_rejects("mem=99999999999999999999999", "16..3072");
 	cfg_rejects("mem=-5", "16..3072");
 	cfg_rejects("snap_ms=0", "10..600000");
-	cfg_rejects("guest=evil", "option guest=evil: want default, hostile, counter, bench or workload");
+	cfg_rejects("guest=evil", "option guest=evil: want default, hostile, counter, bench, workload or spin");
 	cfg_rejects("dirty=fast", "option dirty=fast: want auto, pml, ad or wp");
 	cfg_rejects("format=yes", "format takes no value");
+	cfg_rejects("restore=fast", "option restore=fast: want lazy or eager");
 	cfg_rejects("mem=64 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "longer than 63");
 	cfg_rejects("mem=64 /boot/hv.elf", "unknown option '/boot/hv.elf'");
 }

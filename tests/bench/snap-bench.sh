@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# tests/bench/snap-bench.sh — what live snapshots cost, measured in Bochs
+# in one run, printed as ratios (guest TSC = emulated instructions here):
+#   1. pause per snapshot vs stopping the guest and copying the same dirty
+#      set (the hypervisor times a page copy at boot: the baseline)
+#   2. pause at 512 MiB vs 64 MiB of guest RAM, same guest (O(dirty) means ~1)
+#   3. guest throughput with a snapshot every 100 ms vs none (guest=spin)
+#   4. bytes written per dirty page
+#   5. hypervisor start to first guest instruction, eager vs lazy restore,
+#      at 64 MiB and 512 MiB
+. "$(dirname "$0")/../integ/lib.sh"
+SECS=${BENCH_SECS:-25}
+declare -A ms
+declare -a pause pages copy
+
+run() { # NAME SECONDS ARGS...: boots, lets it run, stops it
+	local name=$1 secs=$2; shift 2
+	engine_start "$name" --engine bochs --timeout $((secs + 120)) "$@"
+	wait_for "$name" '^amber: entering the guest' 120 >/dev/null
+	sleep "$secs"
+	engine_kill "$name"
+}
+# mean of field F (name=value) over committed lines, skipping generation 1 (every page)
+mean_field() { grep -E '^amber: snapshot gen=[0-9]+ committed' "$T/$1.serial" | grep -v ' gen=1 ' |
+	sed -E "s/.* $2=([0-9]+).*/\\1/" | awk '{s+=$1; n++} END {if (n) printf "%.0f", s/n; else print 0}'; }
+sum_field() { grep -E '^amber: snapshot gen=[0-9]+ committed' "$T/$1.serial" | grep -v ' gen=1 ' |
+	sed -E "s/.* $2=([0-9]+).*/\\1/" | awk '{s+=$1} END {print s+0}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+entry_ms() { grep -m1 -oE 'entering the guest [0-9]+ ms' "$T/$1.serial" | grep -oE '[0-9]+'; }
+
+for mem in 64 512; do
+	rm -f "$T/bench-$mem.img"
+	run "bench-$mem" "$SECS" --mem $((mem + 256)) --disk "$T/bench-$mem.img" --disk-mib $((mem * 2 + 64)) \
+		--cmdline "format mem=$mem guest=counter snap_ms=100"
+done
+base=$(grep -m1 -oE 'baseline [0-9]+ cycles per page' "$T/bench-64.serial" | grep -oE '[0-9]+')
+for mem in 64 512; do
+	pause[$mem]=$(mean_field "bench-$mem" pause_cycles)
+	pages[$mem]=$(mean_field "bench-$mem" pages)
+	copy[$mem]=$(( ${pages[$mem]} * ${base:-0} ))
+	echo "bench: mem=${mem}MiB snapshots=$(grep -c ' committed ' "$T/bench-$mem.serial") dirty_pages=${pages[$mem]} pause_cycles=${pause[$mem]} stop_and_copy_cycles=${copy[$mem]} pause/stop_and_copy=$(ratio "${pause[$mem]}" "${copy[$mem]}")"
+done
+echo "bench: pause 512MiB/64MiB=$(ratio "${pause[512]}" "${pause[64]}") (same dirty rate; 1.00 = O(dirty), 8.00 = O(RAM))"
+echo "bench: bytes per dirty page=$(ratio "$(sum_field bench-64 bytes)" "$(sum_field bench-64 pages)") (4096 = one data block, no overhead)"
+
+rm -f "$T/bench-spin.img"
+run bench-spin-off "$SECS" --cmdline "guest=spin"
+run bench-spin-on "$SECS" --disk "$T/bench-spin.img" --cmdline "format guest=spin snap_ms=100"
+rate() { grep -E '^spin: rate=' "$T/$1.serial" | tail -n +3 | grep -oE '[0-9]+' | awk '{s+=$1; n++} END {if (n) printf "%.0f", s/n; else print 0}'; }
+on=$(rate bench-spin-on) off=$(rate bench-spin-off)
+echo "bench: guest throughput snapshots-every-100ms=$on/s none=$off/s ratio=$(ratio "$on" "$off")"
+
+for mem in 64 512; do
+	for how in eager lazy; do
+		run "bench-restore-$mem-$how" 3 --mem $((mem + 256)) --disk "$T/bench-$mem.img" \
+			--cmdline "mem=$mem guest=counter snap_ms=100 restore=$how"
+		ms[$how]=$(entry_ms "bench-restore-$mem-$how")
+	done
+	echo "bench: mem=${mem}MiB hypervisor start to first guest instruction eager=${ms[eager]}ms lazy=${ms[lazy]}ms eager/lazy=$(ratio "${ms[eager]}" "${ms[lazy]}")"
+done
+rm -f "$T"/bench-*.img
