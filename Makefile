@@ -59,8 +59,10 @@ all: $(HOST_TOOLS) $(IMAGES)
 deps:
 	@tools/install-deps $(sort $(DEPS_PKGS))
 
+# The guest lives on this disk: a second `make run` resumes it.
+RUN_DISK ?= $(BUILD)/amber-disk.img
 run: deps all
-	tools/amber-run $(RUN_ARGS)
+	tools/amber-run --disk $(RUN_DISK) --cmdline "format $(RUN_CMDLINE)" $(RUN_ARGS)
 
 # Unit tests first: they are fast and pin down most regressions.
 test: deps
