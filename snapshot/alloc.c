@@ -11,8 +11,9 @@
  *
  * Marking reads the map blocks of every retained generation once: shared
  * subtrees are skipped when their root is already marked. It runs when the
- * first write needs the bitmap, on snap_gc(), and at snap_begin() when free
- * space runs short and a generation has left the catalog since the last mark.
+ * first write needs the bitmap, on snap_gc(), after an allocation failed,
+ * and at snap_begin() when free space is less than twice the largest
+ * retained commit and a generation has left the catalog since the last mark.
  */
 #include "snapshot/snap_int.h"
 
@@ -54,6 +55,8 @@ static int mark_catalog(snap_store *st, const struct sb_disk *sb,
 			continue; /* bad pointers are rec_load's to report */
 		if ((rc = rec_load(st, e, rec)))
 			break;
+		if (rec->bytes_written / SNAP_BLOCK_SIZE > st->big_commit)
+			st->big_commit = rec->bytes_written / SNAP_BLOCK_SIZE;
 		for (u32 s = 0; s < rec->nstate && !rc; s++) {
 			if (rec->state[s].blk < FIRST_DATA_BLOCK ||
 			    rec->state[s].blk >= st->dev_blocks)
@@ -88,6 +91,7 @@ int alloc_mark(snap_store *st)
 		return rc;
 	}
 	st->dropped_since_mark = 0;
+	st->want_mark = 0;
 	return 0;
 }
 
@@ -113,9 +117,11 @@ int alloc_init(snap_store *st)
  * order, so they combine into large device writes. */
 int alloc_block(snap_store *st, u64 *blk)
 {
-	if (!st->nfree)
+	if (!st->nfree) {
+		st->want_mark = 1;
 		return snap_err(st, SNAP_ENOSPC, "no free block left on the "
 				"device (%llu blocks)", st->dev_blocks);
+	}
 	u64 b = st->alloc_cursor;
 	for (u64 n = 0; n < st->dev_blocks; n++, b++) {
 		if (b >= st->dev_blocks)

@@ -77,3 +77,11 @@ $(SNAP_TDIR)/fuzz_reader_nocsum: $(SNAP_FUZZ_SRCS) $(SNAP_HDRS) tests/snapshot/c
 DEPS_PKGS    += clang libclang-rt-14-dev
 FUZZERS      += tests/snapshot/fuzz.sh
 UNIT_TESTS   += tests/snapshot/fuzz_test.sh
+
+# --- benchmark -------------------------------------------------------------
+$(SNAP_TDIR)/bench_store: tests/snapshot/bench_store.c $(SNAP_LIB)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ tests/snapshot/bench_store.c $(SNAP_LIB)
+
+HOST_TOOLS   += $(SNAP_TDIR)/bench_store
+BENCHES      += $(SNAP_TDIR)/bench_store

@@ -117,6 +117,8 @@ struct snap_store {
 	u64 nfree;
 	u64 alloc_cursor;
 	int dropped_since_mark;      /* a gen left the catalog: gc may reclaim */
+	int want_mark;               /* an allocation failed: mark at next begin */
+	u64 big_commit;              /* blocks of the largest retained commit */
 
 	u8 *wbuf;                    /* write combining: consecutive blocks */
 	u64 wbuf_blk;

@@ -83,9 +83,10 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 		return snap_err(st, SNAP_EEXIST, "generation %llu is not newer "
 				"than generation %llu", gen, st->sb.newest_gen);
 
-	/* Reclaim only when short: marking reads every retained map. */
-	u64 need = npages + npages / FANOUT * 2 + REC_STATE_PTRS + 16;
-	if (st->nfree < need && st->dropped_since_mark &&
+	/* Reclaim only when short, judged by the largest commit so far:
+	 * marking reads every retained map. */
+	u64 need = 2 * st->big_commit + npages / FANOUT * 2 + REC_STATE_PTRS + 16;
+	if ((st->want_mark || (st->nfree < need && st->dropped_since_mark)) &&
 	    (rc = alloc_mark(st)))
 		return rc;
 
@@ -268,6 +269,8 @@ int snap_commit(snap_store *st, uint64_t *gen)
 		goto fail;
 	if ((rc = super_write(st, &c, r->npages, r->gen, st->sb.keep)))
 		return rc;
+	if (r->bytes_written / SNAP_BLOCK_SIZE > st->big_commit)
+		st->big_commit = r->bytes_written / SNAP_BLOCK_SIZE;
 	for (u64 i = live; i < st->nwp; i++)
 		alloc_release(st, st->wp[i].blk);
 	if (gen)
