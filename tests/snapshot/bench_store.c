@@ -280,7 +280,7 @@ int main(int argc, char **argv)
 	close(d.fd);
 
 	/* 1 GiB guest: map overhead of scattered pages (a leaf per 256) */
-	st = store_new(simg, &d, 6 * ndirty + 16384);
+	st = store_new(simg, &d, big + 6 * ndirty + 16384);
 	run_case("10k dirty, scattered, 1 GiB (info)", st, &d, plain, mem, big,
 		 gfns, ndirty, 1, &s, 0);
 	snap_close(st);
