@@ -28,7 +28,7 @@ int rec_load(snap_store *st, const struct cat_ent *e, struct rec_disk *rec)
 	if (rc)
 		return rc;
 	if (rec->magic != REC_MAGIC || rec->gen != e->gen ||
-	    !rec->npages || rec->npages > (1ull << (FANOUT_BITS * MAX_DEPTH)) ||
+	    !rec->npages || (st->sb.npages && rec->npages != st->sb.npages) || rec->npages > (1ull << (FANOUT_BITS * MAX_DEPTH)) ||
 	    rec->depth != map_depth(rec->npages) ||
 	    rec->nstate > REC_STATE_PTRS ||
 	    rec->state_len > (u64)rec->nstate * SNAP_BLOCK_SIZE ||

@@ -202,8 +202,17 @@ struct snap_begin_opts {
 	uint64_t time_ns;  /* capture time; 0: io->now() */
 };
 int snap_begin(snap_store *st, const struct snap_begin_opts *o);
+/* Stores one page (any order; a page written again replaces the earlier
+ * write). The page is hashed and copied before the call returns, so it must
+ * not change during the call and may be reused after it: the hypervisor
+ * keeps it write-protected or passes its copy-on-write buffer. */
 int snap_write_page(snap_store *st, uint64_t gfn, const void *page);
+/* The generation's state blob (vCPU, devices), opaque to the store; a
+ * second call replaces the first. */
 int snap_set_state(snap_store *st, const void *blob, size_t len);
+/* The commit (see the top). On any failure the generation is aborted; on
+ * SNAP_EIO/SNAP_EFATAL the store is in ERROR and whether the generation
+ * reached the disk is learnt by reopening. */
 int snap_commit(snap_store *st, uint64_t *gen);
 void snap_abort(snap_store *st);
 

@@ -296,8 +296,12 @@ int snap_recv(snap_store *st, snap_in_fn in, void *ctx, uint64_t *gen)
 		.base = h.base ? h.base : SNAP_BASE_NONE, .gen = h.gen,
 		.npages = h.npages, .time_ns = h.time_ns,
 	};
-	if ((rc = snap_begin(st, &bo)))
+	if ((rc = snap_begin(st, &bo))) {
+		if (rc == SNAP_EINVAL)
+			rc = snap_err(st, SNAP_ESTREAM, "stream header: %s; "
+				      "nothing received", snap_errmsg(st));
 		goto out;
+	}
 	rc = recv_body(&r, &h, page, state, gen);
 	if (rc)
 		snap_abort(st);

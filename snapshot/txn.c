@@ -240,14 +240,14 @@ static u64 wp_dedup(snap_store *st)
 	return live;
 }
 
-int snap_commit(snap_store *st, uint64_t *gen)
+static int commit_gen(snap_store *st, uint64_t *gen)
 {
 	struct rec_disk *r = st->rec;
 	struct catalog c;
 	struct ptr recp;
 	int rc;
 
-	if ((rc = check_state(st, ST_WRITING)) || (rc = wp_sort(st)))
+	if ((rc = wp_sort(st)))
 		return rc;
 	u64 live = wp_dedup(st);
 	if ((rc = map_apply(st, r->root, r->depth, st->wp, live, &r->root)))
@@ -265,9 +265,8 @@ int snap_commit(snap_store *st, uint64_t *gen)
 	for (u32 i = 0; i < st->cat.count; i++)
 		c.ent[i + 1] = st->cat.ent[i];
 	c.count = st->cat.count + 1;
-	if ((rc = cat_retain(st, &c, st->sb.keep)))
-		goto fail;
-	if ((rc = super_write(st, &c, r->npages, r->gen, st->sb.keep)))
+	if ((rc = cat_retain(st, &c, st->sb.keep)) ||
+	    (rc = super_write(st, &c, r->npages, r->gen, st->sb.keep)))
 		return rc;
 	if (r->bytes_written / SNAP_BLOCK_SIZE > st->big_commit)
 		st->big_commit = r->bytes_written / SNAP_BLOCK_SIZE;
@@ -278,8 +277,19 @@ int snap_commit(snap_store *st, uint64_t *gen)
 	txn_free(st);
 	st->state = ST_OPEN;
 	return 0;
-fail:
-	alloc_release(st, recp.blk);
+}
+
+int snap_commit(snap_store *st, uint64_t *gen)
+{
+	int rc = check_state(st, ST_WRITING);
+	if (rc)
+		return rc;
+	rc = commit_gen(st, gen);
+	/* A generation that failed to commit is over (its page list is sorted
+	 * and half applied): give its blocks back. After an I/O failure the
+	 * store is in ERROR instead and keeps its hands off the disk. */
+	if (rc && st->state == ST_WRITING)
+		snap_abort(st);
 	return rc;
 }
 

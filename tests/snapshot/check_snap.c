@@ -307,22 +307,47 @@ END_TEST
 
 START_TEST(failed_flush_is_sticky)
 {
+	uint8_t page[PS];
 	commit_n(1, 50, 1);
 	struct snap_begin_opts bo = { .npages = NP };
 	ck_assert_int_eq(snap_begin(st, &bo), 0);
-	dev.fail_flush_at = dev.ops + 1; /* the first request of commit */
-	uint8_t page[PS];
 	fill(page, 1);
-	/* a flush happens only in commit: make the next request a flush */
 	ck_assert_int_eq(snap_write_page(st, 1, page), 0);
-	dev.fail_flush_at = 0;
-	dev.fail_write_at = 0;
-	/* fail whichever request comes first: write or flush */
-	dev.fail_write_at = dev.fail_flush_at = dev.ops + 1;
+	/* one page fits the combining buffer: commit's first request to the
+	 * device is its data write, the second the flush before the
+	 * superblock */
+	dev.fail_flush_at = dev.ops + 2;
 	ck_assert_int_eq(snap_commit(st, NULL), SNAP_EIO);
+	ck_assert_uint_eq(dev.flushes, 3); /* format 1, commit 1 two: no more */
 	ck_assert_int_eq(snap_begin(st, &bo), SNAP_EFATAL);
 	reopen();
+	ck_assert_uint_eq(snap_newest(st), 1);
 	ck_assert(gen_matches(1, mem[1]));
+}
+END_TEST
+
+START_TEST(too_many_pinned)
+{
+	uint8_t page[PS];
+	struct snap_begin_opts bo = { .npages = NP };
+	int rc = 0;
+	uint64_t g;
+	for (unsigned i = 0; i < SNAP_MAX_RETAINED + 2 && !rc; i++) {
+		fill(page, i);
+		ck_assert_int_eq(snap_begin(st, &bo), 0);
+		ck_assert_int_eq(snap_write_page(st, i % NP, page), 0);
+		rc = snap_commit(st, &g);
+		if (!rc)
+			ck_assert_int_eq(snap_pin(st, g, 1), 0);
+	}
+	ck_assert_int_eq(rc, SNAP_ELIMIT);
+	ck_assert_ptr_nonnull(strstr(snap_errmsg(st), "unpin"));
+	/* the failed generation is gone, the store goes on after an unpin */
+	ck_assert_uint_eq(snap_newest(st), SNAP_MAX_RETAINED);
+	ck_assert_int_eq(snap_pin(st, 1, 0), 0);
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
+	ck_assert_int_eq(snap_commit(st, &g), 0);
+	ck_assert_uint_eq(g, SNAP_MAX_RETAINED + 1); /* 127 never committed */
 }
 END_TEST
 
@@ -733,7 +758,8 @@ int main(void)
 		bytes_written_counts_every_block, abort_leaves_store_as_it_was,
 		NULL };
 	const TTest *errors[] = {
-		failed_write_is_sticky, failed_flush_is_sticky, bad_arguments,
+		failed_write_is_sticky, failed_flush_is_sticky, too_many_pinned,
+		bad_arguments,
 		read_only_store_refuses_writes, NULL };
 	const TTest *damage[] = {
 		every_bit_flip_is_detected, damage_names_generation_frame_block,
