@@ -9,6 +9,8 @@
  * bits of blocks this store allocated and never committed, so it stays a
  * superset of the reachable set: invariant 1.
  *
+ * Generations open for reading (snap_gen handles) are marked too.
+ *
  * Marking reads the map blocks of every retained generation once: shared
  * subtrees are skipped when their root is already marked. It runs when the
  * first write needs the bitmap, on snap_gc(), after an allocation failed,
@@ -39,6 +41,22 @@ static int mark_fn(void *ctx, u64 blk, int is_node)
 	return is_node ? seen : 0;
 }
 
+static int mark_gen(snap_store *st, u64 rec_blk, const struct rec_disk *rec)
+{
+	set_bit(st, rec_blk);
+	if (rec->bytes_written / SNAP_BLOCK_SIZE > st->big_commit)
+		st->big_commit = rec->bytes_written / SNAP_BLOCK_SIZE;
+	for (u32 s = 0; s < rec->nstate; s++) {
+		if (rec->state[s].blk < FIRST_DATA_BLOCK ||
+		    rec->state[s].blk >= st->dev_blocks)
+			return snap_err(st, SNAP_ECORRUPT, "generation %llu: state "
+					"block pointer %llu outside the device",
+					rec->gen, rec->state[s].blk);
+		set_bit(st, rec->state[s].blk);
+	}
+	return map_walk(st, rec->root, rec->depth, rec->gen, mark_fn, st);
+}
+
 static int mark_catalog(snap_store *st, const struct sb_disk *sb,
 			const struct catalog *c)
 {
@@ -50,25 +68,12 @@ static int mark_catalog(snap_store *st, const struct sb_disk *sb,
 		set_bit(st, sb->cat.blk);
 	for (u32 i = 0; i < c->count && !rc; i++) {
 		const struct cat_ent *e = &c->ent[i];
-		if (e->rec.blk < FIRST_DATA_BLOCK || e->rec.blk >= st->dev_blocks ||
-		    set_bit(st, e->rec.blk))
-			continue; /* bad pointers are rec_load's to report */
-		if ((rc = rec_load(st, e, rec)))
-			break;
-		if (rec->bytes_written / SNAP_BLOCK_SIZE > st->big_commit)
-			st->big_commit = rec->bytes_written / SNAP_BLOCK_SIZE;
-		for (u32 s = 0; s < rec->nstate && !rc; s++) {
-			if (rec->state[s].blk < FIRST_DATA_BLOCK ||
-			    rec->state[s].blk >= st->dev_blocks)
-				rc = snap_err(st, SNAP_ECORRUPT, "generation %llu: "
-					      "state block pointer %llu outside "
-					      "the device", e->gen,
-					      rec->state[s].blk);
-			else
-				set_bit(st, rec->state[s].blk);
-		}
-		if (!rc)
-			rc = map_walk(st, rec->root, rec->depth, e->gen, mark_fn, st);
+		/* listed by both catalogs: marked already */
+		if (e->rec.blk >= FIRST_DATA_BLOCK && e->rec.blk < st->dev_blocks &&
+		    test_bit(st->bitmap, e->rec.blk))
+			continue;
+		if (!(rc = rec_load(st, e, rec)))
+			rc = mark_gen(st, e->rec.blk, rec);
 	}
 	snap_free(st, rec, SNAP_BLOCK_SIZE);
 	return rc;
@@ -84,6 +89,11 @@ int alloc_mark(snap_store *st)
 	int rc = mark_catalog(st, &st->sb, &st->cat);
 	if (!rc && st->other_valid)
 		rc = mark_catalog(st, &st->other_sb, &st->other_cat);
+	/* a generation open for reading (lazy restore still faulting pages
+	 * in) keeps its blocks even after retention dropped it */
+	for (snap_gen *g = st->gens; g && !rc; g = g->next)
+		if (!test_bit(st->bitmap, g->rec_blk))
+			rc = mark_gen(st, g->rec_blk, g->rec);
 	if (rc) {
 		/* unknown references: no block may be handed out */
 		snap_memset(st->bitmap, 0xff, bytes);

@@ -178,6 +178,9 @@ uint64_t snap_txid(const snap_store *st);
 /* Reading. gen 0 = newest. With SNAP_OPEN_FALLBACK the generation is
  * verified in full and, if damaged, the next older retained generation that
  * verifies is opened instead; snap_errmsg() then names the damage. */
+/* An open generation keeps its blocks even when retention drops it from the
+ * catalog (lazy restore reads it while new generations are committed).
+ * Close every generation before snap_close(). */
 int snap_gen_open(snap_store *st, uint64_t gen, unsigned flags, snap_gen **out);
 void snap_gen_close(snap_gen *g);
 void snap_gen_info(const snap_gen *g, struct snap_geninfo *out);

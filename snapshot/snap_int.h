@@ -132,6 +132,7 @@ struct snap_store {
 	u32 depth;
 	u64 bytes_state;
 
+	struct snap_gen *gens;       /* open for reading: never reclaimed */
 	u8 *tmp;                     /* one scratch block */
 	snap_progress_fn progress;
 	void *progress_ctx;
@@ -140,6 +141,7 @@ struct snap_store {
 
 struct snap_gen {
 	snap_store *st;
+	struct snap_gen *next;       /* the store's open generations */
 	struct rec_disk *rec;
 	u64 rec_blk;
 	int pinned;
