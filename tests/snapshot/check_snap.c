@@ -257,11 +257,19 @@ START_TEST(open_generation_survives_retention)
 	struct snap_space sp;
 	commit_n(1, 300, 1);
 	ck_assert_int_eq(snap_gen_open(st, 1, 0, &g), 0);
-	for (int i = 2; i <= 7; i++) {
-		commit_n(i, 300, (uint64_t)i * 100);
+	/* enough new generations for the allocator to come round the
+	 * device several times */
+	for (int i = 2; i <= 60; i++) {
+		struct snap_begin_opts bo = { .npages = NP };
+		ck_assert_int_eq(snap_begin(st, &bo), 0);
+		for (int p = 0; p < 300; p++) {
+			fill(page, (uint64_t)i * 1000 + p);
+			ck_assert_int_eq(snap_write_page(st, p, page), 0);
+		}
+		ck_assert_int_eq(snap_commit(st, NULL), 0);
 		ck_assert_int_eq(snap_gc(st, &sp), 0);
 	}
-	ck_assert_uint_eq(snap_newest(st), 7);
+	ck_assert_uint_eq(snap_newest(st), 60);
 	for (uint64_t p = 0; p < NP; p++) {
 		ck_assert_int_eq(snap_read_page(g, p, page), 0);
 		ck_assert_mem_eq(page, mem[1] + p * PS, PS);
