@@ -213,7 +213,8 @@ int snap_write_page(snap_store *st, uint64_t gfn, const void *page);
 /* The generation's state blob (vCPU, devices), opaque to the store; a
  * second call replaces the first. */
 int snap_set_state(snap_store *st, const void *blob, size_t len);
-/* The commit (see the top). On any failure the generation is aborted; on
+/* The commit (see the top). Refused if any write or state call of this
+ * generation failed. On any failure the generation is aborted; on
  * SNAP_EIO/SNAP_EFATAL the store is in ERROR and whether the generation
  * reached the disk is learnt by reopening. */
 int snap_commit(snap_store *st, uint64_t *gen);

@@ -129,8 +129,7 @@ struct snap_store {
 	struct wpage *wp;
 	u64 nwp, capwp;
 	u64 blocks_written;
-	u32 depth;
-	u64 bytes_state;
+	int txn_rc;                  /* first failed write: commit refuses */
 
 	struct snap_gen *gens;       /* open for reading: never reclaimed */
 	u8 *tmp;                     /* one scratch block */
@@ -198,6 +197,9 @@ typedef int (*map_walk_fn)(void *ctx, u64 blk, int is_node);
 int map_walk(snap_store *st, struct ptr root, u32 depth, u64 gen,
 	     map_walk_fn fn, void *ctx);
 int rec_load(snap_store *st, const struct cat_ent *e, struct rec_disk *rec);
+
+/* txn.c */
+const struct cat_ent *cat_find(const struct catalog *c, u64 gen);
 
 /* The reader fuzzer is built a second time with checksums ignored, so that
  * damaged structures reach the code behind the checksum checks. Never in a

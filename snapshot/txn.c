@@ -24,7 +24,7 @@ static int check_state(snap_store *st, enum st_state want)
 	return 0;
 }
 
-static const struct cat_ent *cat_find(const struct catalog *c, u64 gen)
+const struct cat_ent *cat_find(const struct catalog *c, u64 gen)
 {
 	for (u32 i = 0; i < c->count; i++)
 		if (c->ent[i].gen == gen)
@@ -112,6 +112,7 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 	st->rec->depth = map_depth(npages);
 	st->rec->root = root;
 	st->blocks_written = 0;
+	st->txn_rc = 0;
 	st->state = ST_WRITING;
 	return 0;
 }
@@ -136,11 +137,18 @@ static int wp_push(snap_store *st, u64 gfn, u64 blk, u64 csum)
 /* Blocks to release after the commit flush ride in wp with this gfn. */
 #define GFN_DEAD UINT64_MAX
 
-int snap_write_page(snap_store *st, uint64_t gfn, const void *page)
+/* A generation missing one of its writes must never be committed: the first
+ * failed write or state call is remembered and snap_commit refuses. */
+static int poison(snap_store *st, int rc)
 {
-	int rc = check_state(st, ST_WRITING);
-	if (rc)
-		return rc;
+	if (rc && !st->txn_rc)
+		st->txn_rc = rc;
+	return rc;
+}
+
+static int write_page(snap_store *st, uint64_t gfn, const void *page)
+{
+	int rc;
 	if (gfn >= st->rec->npages)
 		return snap_err(st, SNAP_EINVAL, "guest frame %llu is beyond the "
 				"guest's %llu frames", gfn, st->rec->npages);
@@ -159,12 +167,16 @@ int snap_write_page(snap_store *st, uint64_t gfn, const void *page)
 	return rc;
 }
 
-int snap_set_state(snap_store *st, const void *blob, size_t len)
+int snap_write_page(snap_store *st, uint64_t gfn, const void *page)
+{
+	int rc = check_state(st, ST_WRITING);
+	return rc ? rc : poison(st, write_page(st, gfn, page));
+}
+
+static int set_state(snap_store *st, const void *blob, size_t len)
 {
 	struct rec_disk *r = st->rec;
-	int rc = check_state(st, ST_WRITING);
-	if (rc)
-		return rc;
+	int rc;
 	if (len > SNAP_MAX_STATE)
 		return snap_err(st, SNAP_ELIMIT, "state blob of %llu bytes is "
 				"larger than %u", (u64)len, SNAP_MAX_STATE);
@@ -187,6 +199,12 @@ int snap_set_state(snap_store *st, const void *blob, size_t len)
 	}
 	r->state_len = len;
 	return 0;
+}
+
+int snap_set_state(snap_store *st, const void *blob, size_t len)
+{
+	int rc = check_state(st, ST_WRITING);
+	return rc ? rc : poison(st, set_state(st, blob, len));
 }
 
 /* Stable bottom-up merge sort by gfn: of two writes of one page, the later
@@ -284,7 +302,12 @@ int snap_commit(snap_store *st, uint64_t *gen)
 	int rc = check_state(st, ST_WRITING);
 	if (rc)
 		return rc;
-	rc = commit_gen(st, gen);
+	if (st->txn_rc)
+		rc = snap_err(st, st->txn_rc, "generation %llu lost a page or its "
+			      "state to an earlier error (%s); not committed",
+			      st->rec->gen, snap_strerror(st->txn_rc));
+	else
+		rc = commit_gen(st, gen);
 	/* A generation that failed to commit is over (its page list is sorted
 	 * and half applied): give its blocks back. After an I/O failure the
 	 * store is in ERROR instead and keeps its hands off the disk. */

@@ -399,6 +399,11 @@ START_TEST(bad_arguments)
 	ck_assert_ptr_nonnull(strstr(snap_errmsg(st), "600"));
 	ck_assert_int_eq(snap_set_state(st, page, SNAP_MAX_STATE + 1),
 			 SNAP_ELIMIT);
+	/* a generation that lost a write is never committed */
+	ck_assert_int_eq(snap_commit(st, NULL), SNAP_EINVAL);
+	ck_assert_ptr_nonnull(strstr(snap_errmsg(st), "not committed"));
+	ck_assert_uint_eq(snap_newest(st), 0);
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
 	ck_assert_int_eq(snap_commit(st, NULL), 0);
 	struct snap_begin_opts other = { .npages = NP + 1 };
 	ck_assert_int_eq(snap_begin(st, &other), SNAP_EINVAL);
