@@ -58,7 +58,7 @@ static int mark_gen(snap_store *st, u64 rec_blk, const struct rec_disk *rec)
 }
 
 static int mark_catalog(snap_store *st, const struct sb_disk *sb,
-			const struct catalog *c)
+			const struct catalog *c, u64 except)
 {
 	struct rec_disk *rec = snap_alloc(st, SNAP_BLOCK_SIZE);
 	int rc = 0;
@@ -68,6 +68,8 @@ static int mark_catalog(snap_store *st, const struct sb_disk *sb,
 		set_bit(st, sb->cat.blk);
 	for (u32 i = 0; i < c->count && !rc; i++) {
 		const struct cat_ent *e = &c->ent[i];
+		if (e->gen == except)
+			continue;
 		/* listed by both catalogs: marked already */
 		if (e->rec.blk >= FIRST_DATA_BLOCK && e->rec.blk < st->dev_blocks &&
 		    test_bit(st->bitmap, e->rec.blk))
@@ -79,16 +81,17 @@ static int mark_catalog(snap_store *st, const struct sb_disk *sb,
 	return rc;
 }
 
-int alloc_mark(snap_store *st)
+/* except: a generation being dropped, whose map may be unreadable. */
+static int mark(snap_store *st, u64 except)
 {
 	u64 bytes = (st->dev_blocks + 7) / 8;
 	snap_memset(st->bitmap, 0, bytes);
 	st->nfree = st->dev_blocks;
 	for (u64 b = 0; b < FIRST_DATA_BLOCK; b++)
 		set_bit(st, b);
-	int rc = mark_catalog(st, &st->sb, &st->cat);
+	int rc = mark_catalog(st, &st->sb, &st->cat, except);
 	if (!rc && st->other_valid)
-		rc = mark_catalog(st, &st->other_sb, &st->other_cat);
+		rc = mark_catalog(st, &st->other_sb, &st->other_cat, except);
 	/* a generation open for reading (lazy restore still faulting pages
 	 * in) keeps its blocks even after retention dropped it */
 	for (snap_gen *g = st->gens; g && !rc; g = g->next)
@@ -105,22 +108,41 @@ int alloc_mark(snap_store *st)
 	return 0;
 }
 
-int alloc_init(snap_store *st)
+int alloc_mark(snap_store *st)
 {
-	if (st->bitmap)
-		return 0;
+	return mark(st, 0);
+}
+
+static int bitmap_alloc(snap_store *st)
+{
 	if (st->rdonly)
 		return snap_err(st, SNAP_EINVAL, "store opened read-only");
 	st->bitmap = snap_alloc(st, (st->dev_blocks + 7) / 8);
 	if (!st->bitmap)
 		return SNAP_ENOMEM;
 	st->alloc_cursor = FIRST_DATA_BLOCK;
-	int rc = alloc_mark(st);
-	if (rc) {
+	return 0;
+}
+
+int alloc_init(snap_store *st)
+{
+	if (st->bitmap)
+		return 0;
+	int rc = bitmap_alloc(st);
+	if (!rc && (rc = alloc_mark(st))) {
 		snap_free(st, st->bitmap, (st->dev_blocks + 7) / 8);
 		st->bitmap = NULL;
 	}
 	return rc;
+}
+
+/* For snap_drop: every block but those only `gen` reaches is kept. The
+ * previous commit may lose blocks of `gen` too, which is what dropping it
+ * means; every other generation stays whole. */
+int alloc_mark_except(snap_store *st, u64 gen)
+{
+	int rc = st->bitmap ? 0 : bitmap_alloc(st);
+	return rc ? rc : mark(st, gen);
 }
 
 /* Next fit from a cursor: new blocks of one generation land in ascending

@@ -223,6 +223,9 @@ void snap_abort(snap_store *st);
 /* Catalog changes, each one superblock commit. */
 int snap_pin(snap_store *st, uint64_t gen, int pinned);
 int snap_set_keep(snap_store *st, unsigned keep);
+/* Removes generation gen from the store even if pinned or among the newest:
+ * for a generation whose damaged map stops the store from writing. */
+int snap_drop(snap_store *st, uint64_t gen);
 /* Recompute free space from the retained generations. */
 int snap_gc(snap_store *st, struct snap_space *out);
 int snap_space(snap_store *st, struct snap_space *out);

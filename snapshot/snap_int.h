@@ -187,6 +187,7 @@ int alloc_init(snap_store *st);
 int alloc_block(snap_store *st, u64 *blk);
 void alloc_release(snap_store *st, u64 blk);
 int alloc_mark(snap_store *st);
+int alloc_mark_except(snap_store *st, u64 gen);
 
 /* map.c */
 u32 map_depth(u64 npages);

@@ -369,3 +369,34 @@ int snap_set_keep(snap_store *st, unsigned keep)
 		return rc;
 	return super_write(st, &c, st->sb.npages, st->sb.newest_gen, keep);
 }
+
+/*
+ * Removes a generation from the catalog whatever the retention policy says:
+ * the way out when a retained generation's map is damaged, which otherwise
+ * stops every write (its blocks cannot be known, so none may be reused).
+ * Two catalog commits, so that the previous commit no longer lists it either.
+ */
+int snap_drop(snap_store *st, uint64_t gen)
+{
+	int rc;
+	if ((rc = check_state(st, ST_OPEN)))
+		return rc;
+	if (!cat_find(&st->cat, gen))
+		return snap_err(st, SNAP_ENOENT, "generation %llu is not "
+				"retained", gen);
+	for (snap_gen *g = st->gens; g; g = g->next)
+		if (g->rec->gen == gen)
+			return snap_err(st, SNAP_EBUSY, "generation %llu is open "
+					"for reading", gen);
+	if ((rc = alloc_mark_except(st, gen)))
+		return rc;
+	struct catalog c;
+	c.count = 0;
+	for (u32 i = 0; i < st->cat.count; i++)
+		if (st->cat.ent[i].gen != gen)
+			c.ent[c.count++] = st->cat.ent[i];
+	for (int pass = 0; pass < 2 && !rc; pass++)
+		rc = super_write(st, &c, st->sb.npages, st->sb.newest_gen,
+				 st->sb.keep);
+	return rc ? rc : alloc_mark(st);
+}

@@ -623,6 +623,47 @@ START_TEST(damaged_catalog_needs_fallback_flag)
 }
 END_TEST
 
+START_TEST(damaged_old_map_stops_writes_until_dropped)
+{
+	/* generation 1 pinned; 2 and 3 rewrite every page it has, so its
+	 * map leaves are its own */
+	uint8_t page[PS];
+	commit_n(1, 300, 1);
+	ck_assert_int_eq(snap_pin(st, 1, 1), 0);
+	for (int g = 2; g <= 3; g++) {
+		struct snap_begin_opts bo = { .npages = NP };
+		ck_assert_int_eq(snap_begin(st, &bo), 0);
+		for (int p = 0; p < NP; p++) {
+			fill(page, (uint64_t)g * 10000 + p);
+			memcpy(mem[g] + p * PS, page, PS);
+			ck_assert_int_eq(snap_write_page(st, p, page), 0);
+		}
+		ck_assert_int_eq(snap_commit(st, NULL), 0);
+	}
+	snap_gen *g;
+	struct snap_geninfo gi;
+	ck_assert_int_eq(snap_gen_open(st, 1, 0, &g), 0);
+	snap_gen_info(g, &gi);
+	snap_gen_close(g);
+	struct { uint64_t blk, csum; } root[256];
+	crashdev_get(&dev, gi.root_blk, root);
+	ck_assert_uint_ne(root[0].blk, 0);
+	crashdev_flip(&dev, root[0].blk, 9, 2); /* a leaf of generation 1 */
+	reopen();
+	struct snap_begin_opts bo = { .npages = NP };
+	ck_assert_int_eq(snap_begin(st, &bo), SNAP_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(snap_errmsg(st), "generation 1"));
+	ck_assert_int_eq(snap_drop(st, 9), SNAP_ENOENT);
+	ck_assert_int_eq(snap_drop(st, 1), 0);
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
+	ck_assert_int_eq(snap_commit(st, NULL), 0);
+	ck_assert(gen_matches(3, mem[3]));
+	reopen();
+	ck_assert_int_eq(snap_gen_open(st, 1, 0, &g), SNAP_ENOENT);
+	ck_assert(gen_matches(3, mem[3]));
+}
+END_TEST
+
 /* ---------------------------------------------------------------- streams */
 
 struct buf {
@@ -805,7 +846,8 @@ int main(void)
 		every_bit_flip_is_detected, damage_names_generation_frame_block,
 		fallback_only_when_asked,
 		damaged_superblocks,
-		damaged_catalog_needs_fallback_flag, NULL };
+		damaged_catalog_needs_fallback_flag,
+		damaged_old_map_stops_writes_until_dropped, NULL };
 	const TTest *streams[] = {
 		send_recv_full_and_incremental, damaged_stream_is_refused_whole,
 		diff_lists_changed_pages, NULL };

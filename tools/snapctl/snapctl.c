@@ -66,6 +66,11 @@ static const struct verb verbs[] = {
 	  "Keep generation N whatever the retention policy says.", 2, 2 },
 	{ "unpin", verb_unpin, "IMAGE N",
 	  "Let the retention policy drop generation N again.", 2, 2 },
+	{ "drop", verb_drop, "IMAGE N [--force]",
+	  "Remove generation N from the store even if pinned or among the\n"
+	  "newest. For a generation whose damaged page map stops the store from\n"
+	  "writing (`verify` names it); a generation that verifies needs\n"
+	  "--force.", 2, 2 },
 	{ "gc", verb_gc, "IMAGE [--keep K] [--json]",
 	  "Optionally change how many newest generations are kept, then reclaim\n"
 	  "the blocks no retained generation uses and print the space.", 1, 1 },
