@@ -41,20 +41,26 @@ static int mark_fn(void *ctx, u64 blk, int is_node)
 	return is_node ? seen : 0;
 }
 
-static int mark_gen(snap_store *st, u64 rec_blk, const struct rec_disk *rec)
+/* tolerant: mark what can be read of a damaged generation, skip the rest */
+static int mark_gen(snap_store *st, u64 rec_blk, const struct rec_disk *rec,
+		    int tolerant)
 {
 	set_bit(st, rec_blk);
 	if (rec->bytes_written / SNAP_BLOCK_SIZE > st->big_commit)
 		st->big_commit = rec->bytes_written / SNAP_BLOCK_SIZE;
 	for (u32 s = 0; s < rec->nstate; s++) {
 		if (rec->state[s].blk < FIRST_DATA_BLOCK ||
-		    rec->state[s].blk >= st->dev_blocks)
+		    rec->state[s].blk >= st->dev_blocks) {
+			if (tolerant)
+				continue;
 			return snap_err(st, SNAP_ECORRUPT, "generation %llu: state "
 					"block pointer %llu outside the device",
 					rec->gen, rec->state[s].blk);
+		}
 		set_bit(st, rec->state[s].blk);
 	}
-	return map_walk(st, rec->root, rec->depth, rec->gen, mark_fn, st);
+	return map_walk(st, rec->root, rec->depth, rec->gen, tolerant, mark_fn,
+			st);
 }
 
 static int mark_catalog(snap_store *st, const struct sb_disk *sb,
@@ -68,20 +74,28 @@ static int mark_catalog(snap_store *st, const struct sb_disk *sb,
 		set_bit(st, sb->cat.blk);
 	for (u32 i = 0; i < c->count && !rc; i++) {
 		const struct cat_ent *e = &c->ent[i];
-		if (e->gen == except)
-			continue;
+		int tolerant = e->gen == except;
 		/* listed by both catalogs: marked already */
 		if (e->rec.blk >= FIRST_DATA_BLOCK && e->rec.blk < st->dev_blocks &&
 		    test_bit(st->bitmap, e->rec.blk))
 			continue;
-		if (!(rc = rec_load(st, e, rec)))
-			rc = mark_gen(st, e->rec.blk, rec);
+		rc = rec_load(st, e, rec);
+		if (rc && tolerant) {
+			/* its record is lost: only the block itself is known */
+			if (e->rec.blk >= FIRST_DATA_BLOCK &&
+			    e->rec.blk < st->dev_blocks)
+				set_bit(st, e->rec.blk);
+			rc = 0;
+		} else if (!rc) {
+			rc = mark_gen(st, e->rec.blk, rec, tolerant);
+		}
 	}
 	snap_free(st, rec, SNAP_BLOCK_SIZE);
 	return rc;
 }
 
-/* except: a generation being dropped, whose map may be unreadable. */
+/* except: a generation being dropped, whose map may be unreadable: what can
+ * be read of it is marked, the rest cannot be known. */
 static int mark(snap_store *st, u64 except)
 {
 	u64 bytes = (st->dev_blocks + 7) / 8;
@@ -96,7 +110,7 @@ static int mark(snap_store *st, u64 except)
 	 * in) keeps its blocks even after retention dropped it */
 	for (snap_gen *g = st->gens; g && !rc; g = g->next)
 		if (!test_bit(st->bitmap, g->rec_blk))
-			rc = mark_gen(st, g->rec_blk, g->rec);
+			rc = mark_gen(st, g->rec_blk, g->rec, 0);
 	if (rc) {
 		/* unknown references: no block may be handed out */
 		snap_memset(st->bitmap, 0xff, bytes);
@@ -136,10 +150,11 @@ int alloc_init(snap_store *st)
 	return rc;
 }
 
-/* For snap_drop: every block but those only `gen` reaches is kept. The
- * previous commit may lose blocks of `gen` too, which is what dropping it
- * means; every other generation stays whole. */
-int alloc_mark_except(snap_store *st, u64 gen)
+/* For snap_drop: like alloc_mark, but damage in `gen` is stepped over.
+ * Invariant 1 then holds for every block that can be known; only blocks
+ * under a damaged map block of `gen` (already lost) may be reused while the
+ * catalog without it is committed. */
+int alloc_mark_tolerant(snap_store *st, u64 gen)
 {
 	int rc = st->bitmap ? 0 : bitmap_alloc(st);
 	return rc ? rc : mark(st, gen);

@@ -187,7 +187,7 @@ int alloc_init(snap_store *st);
 int alloc_block(snap_store *st, u64 *blk);
 void alloc_release(snap_store *st, u64 blk);
 int alloc_mark(snap_store *st);
-int alloc_mark_except(snap_store *st, u64 gen);
+int alloc_mark_tolerant(snap_store *st, u64 gen);
 
 /* map.c */
 u32 map_depth(u64 npages);
@@ -196,7 +196,7 @@ int map_apply(snap_store *st, struct ptr base, u32 depth, const struct wpage *wp
 	      u64 n, struct ptr *out);
 typedef int (*map_walk_fn)(void *ctx, u64 blk, int is_node);
 int map_walk(snap_store *st, struct ptr root, u32 depth, u64 gen,
-	     map_walk_fn fn, void *ctx);
+	     int tolerant, map_walk_fn fn, void *ctx);
 int rec_load(snap_store *st, const struct cat_ent *e, struct rec_disk *rec);
 
 /* txn.c */

@@ -374,7 +374,8 @@ int snap_set_keep(snap_store *st, unsigned keep)
  * Removes a generation from the catalog whatever the retention policy says:
  * the way out when a retained generation's map is damaged, which otherwise
  * stops every write (its blocks cannot be known, so none may be reused).
- * Two catalog commits, so that the previous commit no longer lists it either.
+ * Marking steps over its damage (alloc_mark_tolerant); two catalog commits,
+ * so that the previous commit no longer lists it either.
  */
 int snap_drop(snap_store *st, uint64_t gen)
 {
@@ -388,7 +389,7 @@ int snap_drop(snap_store *st, uint64_t gen)
 		if (g->rec->gen == gen)
 			return snap_err(st, SNAP_EBUSY, "generation %llu is open "
 					"for reading", gen);
-	if ((rc = alloc_mark_except(st, gen)))
+	if ((rc = alloc_mark_tolerant(st, gen)))
 		return rc;
 	struct catalog c;
 	c.count = 0;
