@@ -31,7 +31,7 @@ HOST_TOOLS += $(BUILD)/hv/snapshot/snap-hv.o
 
 # --- tests ---------------------------------------------------------------
 SNAP_TDIR    := $(BUILD)/tests/snapshot
-SNAP_CRASHDEV := tests/snapshot/crashdev.c tests/snapshot/crashdev.h
+SNAP_CRASHDEV := tests/snapshot/crashdev.c tests/snapshot/crashdev.h tests/snapshot/membuf.h
 
 $(SNAP_TDIR)/crash_sim: tests/snapshot/crash_sim.c $(SNAP_CRASHDEV) $(SNAP_LIB)
 	@mkdir -p $(@D)
@@ -66,11 +66,11 @@ SNAP_FUZZ_FLAGS := -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined \
                    -fno-sanitize-recover=undefined
 SNAP_FUZZ_SRCS  := tests/snapshot/fuzz_reader.c tests/snapshot/crashdev.c $(SNAP_SRCS)
 
-$(SNAP_TDIR)/fuzz_reader: $(SNAP_FUZZ_SRCS) $(SNAP_HDRS) tests/snapshot/crashdev.h
+$(SNAP_TDIR)/fuzz_reader: $(SNAP_FUZZ_SRCS) $(SNAP_HDRS) $(SNAP_CRASHDEV)
 	@mkdir -p $(@D)
 	$(SNAP_FUZZ_CC) $(SNAP_FUZZ_FLAGS) -o $@ $(SNAP_FUZZ_SRCS)
 
-$(SNAP_TDIR)/fuzz_reader_nocsum: $(SNAP_FUZZ_SRCS) $(SNAP_HDRS) tests/snapshot/crashdev.h
+$(SNAP_TDIR)/fuzz_reader_nocsum: $(SNAP_FUZZ_SRCS) $(SNAP_HDRS) $(SNAP_CRASHDEV)
 	@mkdir -p $(@D)
 	$(SNAP_FUZZ_CC) $(SNAP_FUZZ_FLAGS) -DSNAP_FUZZ_NOCSUM -o $@ $(SNAP_FUZZ_SRCS)
 

@@ -12,6 +12,7 @@
 
 #include "snapshot/snap.h"
 #include "tests/snapshot/crashdev.h"
+#include "tests/snapshot/membuf.h"
 #include "tests/unit.h"
 
 #define PS SNAP_PAGE_SIZE
@@ -665,33 +666,6 @@ START_TEST(damaged_old_map_stops_writes_until_dropped)
 END_TEST
 
 /* ---------------------------------------------------------------- streams */
-
-struct buf {
-	uint8_t *p;
-	size_t len, cap, pos;
-};
-
-static int buf_out(void *ctx, const void *p, size_t n)
-{
-	struct buf *b = ctx;
-	if (b->len + n > b->cap) {
-		b->cap = (b->len + n) * 2;
-		b->p = realloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-	return 0;
-}
-
-static int buf_in(void *ctx, void *p, size_t n)
-{
-	struct buf *b = ctx;
-	if (b->pos + n > b->len)
-		return -1;
-	memcpy(p, b->p + b->pos, n);
-	b->pos += n;
-	return 0;
-}
 
 START_TEST(send_recv_full_and_incremental)
 {
