@@ -16,9 +16,21 @@ $(SNAP_LIB): $(SNAP_HOST_O)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/hv/snapshot/%.o: snapshot/%.c $(SNAP_HDRS)
+# No libc headers either: only the compiler's own (stddef, stdint, stdarg),
+# xxhash.h alone (linked into a folder of its own) and the three shims it
+# wants, so that a bare cross gcc builds the store too.
+XXHASH_H     ?= /usr/include/xxhash.h
+SNAP_XXINC   := $(BUILD)/hv/snapshot/xxinc
+SNAP_HV_INC  := -nostdinc -isystem snapshot/freestanding \
+                -isystem $(shell $(CC) -print-file-name=include) -isystem $(SNAP_XXINC)
+
+$(SNAP_XXINC)/xxhash.h: $(XXHASH_H)
 	@mkdir -p $(@D)
-	$(CC) $(HV_CFLAGS) -c $< -o $@
+	ln -sf $< $@
+
+$(BUILD)/hv/snapshot/%.o: snapshot/%.c $(SNAP_HDRS) $(wildcard snapshot/freestanding/*.h) $(SNAP_XXINC)/xxhash.h
+	@mkdir -p $(@D)
+	$(CC) $(HV_CFLAGS) $(SNAP_HV_INC) -c $< -o $@
 
 # One relocatable object for the hypervisor link; refuses any libc call.
 $(BUILD)/hv/snapshot/snap-hv.o: $(SNAP_HV_O)
