@@ -67,8 +67,11 @@
  *     disk), built on the first write operation, not by read-only users;
  *   - a write-combining buffer of SNAP_WBUF_BLOCKS blocks (128 KiB);
  *   - during a generation, 24 bytes per page written (sorted at commit);
- *   - a handful of 4 KiB buffers; a page lookup reads depth (1..4) map
- *     blocks and caches one per level, so lazy restore needs no full map.
+ *   - a handful of 4 KiB buffers and the store handle (about 13 KiB: three
+ *     catalogs); a page lookup reads depth (1..4) map blocks and caches one
+ *     per level, so lazy restore needs no full map;
+ *   - stack: no frame above 1.2 KiB (gcc -fstack-usage), recursion only
+ *     down the map's depth, under 4 KiB in all.
  */
 #ifndef AMBER_SNAPSHOT_SNAP_H
 #define AMBER_SNAPSHOT_SNAP_H

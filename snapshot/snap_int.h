@@ -111,6 +111,7 @@ struct snap_store {
 	struct catalog cat;          /* its catalog */
 	struct sb_disk other_sb;     /* the previous commit's superblock */
 	struct catalog other_cat;    /* and catalog (invariant 1) */
+	struct catalog newcat;       /* the next catalog, off the stack */
 	int other_valid;
 
 	u8 *bitmap;                  /* 1 = in use or reachable */

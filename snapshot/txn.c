@@ -261,7 +261,7 @@ static u64 wp_dedup(snap_store *st)
 static int commit_gen(snap_store *st, uint64_t *gen)
 {
 	struct rec_disk *r = st->rec;
-	struct catalog c;
+	struct catalog *c = &st->newcat;
 	struct ptr recp;
 	int rc;
 
@@ -279,12 +279,12 @@ static int commit_gen(snap_store *st, uint64_t *gen)
 	if ((rc = io_write(st, recp.blk, r)))
 		return rc;
 
-	c.ent[0] = (struct cat_ent){ r->gen, recp, 0 };
+	c->ent[0] = (struct cat_ent){ r->gen, recp, 0 };
 	for (u32 i = 0; i < st->cat.count; i++)
-		c.ent[i + 1] = st->cat.ent[i];
-	c.count = st->cat.count + 1;
-	if ((rc = cat_retain(st, &c, st->sb.keep)) ||
-	    (rc = super_write(st, &c, r->npages, r->gen, st->sb.keep)))
+		c->ent[i + 1] = st->cat.ent[i];
+	c->count = st->cat.count + 1;
+	if ((rc = cat_retain(st, c, st->sb.keep)) ||
+	    (rc = super_write(st, c, r->npages, r->gen, st->sb.keep)))
 		return rc;
 	if (r->bytes_written / SNAP_BLOCK_SIZE > st->big_commit)
 		st->big_commit = r->bytes_written / SNAP_BLOCK_SIZE;
@@ -340,20 +340,21 @@ int snap_pin(snap_store *st, uint64_t gen, int pinned)
 	int rc;
 	if ((rc = check_state(st, ST_OPEN)) || (rc = alloc_init(st)))
 		return rc;
-	struct catalog c = st->cat;
+	struct catalog *c = &st->newcat;
+	*c = st->cat;
 	u32 i = 0;
-	while (i < c.count && c.ent[i].gen != gen)
+	while (i < c->count && c->ent[i].gen != gen)
 		i++;
-	if (i == c.count)
+	if (i == c->count)
 		return snap_err(st, SNAP_ENOENT, "generation %llu is not "
 				"retained", gen);
 	if (pinned)
-		c.ent[i].flags |= CAT_PINNED;
+		c->ent[i].flags |= CAT_PINNED;
 	else
-		c.ent[i].flags &= ~CAT_PINNED;
-	if ((rc = cat_retain(st, &c, st->sb.keep)))
+		c->ent[i].flags &= ~CAT_PINNED;
+	if ((rc = cat_retain(st, c, st->sb.keep)))
 		return rc;
-	return super_write(st, &c, st->sb.npages, st->sb.newest_gen, st->sb.keep);
+	return super_write(st, c, st->sb.npages, st->sb.newest_gen, st->sb.keep);
 }
 
 int snap_set_keep(snap_store *st, unsigned keep)
@@ -364,10 +365,11 @@ int snap_set_keep(snap_store *st, unsigned keep)
 				SNAP_MAX_RETAINED, keep);
 	if ((rc = check_state(st, ST_OPEN)) || (rc = alloc_init(st)))
 		return rc;
-	struct catalog c = st->cat;
-	if ((rc = cat_retain(st, &c, keep)))
+	struct catalog *c = &st->newcat;
+	*c = st->cat;
+	if ((rc = cat_retain(st, c, keep)))
 		return rc;
-	return super_write(st, &c, st->sb.npages, st->sb.newest_gen, keep);
+	return super_write(st, c, st->sb.npages, st->sb.newest_gen, keep);
 }
 
 /*
@@ -391,13 +393,13 @@ int snap_drop(snap_store *st, uint64_t gen)
 					"for reading", gen);
 	if ((rc = alloc_mark_tolerant(st, gen)))
 		return rc;
-	struct catalog c;
-	c.count = 0;
+	struct catalog *c = &st->newcat;
+	c->count = 0;
 	for (u32 i = 0; i < st->cat.count; i++)
 		if (st->cat.ent[i].gen != gen)
-			c.ent[c.count++] = st->cat.ent[i];
+			c->ent[c->count++] = st->cat.ent[i];
 	for (int pass = 0; pass < 2 && !rc; pass++)
-		rc = super_write(st, &c, st->sb.npages, st->sb.newest_gen,
+		rc = super_write(st, c, st->sb.npages, st->sb.newest_gen,
 				 st->sb.keep);
 	return rc ? rc : alloc_mark(st);
 }
