@@ -201,6 +201,8 @@ static void exercise(struct snap_io *io, int writes)
 			snap_gc(st, &sp);
 			if (n)
 				snap_pin(st, gi[0].gen, 1);
+			if (n >= 2)
+				snap_drop(st, gi[n - 1].gen);
 		}
 		snap_close(st);
 	}
