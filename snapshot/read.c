@@ -4,7 +4,7 @@
  *
  * Every read checks the checksum its pointer carries (invariant 2) and
  * reports damage by generation, guest frame and block. Nothing here falls
- * back to another generation unless SNAP_OPEN_FALLBACK asks (invariant 6).
+ * back to another generation unless SNAP_OPEN_FALLBACK asks (invariant 7).
  */
 #include "snapshot/snap_int.h"
 

@@ -17,6 +17,7 @@
  *   retained    a generation listed in the catalog of the newest superblock:
  *               the newest K plus every pinned one.
  *   reachable   a block referenced from the catalog of either superblock.
+ *   commit point  the superblock write that makes a new catalog current.
  *
  * Commit point
  *   snap_commit() writes every new data and map block, the generation record
@@ -26,10 +27,11 @@
  *   on the platter. Disk sectors of 512 bytes are written atomically (ATA);
  *   4 KiB blocks are not, so nothing larger is trusted to be atomic.
  *
- * Invariants
- *   1. A block reachable from either on-disk superblock is never written.
- *      New data goes only to blocks that the in-memory allocation bitmap
- *      shows free, and the bitmap is a superset of the reachable blocks.
+ * Invariants (numbered as in FORMAT.md)
+ *   1. A block reachable from either on-disk superblock, or from a
+ *      generation open for reading, is never written. New data goes only to
+ *      blocks that the in-memory allocation bitmap shows free, and the bitmap
+ *      is a superset of those blocks.
  *   2. Every pointer carries the xxHash64 of the block it points at
  *      (metadata seeded with the block number, pages with 0), so a bit flip,
  *      a lost write or a misdirected write is caught on the first read.
@@ -38,11 +40,14 @@
  *      slot still holds the previous commit, whose blocks invariant 1 also
  *      protects. A slot with no valid copy is damage, never a crash.
  *   4. Zero pages have no block (pointer 0); absent map subtrees are zero.
- *   5. After any failed write or flush the store is in the ERROR state and
+ *   5. No block is written twice between two flushes: blocks released
+ *      during a generation are reused only after the next flush, since two
+ *      pending writes to one block may reach the disk in either order.
+ *   6. After any failed write or flush the store is in the ERROR state and
  *      refuses everything but snap_close(): memory no longer says what the
  *      disk holds. Reopening reads the truth back from the superblocks.
- *   6. Reads never substitute another generation for a damaged one unless
- *      the caller asks (SNAP_OPEN_FALLBACK), and then says which it used.
+ *   7. Reads never substitute another generation for a damaged one unless
+ *      the caller asks (SNAP_OPEN_FALLBACK), and then say which they used.
  *
  * States (one writer at a time; readers may run in any state but ERROR)
  *
@@ -58,9 +63,11 @@
  *                         CLOSED
  *
  *   OPEN    → WRITING  snap_begin()
- *   WRITING → OPEN     snap_commit() (success), snap_abort()
+ *   WRITING → OPEN     snap_commit() (success, or failure that aborts),
+ *                      snap_abort()
  *   any     → ERROR    io write/flush failure (sticky)
- *   OPEN    → OPEN     snap_pin(), snap_set_keep(), snap_gc()
+ *   OPEN    → OPEN     snap_pin(), snap_set_keep(), snap_drop(), snap_gc(),
+ *                      snap_send(); snap_recv() passes through WRITING
  *
  * Memory the store needs (allocated through snap_io.alloc)
  *   - the allocation bitmap: device blocks / 8 bytes (32 KiB per GiB of

@@ -7,8 +7,8 @@
  * them in any order over many VM exits and from a copy-on-write buffer. Only
  * 24 bytes per page stay in memory; commit sorts them and rewrites the map
  * paths they touch. A block released in this generation (a page written
- * twice, a replaced state blob) is not reused before the commit's flush:
- * two writes to one block between flushes could land in either order.
+ * twice, a replaced state blob) is not reused before the commit's flush
+ * (invariant 5).
  */
 #include "snapshot/snap_int.h"
 
