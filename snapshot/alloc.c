@@ -4,8 +4,8 @@
  * There is no free-space map on disk: it could only be wrong after a crash.
  * Instead the in-memory bitmap is rebuilt by marking every block reachable
  * from the catalogs of BOTH superblocks (alloc_mark): the newest one, and
- * the previous commit that recovery would fall back to if the newest sector
- * were lost. Between marks the bitmap only gains bits (allocation) or loses
+ * the previous commit that recovery would fall back to if the newest
+ * superblock were lost to damage. Between marks the bitmap only gains bits (allocation) or loses
  * bits of blocks this store allocated and never committed, so it stays a
  * superset of the reachable set: invariant 1.
  *
@@ -80,7 +80,7 @@ static int mark_catalog(snap_store *st, const struct sb_disk *sb,
 		    test_bit(st->bitmap, e->rec.blk))
 			continue;
 		rc = rec_load(st, e, rec);
-		if (rc && tolerant) {
+		if (rc == SNAP_ECORRUPT && tolerant) {
 			/* its record is lost: only the block itself is known */
 			if (e->rec.blk >= FIRST_DATA_BLOCK &&
 			    e->rec.blk < st->dev_blocks)
