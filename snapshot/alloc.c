@@ -4,15 +4,18 @@
  * There is no free-space map on disk: it could only be wrong after a crash.
  * Instead the in-memory bitmap is rebuilt by marking every block reachable
  * from the catalogs of BOTH superblocks (alloc_mark): the newest one, and
- * the previous commit that recovery would fall back to if the newest sector
- * were lost. Between marks the bitmap only gains bits (allocation) or loses
+ * the previous commit that recovery would fall back to if the newest
+ * superblock were lost to damage. Between marks the bitmap only gains bits (allocation) or loses
  * bits of blocks this store allocated and never committed, so it stays a
  * superset of the reachable set: invariant 1.
  *
+ * Generations open for reading (snap_gen handles) are marked too.
+ *
  * Marking reads the map blocks of every retained generation once: shared
  * subtrees are skipped when their root is already marked. It runs when the
- * first write needs the bitmap, on snap_gc(), and at snap_begin() when free
- * space runs short and a generation has left the catalog since the last mark.
+ * first write needs the bitmap, on snap_gc(), after an allocation failed,
+ * and at snap_begin() when free space is less than twice the largest
+ * retained commit and a generation has left the catalog since the last mark.
  */
 #include "snapshot/snap_int.h"
 
@@ -38,8 +41,30 @@ static int mark_fn(void *ctx, u64 blk, int is_node)
 	return is_node ? seen : 0;
 }
 
+/* tolerant: mark what can be read of a damaged generation, skip the rest */
+static int mark_gen(snap_store *st, u64 rec_blk, const struct rec_disk *rec,
+		    int tolerant)
+{
+	set_bit(st, rec_blk);
+	if (rec->bytes_written / SNAP_BLOCK_SIZE > st->big_commit)
+		st->big_commit = rec->bytes_written / SNAP_BLOCK_SIZE;
+	for (u32 s = 0; s < rec->nstate; s++) {
+		if (rec->state[s].blk < FIRST_DATA_BLOCK ||
+		    rec->state[s].blk >= st->dev_blocks) {
+			if (tolerant)
+				continue;
+			return snap_err(st, SNAP_ECORRUPT, "generation %llu: state "
+					"block pointer %llu outside the device",
+					rec->gen, rec->state[s].blk);
+		}
+		set_bit(st, rec->state[s].blk);
+	}
+	return map_walk(st, rec->root, rec->depth, rec->gen, tolerant, mark_fn,
+			st);
+}
+
 static int mark_catalog(snap_store *st, const struct sb_disk *sb,
-			const struct catalog *c)
+			const struct catalog *c, u64 except)
 {
 	struct rec_disk *rec = snap_alloc(st, SNAP_BLOCK_SIZE);
 	int rc = 0;
@@ -49,38 +74,43 @@ static int mark_catalog(snap_store *st, const struct sb_disk *sb,
 		set_bit(st, sb->cat.blk);
 	for (u32 i = 0; i < c->count && !rc; i++) {
 		const struct cat_ent *e = &c->ent[i];
-		if (e->rec.blk < FIRST_DATA_BLOCK || e->rec.blk >= st->dev_blocks ||
-		    set_bit(st, e->rec.blk))
-			continue; /* bad pointers are rec_load's to report */
-		if ((rc = rec_load(st, e, rec)))
-			break;
-		for (u32 s = 0; s < rec->nstate && !rc; s++) {
-			if (rec->state[s].blk < FIRST_DATA_BLOCK ||
-			    rec->state[s].blk >= st->dev_blocks)
-				rc = snap_err(st, SNAP_ECORRUPT, "generation %llu: "
-					      "state block pointer %llu outside "
-					      "the device", e->gen,
-					      rec->state[s].blk);
-			else
-				set_bit(st, rec->state[s].blk);
+		int tolerant = e->gen == except;
+		/* listed by both catalogs: marked already */
+		if (e->rec.blk >= FIRST_DATA_BLOCK && e->rec.blk < st->dev_blocks &&
+		    test_bit(st->bitmap, e->rec.blk))
+			continue;
+		rc = rec_load(st, e, rec);
+		if (rc == SNAP_ECORRUPT && tolerant) {
+			/* its record is lost: only the block itself is known */
+			if (e->rec.blk >= FIRST_DATA_BLOCK &&
+			    e->rec.blk < st->dev_blocks)
+				set_bit(st, e->rec.blk);
+			rc = 0;
+		} else if (!rc) {
+			rc = mark_gen(st, e->rec.blk, rec, tolerant);
 		}
-		if (!rc)
-			rc = map_walk(st, rec->root, rec->depth, e->gen, mark_fn, st);
 	}
 	snap_free(st, rec, SNAP_BLOCK_SIZE);
 	return rc;
 }
 
-int alloc_mark(snap_store *st)
+/* except: a generation being dropped, whose map may be unreadable: what can
+ * be read of it is marked, the rest cannot be known. */
+static int mark(snap_store *st, u64 except)
 {
 	u64 bytes = (st->dev_blocks + 7) / 8;
 	snap_memset(st->bitmap, 0, bytes);
 	st->nfree = st->dev_blocks;
 	for (u64 b = 0; b < FIRST_DATA_BLOCK; b++)
 		set_bit(st, b);
-	int rc = mark_catalog(st, &st->sb, &st->cat);
+	int rc = mark_catalog(st, &st->sb, &st->cat, except);
 	if (!rc && st->other_valid)
-		rc = mark_catalog(st, &st->other_sb, &st->other_cat);
+		rc = mark_catalog(st, &st->other_sb, &st->other_cat, except);
+	/* a generation open for reading (lazy restore still faulting pages
+	 * in) keeps its blocks even after retention dropped it */
+	for (snap_gen *g = st->gens; g && !rc; g = g->next)
+		if (!test_bit(st->bitmap, g->rec_blk))
+			rc = mark_gen(st, g->rec_blk, g->rec, 0);
 	if (rc) {
 		/* unknown references: no block may be handed out */
 		snap_memset(st->bitmap, 0xff, bytes);
@@ -88,6 +118,23 @@ int alloc_mark(snap_store *st)
 		return rc;
 	}
 	st->dropped_since_mark = 0;
+	st->want_mark = 0;
+	return 0;
+}
+
+int alloc_mark(snap_store *st)
+{
+	return mark(st, 0);
+}
+
+static int bitmap_alloc(snap_store *st)
+{
+	if (st->rdonly)
+		return snap_err(st, SNAP_EINVAL, "store opened read-only");
+	st->bitmap = snap_alloc(st, (st->dev_blocks + 7) / 8);
+	if (!st->bitmap)
+		return SNAP_ENOMEM;
+	st->alloc_cursor = FIRST_DATA_BLOCK;
 	return 0;
 }
 
@@ -95,27 +142,33 @@ int alloc_init(snap_store *st)
 {
 	if (st->bitmap)
 		return 0;
-	if (st->rdonly)
-		return snap_err(st, SNAP_EINVAL, "store opened read-only");
-	st->bitmap = snap_alloc(st, (st->dev_blocks + 7) / 8);
-	if (!st->bitmap)
-		return SNAP_ENOMEM;
-	st->alloc_cursor = FIRST_DATA_BLOCK;
-	int rc = alloc_mark(st);
-	if (rc) {
+	int rc = bitmap_alloc(st);
+	if (!rc && (rc = alloc_mark(st))) {
 		snap_free(st, st->bitmap, (st->dev_blocks + 7) / 8);
 		st->bitmap = NULL;
 	}
 	return rc;
 }
 
+/* For snap_drop: like alloc_mark, but damage in `gen` is stepped over.
+ * Invariant 1 then holds for every block that can be known; only blocks
+ * under a damaged map block of `gen` (already lost) may be reused while the
+ * catalog without it is committed. */
+int alloc_mark_tolerant(snap_store *st, u64 gen)
+{
+	int rc = st->bitmap ? 0 : bitmap_alloc(st);
+	return rc ? rc : mark(st, gen);
+}
+
 /* Next fit from a cursor: new blocks of one generation land in ascending
  * order, so they combine into large device writes. */
 int alloc_block(snap_store *st, u64 *blk)
 {
-	if (!st->nfree)
+	if (!st->nfree) {
+		st->want_mark = 1;
 		return snap_err(st, SNAP_ENOSPC, "no free block left on the "
 				"device (%llu blocks)", st->dev_blocks);
+	}
 	u64 b = st->alloc_cursor;
 	for (u64 n = 0; n < st->dev_blocks; n++, b++) {
 		if (b >= st->dev_blocks)

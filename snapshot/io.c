@@ -1,7 +1,7 @@
 /*
  * snapshot/io.c — every device access of the store.
  *
- * Two jobs: the sticky ERROR state (invariant 5: after a failed write or
+ * Two jobs: the sticky ERROR state (invariant 6: after a failed write or
  * flush we no longer know what the disk holds, so nothing else may be
  * written until the store is reopened), and write combining: blocks are
  * allocated mostly in ascending order, so consecutive writes are gathered

@@ -28,7 +28,7 @@ int rec_load(snap_store *st, const struct cat_ent *e, struct rec_disk *rec)
 	if (rc)
 		return rc;
 	if (rec->magic != REC_MAGIC || rec->gen != e->gen ||
-	    !rec->npages || rec->npages > (1ull << (FANOUT_BITS * MAX_DEPTH)) ||
+	    !rec->npages || (st->sb.npages && rec->npages != st->sb.npages) || rec->npages > (1ull << (FANOUT_BITS * MAX_DEPTH)) ||
 	    rec->depth != map_depth(rec->npages) ||
 	    rec->nstate > REC_STATE_PTRS ||
 	    rec->state_len > (u64)rec->nstate * SNAP_BLOCK_SIZE ||
@@ -143,6 +143,7 @@ int map_apply(snap_store *st, struct ptr base, u32 depth, const struct wpage *wp
 struct walker {
 	snap_store *st;
 	u64 gen;
+	int tolerant;        /* skip unreadable subtrees instead of failing */
 	map_walk_fn fn;
 	void *ctx;
 	u8 *buf[MAX_DEPTH];
@@ -151,7 +152,7 @@ struct walker {
 static int walk(struct walker *w, struct ptr p, u32 level)
 {
 	if (p.blk < FIRST_DATA_BLOCK || p.blk >= w->st->dev_blocks)
-		return snap_err(w->st, SNAP_ECORRUPT, "generation %llu: page map "
+		return w->tolerant ? 0 : snap_err(w->st, SNAP_ECORRUPT, "generation %llu: page map "
 				"pointer to block %llu is outside the data area",
 				w->gen, p.blk);
 	int rc = w->fn(w->ctx, p.blk, 1);
@@ -159,17 +160,20 @@ static int walk(struct walker *w, struct ptr p, u32 level)
 		return rc < 0 ? rc : 0; /* 1: seen, its subtree too */
 	struct ptr *node = (struct ptr *)w->buf[level];
 	if ((rc = io_read_meta(w->st, p, node, "page map", w->gen)))
-		return rc;
+		return w->tolerant && rc == SNAP_ECORRUPT ? 0 : rc;
 	for (u32 i = 0; i < FANOUT; i++) {
 		if (!node[i].blk)
 			continue;
 		if (level == 0) {
 			if (node[i].blk < FIRST_DATA_BLOCK ||
-			    node[i].blk >= w->st->dev_blocks)
+			    node[i].blk >= w->st->dev_blocks) {
+				if (w->tolerant)
+					continue;
 				return snap_err(w->st, SNAP_ECORRUPT, "generation "
 						"%llu: map block %llu points at "
 						"block %llu outside the device",
 						w->gen, p.blk, node[i].blk);
+			}
 			if ((rc = w->fn(w->ctx, node[i].blk, 0)) < 0)
 				return rc;
 		} else if ((rc = walk(w, node[i], level - 1))) {
@@ -180,11 +184,12 @@ static int walk(struct walker *w, struct ptr p, u32 level)
 }
 
 int map_walk(snap_store *st, struct ptr root, u32 depth, u64 gen,
-	     map_walk_fn fn, void *ctx)
+	     int tolerant, map_walk_fn fn, void *ctx)
 {
 	if (!root.blk)
 		return 0;
-	struct walker w = { .st = st, .gen = gen, .fn = fn, .ctx = ctx };
+	struct walker w = { .st = st, .gen = gen, .tolerant = tolerant,
+			    .fn = fn, .ctx = ctx };
 	int rc = bufs_alloc(st, w.buf, depth);
 	if (!rc)
 		rc = walk(&w, root, depth - 1);

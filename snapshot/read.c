@@ -4,7 +4,7 @@
  *
  * Every read checks the checksum its pointer carries (invariant 2) and
  * reports damage by generation, guest frame and block. Nothing here falls
- * back to another generation unless SNAP_OPEN_FALLBACK asks (invariant 6).
+ * back to another generation unless SNAP_OPEN_FALLBACK asks (invariant 7).
  */
 #include "snapshot/snap_int.h"
 
@@ -47,6 +47,11 @@ void snap_gen_close(snap_gen *g)
 	if (!g)
 		return;
 	snap_store *st = g->st;
+	for (snap_gen **p = &st->gens; *p; p = &(*p)->next)
+		if (*p == g) {
+			*p = g->next;
+			break;
+		}
 	for (u32 i = 0; i < MAX_DEPTH; i++)
 		snap_free(st, g->node[i], SNAP_BLOCK_SIZE);
 	snap_free(st, g->rec, SNAP_BLOCK_SIZE);
@@ -70,6 +75,8 @@ static int gen_open_one(snap_store *st, const struct cat_ent *e, snap_gen **out)
 			goto fail;
 	if ((rc = rec_load(st, e, g->rec)))
 		goto fail;
+	g->next = st->gens;
+	st->gens = g;
 	*out = g;
 	return 0;
 fail:

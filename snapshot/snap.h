@@ -17,6 +17,7 @@
  *   retained    a generation listed in the catalog of the newest superblock:
  *               the newest K plus every pinned one.
  *   reachable   a block referenced from the catalog of either superblock.
+ *   commit point  the superblock write that makes a new catalog current.
  *
  * Commit point
  *   snap_commit() writes every new data and map block, the generation record
@@ -26,10 +27,11 @@
  *   on the platter. Disk sectors of 512 bytes are written atomically (ATA);
  *   4 KiB blocks are not, so nothing larger is trusted to be atomic.
  *
- * Invariants
- *   1. A block reachable from either on-disk superblock is never written.
- *      New data goes only to blocks that the in-memory allocation bitmap
- *      shows free, and the bitmap is a superset of the reachable blocks.
+ * Invariants (numbered as in FORMAT.md)
+ *   1. A block reachable from either on-disk superblock, or from a
+ *      generation open for reading, is never written. New data goes only to
+ *      blocks that the in-memory allocation bitmap shows free, and the bitmap
+ *      is a superset of those blocks.
  *   2. Every pointer carries the xxHash64 of the block it points at
  *      (metadata seeded with the block number, pages with 0), so a bit flip,
  *      a lost write or a misdirected write is caught on the first read.
@@ -38,11 +40,14 @@
  *      slot still holds the previous commit, whose blocks invariant 1 also
  *      protects. A slot with no valid copy is damage, never a crash.
  *   4. Zero pages have no block (pointer 0); absent map subtrees are zero.
- *   5. After any failed write or flush the store is in the ERROR state and
+ *   5. No block is written twice between two flushes: blocks released
+ *      during a generation are reused only after the next flush, since two
+ *      pending writes to one block may reach the disk in either order.
+ *   6. After any failed write or flush the store is in the ERROR state and
  *      refuses everything but snap_close(): memory no longer says what the
  *      disk holds. Reopening reads the truth back from the superblocks.
- *   6. Reads never substitute another generation for a damaged one unless
- *      the caller asks (SNAP_OPEN_FALLBACK), and then says which it used.
+ *   7. Reads never substitute another generation for a damaged one unless
+ *      the caller asks (SNAP_OPEN_FALLBACK), and then say which they used.
  *
  * States (one writer at a time; readers may run in any state but ERROR)
  *
@@ -58,17 +63,22 @@
  *                         CLOSED
  *
  *   OPEN    → WRITING  snap_begin()
- *   WRITING → OPEN     snap_commit() (success), snap_abort()
+ *   WRITING → OPEN     snap_commit() (success, or failure that aborts),
+ *                      snap_abort()
  *   any     → ERROR    io write/flush failure (sticky)
- *   OPEN    → OPEN     snap_pin(), snap_set_keep(), snap_gc()
+ *   OPEN    → OPEN     snap_pin(), snap_set_keep(), snap_drop(), snap_gc(),
+ *                      snap_send(); snap_recv() passes through WRITING
  *
  * Memory the store needs (allocated through snap_io.alloc)
  *   - the allocation bitmap: device blocks / 8 bytes (32 KiB per GiB of
  *     disk), built on the first write operation, not by read-only users;
  *   - a write-combining buffer of SNAP_WBUF_BLOCKS blocks (128 KiB);
  *   - during a generation, 24 bytes per page written (sorted at commit);
- *   - a handful of 4 KiB buffers; a page lookup reads depth (1..4) map
- *     blocks and caches one per level, so lazy restore needs no full map.
+ *   - a handful of 4 KiB buffers and the store handle (about 13 KiB: three
+ *     catalogs); a page lookup reads depth (1..4) map blocks and caches one
+ *     per level, so lazy restore needs no full map;
+ *   - stack: no frame above 1.2 KiB (gcc -fstack-usage), recursion only
+ *     down the map's depth, under 4 KiB in all.
  */
 #ifndef AMBER_SNAPSHOT_SNAP_H
 #define AMBER_SNAPSHOT_SNAP_H
@@ -178,6 +188,9 @@ uint64_t snap_txid(const snap_store *st);
 /* Reading. gen 0 = newest. With SNAP_OPEN_FALLBACK the generation is
  * verified in full and, if damaged, the next older retained generation that
  * verifies is opened instead; snap_errmsg() then names the damage. */
+/* An open generation keeps its blocks even when retention drops it from the
+ * catalog (lazy restore reads it while new generations are committed).
+ * Close every generation before snap_close(). */
 int snap_gen_open(snap_store *st, uint64_t gen, unsigned flags, snap_gen **out);
 void snap_gen_close(snap_gen *g);
 void snap_gen_info(const snap_gen *g, struct snap_geninfo *out);
@@ -202,14 +215,27 @@ struct snap_begin_opts {
 	uint64_t time_ns;  /* capture time; 0: io->now() */
 };
 int snap_begin(snap_store *st, const struct snap_begin_opts *o);
+/* Stores one page (any order; a page written again replaces the earlier
+ * write). The page is hashed and copied before the call returns, so it must
+ * not change during the call and may be reused after it: the hypervisor
+ * keeps it write-protected or passes its copy-on-write buffer. */
 int snap_write_page(snap_store *st, uint64_t gfn, const void *page);
+/* The generation's state blob (vCPU, devices), opaque to the store; a
+ * second call replaces the first. */
 int snap_set_state(snap_store *st, const void *blob, size_t len);
+/* The commit (see the top). Refused if any write or state call of this
+ * generation failed. On any failure the generation is aborted; on
+ * SNAP_EIO/SNAP_EFATAL the store is in ERROR and whether the generation
+ * reached the disk is learnt by reopening. */
 int snap_commit(snap_store *st, uint64_t *gen);
 void snap_abort(snap_store *st);
 
 /* Catalog changes, each one superblock commit. */
 int snap_pin(snap_store *st, uint64_t gen, int pinned);
 int snap_set_keep(snap_store *st, unsigned keep);
+/* Removes generation gen from the store even if pinned or among the newest:
+ * for a generation whose damaged map stops the store from writing. */
+int snap_drop(snap_store *st, uint64_t gen);
 /* Recompute free space from the retained generations. */
 int snap_gc(snap_store *st, struct snap_space *out);
 int snap_space(snap_store *st, struct snap_space *out);

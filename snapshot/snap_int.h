@@ -111,12 +111,15 @@ struct snap_store {
 	struct catalog cat;          /* its catalog */
 	struct sb_disk other_sb;     /* the previous commit's superblock */
 	struct catalog other_cat;    /* and catalog (invariant 1) */
+	struct catalog newcat;       /* the next catalog, off the stack */
 	int other_valid;
 
 	u8 *bitmap;                  /* 1 = in use or reachable */
 	u64 nfree;
 	u64 alloc_cursor;
 	int dropped_since_mark;      /* a gen left the catalog: gc may reclaim */
+	int want_mark;               /* an allocation failed: mark at next begin */
+	u64 big_commit;              /* blocks of the largest retained commit */
 
 	u8 *wbuf;                    /* write combining: consecutive blocks */
 	u64 wbuf_blk;
@@ -127,9 +130,9 @@ struct snap_store {
 	struct wpage *wp;
 	u64 nwp, capwp;
 	u64 blocks_written;
-	u32 depth;
-	u64 bytes_state;
+	int txn_rc;                  /* first failed write: commit refuses */
 
+	struct snap_gen *gens;       /* open for reading: never reclaimed */
 	u8 *tmp;                     /* one scratch block */
 	snap_progress_fn progress;
 	void *progress_ctx;
@@ -138,6 +141,7 @@ struct snap_store {
 
 struct snap_gen {
 	snap_store *st;
+	struct snap_gen *next;       /* the store's open generations */
 	struct rec_disk *rec;
 	u64 rec_blk;
 	int pinned;
@@ -184,6 +188,7 @@ int alloc_init(snap_store *st);
 int alloc_block(snap_store *st, u64 *blk);
 void alloc_release(snap_store *st, u64 blk);
 int alloc_mark(snap_store *st);
+int alloc_mark_tolerant(snap_store *st, u64 gen);
 
 /* map.c */
 u32 map_depth(u64 npages);
@@ -192,8 +197,11 @@ int map_apply(snap_store *st, struct ptr base, u32 depth, const struct wpage *wp
 	      u64 n, struct ptr *out);
 typedef int (*map_walk_fn)(void *ctx, u64 blk, int is_node);
 int map_walk(snap_store *st, struct ptr root, u32 depth, u64 gen,
-	     map_walk_fn fn, void *ctx);
+	     int tolerant, map_walk_fn fn, void *ctx);
 int rec_load(snap_store *st, const struct cat_ent *e, struct rec_disk *rec);
+
+/* txn.c */
+const struct cat_ent *cat_find(const struct catalog *c, u64 gen);
 
 /* The reader fuzzer is built a second time with checksums ignored, so that
  * damaged structures reach the code behind the checksum checks. Never in a

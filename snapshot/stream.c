@@ -184,14 +184,6 @@ static int get_rec(struct receiver *r, struct rec_head *h, void *buf, u32 max)
 	return 0;
 }
 
-static const struct cat_ent *find(snap_store *st, u64 gen)
-{
-	for (u32 i = 0; i < st->cat.count; i++)
-		if (st->cat.ent[i].gen == gen)
-			return &st->cat.ent[i];
-	return NULL;
-}
-
 static int recv_body(struct receiver *r, const struct stream_hdr *h, u8 *page,
 		     u8 *state, u64 *gen)
 {
@@ -268,7 +260,7 @@ int snap_recv(snap_store *st, snap_in_fn in, void *ctx, uint64_t *gen)
 		rc = bad(&r, "unsupported stream header, version", h.version);
 		goto out;
 	}
-	const struct cat_ent *be = h.base ? find(st, h.base) : NULL;
+	const struct cat_ent *be = h.base ? cat_find(&st->cat, h.base) : NULL;
 	if (h.base) {
 		struct rec_disk *br = (struct rec_disk *)st->tmp;
 		if (!be) {
@@ -296,8 +288,12 @@ int snap_recv(snap_store *st, snap_in_fn in, void *ctx, uint64_t *gen)
 		.base = h.base ? h.base : SNAP_BASE_NONE, .gen = h.gen,
 		.npages = h.npages, .time_ns = h.time_ns,
 	};
-	if ((rc = snap_begin(st, &bo)))
+	if ((rc = snap_begin(st, &bo))) {
+		if (rc == SNAP_EINVAL)
+			rc = snap_err(st, SNAP_ESTREAM, "stream header: %s; "
+				      "nothing received", snap_errmsg(st));
 		goto out;
+	}
 	rc = recv_body(&r, &h, page, state, gen);
 	if (rc)
 		snap_abort(st);

@@ -175,7 +175,8 @@ int super_write(snap_store *st, const struct catalog *c, u64 npages,
 	/* 1. every block the new superblock reaches is durable ... */
 	if ((rc = io_flush(st)))
 		return rc;
-	/* 2. ... before the one sector that makes it reachable: the commit. */
+	/* 2. ... before the superblock (two sector copies) that makes it
+	 *    reachable: the commit point. */
 	sb_block(st->tmp, &nsb);
 	if ((rc = io_write(st, slot, st->tmp)) || (rc = io_flush(st)))
 		return rc;

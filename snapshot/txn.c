@@ -7,8 +7,8 @@
  * them in any order over many VM exits and from a copy-on-write buffer. Only
  * 24 bytes per page stay in memory; commit sorts them and rewrites the map
  * paths they touch. A block released in this generation (a page written
- * twice, a replaced state blob) is not reused before the commit's flush:
- * two writes to one block between flushes could land in either order.
+ * twice, a replaced state blob) is not reused before the commit's flush
+ * (invariant 5).
  */
 #include "snapshot/snap_int.h"
 
@@ -24,7 +24,7 @@ static int check_state(snap_store *st, enum st_state want)
 	return 0;
 }
 
-static const struct cat_ent *cat_find(const struct catalog *c, u64 gen)
+const struct cat_ent *cat_find(const struct catalog *c, u64 gen)
 {
 	for (u32 i = 0; i < c->count; i++)
 		if (c->ent[i].gen == gen)
@@ -83,9 +83,10 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 		return snap_err(st, SNAP_EEXIST, "generation %llu is not newer "
 				"than generation %llu", gen, st->sb.newest_gen);
 
-	/* Reclaim only when short: marking reads every retained map. */
-	u64 need = npages + npages / FANOUT * 2 + REC_STATE_PTRS + 16;
-	if (st->nfree < need && st->dropped_since_mark &&
+	/* Reclaim only when short, judged by the largest commit so far:
+	 * marking reads every retained map. */
+	u64 need = 2 * st->big_commit + npages / FANOUT * 2 + REC_STATE_PTRS + 16;
+	if ((st->want_mark || (st->nfree < need && st->dropped_since_mark)) &&
 	    (rc = alloc_mark(st)))
 		return rc;
 
@@ -111,6 +112,7 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 	st->rec->depth = map_depth(npages);
 	st->rec->root = root;
 	st->blocks_written = 0;
+	st->txn_rc = 0;
 	st->state = ST_WRITING;
 	return 0;
 }
@@ -135,11 +137,18 @@ static int wp_push(snap_store *st, u64 gfn, u64 blk, u64 csum)
 /* Blocks to release after the commit flush ride in wp with this gfn. */
 #define GFN_DEAD UINT64_MAX
 
-int snap_write_page(snap_store *st, uint64_t gfn, const void *page)
+/* A generation missing one of its writes must never be committed: the first
+ * failed write or state call is remembered and snap_commit refuses. */
+static int poison(snap_store *st, int rc)
 {
-	int rc = check_state(st, ST_WRITING);
-	if (rc)
-		return rc;
+	if (rc && !st->txn_rc)
+		st->txn_rc = rc;
+	return rc;
+}
+
+static int write_page(snap_store *st, uint64_t gfn, const void *page)
+{
+	int rc;
 	if (gfn >= st->rec->npages)
 		return snap_err(st, SNAP_EINVAL, "guest frame %llu is beyond the "
 				"guest's %llu frames", gfn, st->rec->npages);
@@ -158,12 +167,16 @@ int snap_write_page(snap_store *st, uint64_t gfn, const void *page)
 	return rc;
 }
 
-int snap_set_state(snap_store *st, const void *blob, size_t len)
+int snap_write_page(snap_store *st, uint64_t gfn, const void *page)
+{
+	int rc = check_state(st, ST_WRITING);
+	return rc ? rc : poison(st, write_page(st, gfn, page));
+}
+
+static int set_state(snap_store *st, const void *blob, size_t len)
 {
 	struct rec_disk *r = st->rec;
-	int rc = check_state(st, ST_WRITING);
-	if (rc)
-		return rc;
+	int rc;
 	if (len > SNAP_MAX_STATE)
 		return snap_err(st, SNAP_ELIMIT, "state blob of %llu bytes is "
 				"larger than %u", (u64)len, SNAP_MAX_STATE);
@@ -186,6 +199,12 @@ int snap_set_state(snap_store *st, const void *blob, size_t len)
 	}
 	r->state_len = len;
 	return 0;
+}
+
+int snap_set_state(snap_store *st, const void *blob, size_t len)
+{
+	int rc = check_state(st, ST_WRITING);
+	return rc ? rc : poison(st, set_state(st, blob, len));
 }
 
 /* Stable bottom-up merge sort by gfn: of two writes of one page, the later
@@ -239,14 +258,14 @@ static u64 wp_dedup(snap_store *st)
 	return live;
 }
 
-int snap_commit(snap_store *st, uint64_t *gen)
+static int commit_gen(snap_store *st, uint64_t *gen)
 {
 	struct rec_disk *r = st->rec;
-	struct catalog c;
+	struct catalog *c = &st->newcat;
 	struct ptr recp;
 	int rc;
 
-	if ((rc = check_state(st, ST_WRITING)) || (rc = wp_sort(st)))
+	if ((rc = wp_sort(st)))
 		return rc;
 	u64 live = wp_dedup(st);
 	if ((rc = map_apply(st, r->root, r->depth, st->wp, live, &r->root)))
@@ -260,14 +279,15 @@ int snap_commit(snap_store *st, uint64_t *gen)
 	if ((rc = io_write(st, recp.blk, r)))
 		return rc;
 
-	c.ent[0] = (struct cat_ent){ r->gen, recp, 0 };
+	c->ent[0] = (struct cat_ent){ r->gen, recp, 0 };
 	for (u32 i = 0; i < st->cat.count; i++)
-		c.ent[i + 1] = st->cat.ent[i];
-	c.count = st->cat.count + 1;
-	if ((rc = cat_retain(st, &c, st->sb.keep)))
-		goto fail;
-	if ((rc = super_write(st, &c, r->npages, r->gen, st->sb.keep)))
+		c->ent[i + 1] = st->cat.ent[i];
+	c->count = st->cat.count + 1;
+	if ((rc = cat_retain(st, c, st->sb.keep)) ||
+	    (rc = super_write(st, c, r->npages, r->gen, st->sb.keep)))
 		return rc;
+	if (r->bytes_written / SNAP_BLOCK_SIZE > st->big_commit)
+		st->big_commit = r->bytes_written / SNAP_BLOCK_SIZE;
 	for (u64 i = live; i < st->nwp; i++)
 		alloc_release(st, st->wp[i].blk);
 	if (gen)
@@ -275,8 +295,24 @@ int snap_commit(snap_store *st, uint64_t *gen)
 	txn_free(st);
 	st->state = ST_OPEN;
 	return 0;
-fail:
-	alloc_release(st, recp.blk);
+}
+
+int snap_commit(snap_store *st, uint64_t *gen)
+{
+	int rc = check_state(st, ST_WRITING);
+	if (rc)
+		return rc;
+	if (st->txn_rc)
+		rc = snap_err(st, st->txn_rc, "generation %llu lost a page or its "
+			      "state to an earlier error (%s); not committed",
+			      st->rec->gen, snap_strerror(st->txn_rc));
+	else
+		rc = commit_gen(st, gen);
+	/* A generation that failed to commit is over (its page list is sorted
+	 * and half applied): give its blocks back. After an I/O failure the
+	 * store is in ERROR instead and keeps its hands off the disk. */
+	if (rc && st->state == ST_WRITING)
+		snap_abort(st);
 	return rc;
 }
 
@@ -304,20 +340,21 @@ int snap_pin(snap_store *st, uint64_t gen, int pinned)
 	int rc;
 	if ((rc = check_state(st, ST_OPEN)) || (rc = alloc_init(st)))
 		return rc;
-	struct catalog c = st->cat;
+	struct catalog *c = &st->newcat;
+	*c = st->cat;
 	u32 i = 0;
-	while (i < c.count && c.ent[i].gen != gen)
+	while (i < c->count && c->ent[i].gen != gen)
 		i++;
-	if (i == c.count)
+	if (i == c->count)
 		return snap_err(st, SNAP_ENOENT, "generation %llu is not "
 				"retained", gen);
 	if (pinned)
-		c.ent[i].flags |= CAT_PINNED;
+		c->ent[i].flags |= CAT_PINNED;
 	else
-		c.ent[i].flags &= ~CAT_PINNED;
-	if ((rc = cat_retain(st, &c, st->sb.keep)))
+		c->ent[i].flags &= ~CAT_PINNED;
+	if ((rc = cat_retain(st, c, st->sb.keep)))
 		return rc;
-	return super_write(st, &c, st->sb.npages, st->sb.newest_gen, st->sb.keep);
+	return super_write(st, c, st->sb.npages, st->sb.newest_gen, st->sb.keep);
 }
 
 int snap_set_keep(snap_store *st, unsigned keep)
@@ -328,8 +365,41 @@ int snap_set_keep(snap_store *st, unsigned keep)
 				SNAP_MAX_RETAINED, keep);
 	if ((rc = check_state(st, ST_OPEN)) || (rc = alloc_init(st)))
 		return rc;
-	struct catalog c = st->cat;
-	if ((rc = cat_retain(st, &c, keep)))
+	struct catalog *c = &st->newcat;
+	*c = st->cat;
+	if ((rc = cat_retain(st, c, keep)))
 		return rc;
-	return super_write(st, &c, st->sb.npages, st->sb.newest_gen, keep);
+	return super_write(st, c, st->sb.npages, st->sb.newest_gen, keep);
+}
+
+/*
+ * Removes a generation from the catalog whatever the retention policy says:
+ * the way out when a retained generation's map is damaged, which otherwise
+ * stops every write (its blocks cannot be known, so none may be reused).
+ * Marking steps over its damage (alloc_mark_tolerant); two catalog commits,
+ * so that the previous commit no longer lists it either.
+ */
+int snap_drop(snap_store *st, uint64_t gen)
+{
+	int rc;
+	if ((rc = check_state(st, ST_OPEN)))
+		return rc;
+	if (!cat_find(&st->cat, gen))
+		return snap_err(st, SNAP_ENOENT, "generation %llu is not "
+				"retained", gen);
+	for (snap_gen *g = st->gens; g; g = g->next)
+		if (g->rec->gen == gen)
+			return snap_err(st, SNAP_EBUSY, "generation %llu is open "
+					"for reading", gen);
+	if ((rc = alloc_mark_tolerant(st, gen)))
+		return rc;
+	struct catalog *c = &st->newcat;
+	c->count = 0;
+	for (u32 i = 0; i < st->cat.count; i++)
+		if (st->cat.ent[i].gen != gen)
+			c->ent[c->count++] = st->cat.ent[i];
+	for (int pass = 0; pass < 2 && !rc; pass++)
+		rc = super_write(st, c, st->sb.npages, st->sb.newest_gen,
+				 st->sb.keep);
+	return rc ? rc : alloc_mark(st);
 }

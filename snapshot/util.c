@@ -12,6 +12,7 @@
 #define XXH_INLINE_ALL
 #define XXH_VECTOR 0 /* XXH_SCALAR */
 #define XXH_FORCE_MEMORY_ACCESS 1
+#define XXH_STATIC_ASSERT(c) _Static_assert((c), #c) /* no <assert.h> */
 #include <xxhash.h>
 
 /* a 64-bit word at any address */

@@ -12,6 +12,7 @@
 
 #include "snapshot/snap.h"
 #include "tests/snapshot/crashdev.h"
+#include "tests/snapshot/membuf.h"
 #include "tests/unit.h"
 
 #define PS SNAP_PAGE_SIZE
@@ -248,6 +249,40 @@ START_TEST(blocks_are_reused_and_space_is_bounded)
 }
 END_TEST
 
+START_TEST(open_generation_survives_retention)
+{
+	/* lazy restore: generation 1 is read page by page while the guest
+	 * runs on and new generations push it out of the catalog */
+	snap_gen *g;
+	uint8_t page[PS];
+	struct snap_space sp;
+	commit_n(1, 300, 1);
+	ck_assert_int_eq(snap_gen_open(st, 1, 0, &g), 0);
+	/* enough new generations for the allocator to come round the
+	 * device several times */
+	for (int i = 2; i <= 60; i++) {
+		struct snap_begin_opts bo = { .npages = NP };
+		ck_assert_int_eq(snap_begin(st, &bo), 0);
+		for (int p = 0; p < 300; p++) {
+			fill(page, (uint64_t)i * 1000 + p);
+			ck_assert_int_eq(snap_write_page(st, p, page), 0);
+		}
+		ck_assert_int_eq(snap_commit(st, NULL), 0);
+		ck_assert_int_eq(snap_gc(st, &sp), 0);
+	}
+	ck_assert_uint_eq(snap_newest(st), 60);
+	for (uint64_t p = 0; p < NP; p++) {
+		ck_assert_int_eq(snap_read_page(g, p, page), 0);
+		ck_assert_mem_eq(page, mem[1] + p * PS, PS);
+	}
+	snap_gen_close(g);
+	/* closed: now its blocks may go */
+	struct snap_space after;
+	ck_assert_int_eq(snap_gc(st, &after), 0);
+	ck_assert_uint_lt(after.used_blocks, sp.used_blocks);
+}
+END_TEST
+
 START_TEST(bytes_written_counts_every_block)
 {
 	uint64_t before = dev.blocks_written;
@@ -307,22 +342,47 @@ END_TEST
 
 START_TEST(failed_flush_is_sticky)
 {
+	uint8_t page[PS];
 	commit_n(1, 50, 1);
 	struct snap_begin_opts bo = { .npages = NP };
 	ck_assert_int_eq(snap_begin(st, &bo), 0);
-	dev.fail_flush_at = dev.ops + 1; /* the first request of commit */
-	uint8_t page[PS];
 	fill(page, 1);
-	/* a flush happens only in commit: make the next request a flush */
 	ck_assert_int_eq(snap_write_page(st, 1, page), 0);
-	dev.fail_flush_at = 0;
-	dev.fail_write_at = 0;
-	/* fail whichever request comes first: write or flush */
-	dev.fail_write_at = dev.fail_flush_at = dev.ops + 1;
+	/* one page fits the combining buffer: commit's first request to the
+	 * device is its data write, the second the flush before the
+	 * superblock */
+	dev.fail_flush_at = dev.ops + 2;
 	ck_assert_int_eq(snap_commit(st, NULL), SNAP_EIO);
+	ck_assert_uint_eq(dev.flushes, 3); /* format 1, commit 1 two: no more */
 	ck_assert_int_eq(snap_begin(st, &bo), SNAP_EFATAL);
 	reopen();
+	ck_assert_uint_eq(snap_newest(st), 1);
 	ck_assert(gen_matches(1, mem[1]));
+}
+END_TEST
+
+START_TEST(too_many_pinned)
+{
+	uint8_t page[PS];
+	struct snap_begin_opts bo = { .npages = NP };
+	int rc = 0;
+	uint64_t g;
+	for (unsigned i = 0; i < SNAP_MAX_RETAINED + 2 && !rc; i++) {
+		fill(page, i);
+		ck_assert_int_eq(snap_begin(st, &bo), 0);
+		ck_assert_int_eq(snap_write_page(st, i % NP, page), 0);
+		rc = snap_commit(st, &g);
+		if (!rc)
+			ck_assert_int_eq(snap_pin(st, g, 1), 0);
+	}
+	ck_assert_int_eq(rc, SNAP_ELIMIT);
+	ck_assert_ptr_nonnull(strstr(snap_errmsg(st), "unpin"));
+	/* the failed generation is gone, the store goes on after an unpin */
+	ck_assert_uint_eq(snap_newest(st), SNAP_MAX_RETAINED);
+	ck_assert_int_eq(snap_pin(st, 1, 0), 0);
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
+	ck_assert_int_eq(snap_commit(st, &g), 0);
+	ck_assert_uint_eq(g, SNAP_MAX_RETAINED + 1); /* 127 never committed */
 }
 END_TEST
 
@@ -340,6 +400,11 @@ START_TEST(bad_arguments)
 	ck_assert_ptr_nonnull(strstr(snap_errmsg(st), "600"));
 	ck_assert_int_eq(snap_set_state(st, page, SNAP_MAX_STATE + 1),
 			 SNAP_ELIMIT);
+	/* a generation that lost a write is never committed */
+	ck_assert_int_eq(snap_commit(st, NULL), SNAP_EINVAL);
+	ck_assert_ptr_nonnull(strstr(snap_errmsg(st), "not committed"));
+	ck_assert_uint_eq(snap_newest(st), 0);
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
 	ck_assert_int_eq(snap_commit(st, NULL), 0);
 	struct snap_begin_opts other = { .npages = NP + 1 };
 	ck_assert_int_eq(snap_begin(st, &other), SNAP_EINVAL);
@@ -559,34 +624,48 @@ START_TEST(damaged_catalog_needs_fallback_flag)
 }
 END_TEST
 
-/* ---------------------------------------------------------------- streams */
-
-struct buf {
-	uint8_t *p;
-	size_t len, cap, pos;
-};
-
-static int buf_out(void *ctx, const void *p, size_t n)
+START_TEST(damaged_old_map_stops_writes_until_dropped)
 {
-	struct buf *b = ctx;
-	if (b->len + n > b->cap) {
-		b->cap = (b->len + n) * 2;
-		b->p = realloc(b->p, b->cap);
+	/* generation 1 pinned; 2 and 3 rewrite every page it has, so its
+	 * map leaves are its own */
+	uint8_t page[PS];
+	commit_n(1, 300, 1);
+	ck_assert_int_eq(snap_pin(st, 1, 1), 0);
+	for (int g = 2; g <= 3; g++) {
+		struct snap_begin_opts bo = { .npages = NP };
+		ck_assert_int_eq(snap_begin(st, &bo), 0);
+		for (int p = 0; p < NP; p++) {
+			fill(page, (uint64_t)g * 10000 + p);
+			memcpy(mem[g] + p * PS, page, PS);
+			ck_assert_int_eq(snap_write_page(st, p, page), 0);
+		}
+		ck_assert_int_eq(snap_commit(st, NULL), 0);
 	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-	return 0;
+	snap_gen *g;
+	struct snap_geninfo gi;
+	ck_assert_int_eq(snap_gen_open(st, 1, 0, &g), 0);
+	snap_gen_info(g, &gi);
+	snap_gen_close(g);
+	struct { uint64_t blk, csum; } root[256];
+	crashdev_get(&dev, gi.root_blk, root);
+	ck_assert_uint_ne(root[0].blk, 0);
+	crashdev_flip(&dev, root[0].blk, 9, 2); /* a leaf of generation 1 */
+	reopen();
+	struct snap_begin_opts bo = { .npages = NP };
+	ck_assert_int_eq(snap_begin(st, &bo), SNAP_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(snap_errmsg(st), "generation 1"));
+	ck_assert_int_eq(snap_drop(st, 9), SNAP_ENOENT);
+	ck_assert_int_eq(snap_drop(st, 1), 0);
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
+	ck_assert_int_eq(snap_commit(st, NULL), 0);
+	ck_assert(gen_matches(3, mem[3]));
+	reopen();
+	ck_assert_int_eq(snap_gen_open(st, 1, 0, &g), SNAP_ENOENT);
+	ck_assert(gen_matches(3, mem[3]));
 }
+END_TEST
 
-static int buf_in(void *ctx, void *p, size_t n)
-{
-	struct buf *b = ctx;
-	if (b->pos + n > b->len)
-		return -1;
-	memcpy(p, b->p + b->pos, n);
-	b->pos += n;
-	return 0;
-}
+/* ---------------------------------------------------------------- streams */
 
 START_TEST(send_recv_full_and_incremental)
 {
@@ -730,16 +809,19 @@ int main(void)
 		commit_round_trip, zero_pages_cost_no_block,
 		page_written_twice_last_wins, retention_keeps_newest_k_and_pinned,
 		blocks_are_reused_and_space_is_bounded,
+		open_generation_survives_retention,
 		bytes_written_counts_every_block, abort_leaves_store_as_it_was,
 		NULL };
 	const TTest *errors[] = {
-		failed_write_is_sticky, failed_flush_is_sticky, bad_arguments,
+		failed_write_is_sticky, failed_flush_is_sticky, too_many_pinned,
+		bad_arguments,
 		read_only_store_refuses_writes, NULL };
 	const TTest *damage[] = {
 		every_bit_flip_is_detected, damage_names_generation_frame_block,
 		fallback_only_when_asked,
 		damaged_superblocks,
-		damaged_catalog_needs_fallback_flag, NULL };
+		damaged_catalog_needs_fallback_flag,
+		damaged_old_map_stops_writes_until_dropped, NULL };
 	const TTest *streams[] = {
 		send_recv_full_and_incremental, damaged_stream_is_refused_whole,
 		diff_lists_changed_pages, NULL };

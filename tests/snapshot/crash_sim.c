@@ -4,8 +4,8 @@
  *
  *   crash_sim [OPS [SEED [FATES]]]
  *
- * Runs OPS operations (mostly commits of random dirty sets, some pins and
- * unpins) against a store on a crashdev. Before each is done for real, it
+ * Runs OPS operations (mostly commits of random dirty sets, some pins,
+ * unpins and drops) against a store on a crashdev. Before each is done for real, it
  * is replayed once per device request it makes (write or flush) with power
  * lost at that request, FATES times with different fates of the pending
  * writes (lost, whole, torn at a sector, in any order). After each crash
@@ -120,6 +120,11 @@ static int run_op(snap_store *st, uint64_t seed, uint8_t *out_mem,
 	int rc;
 
 	*is_commit = 1;
+	if (rnd(&s) % 25 == 0 && (rc = list_of(st, &l)) == 0 && l.n >= 2) {
+		/* drop the oldest retained generation (two catalog commits) */
+		*is_commit = 0;
+		return snap_drop(st, l.gen[l.n - 1]);
+	}
 	if (rnd(&s) % 10 == 0 && (rc = list_of(st, &l)) == 0 && l.n) {
 		/* pin or unpin one retained generation */
 		unsigned i = (unsigned)(rnd(&s) % l.n), npin = 0;

@@ -22,6 +22,7 @@
 
 #include "snapshot/snap.h"
 #include "tests/snapshot/crashdev.h"
+#include "tests/snapshot/membuf.h"
 
 #define PS SNAP_PAGE_SIZE
 #define NP 300   /* image mode: a two-level map */
@@ -32,33 +33,6 @@
 static uint8_t *img1, *img2;   /* image mode store; stream mode target */
 static uint8_t *s_full, *s_inc;
 static size_t s_full_len, s_inc_len;
-
-struct buf {
-	uint8_t *p;
-	size_t len, cap, pos;
-};
-
-static int buf_out(void *ctx, const void *p, size_t n)
-{
-	struct buf *b = ctx;
-	if (b->len + n > b->cap) {
-		b->cap = (b->len + n) * 2;
-		b->p = realloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-	return 0;
-}
-
-static int buf_in(void *ctx, void *p, size_t n)
-{
-	struct buf *b = ctx;
-	if (b->pos + n > b->len)
-		return -1;
-	memcpy(p, b->p + b->pos, n);
-	b->pos += n;
-	return 0;
-}
 
 static int null_out(void *ctx, const void *p, size_t n)
 {
@@ -227,6 +201,8 @@ static void exercise(struct snap_io *io, int writes)
 			snap_gc(st, &sp);
 			if (n)
 				snap_pin(st, gi[0].gen, 1);
+			if (n >= 2)
+				snap_drop(st, gi[n - 1].gen);
 		}
 		snap_close(st);
 	}

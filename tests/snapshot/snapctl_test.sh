@@ -40,7 +40,7 @@ flip_byte() { # file byte-offset
 # --- help and usage ---------------------------------------------------------
 expect 0 "--help" "$S" --help
 has out.txt "exit status" "--help lists exit codes"
-for v in format ls verify cat commit export import send recv diff pin unpin gc; do
+for v in format ls verify cat commit export import send recv diff pin unpin drop gc; do
 	expect 0 "$v --help" "$S" "$v" --help
 	has out.txt "usage: snapctl $v" "$v --help"
 done
@@ -143,6 +143,10 @@ expect 0 "ls pinned" "$S" ls a.img --json
 has out.txt '"gen": 1, .*"pinned": true' "pinned generation kept"
 expect 1 "pin missing" "$S" pin a.img 2
 expect 0 "unpin" "$S" unpin a.img 1
+expect 1 "drop a healthy generation" "$S" drop a.img 3
+has err.txt "verifies fine" "drop needs --force"
+expect 0 "drop --force" "$S" drop a.img 3 --force
+expect 1 "drop again" "$S" drop a.img 3
 expect 0 "gc" "$S" gc a.img --json
 has out.txt '"free"' "gc space"
 expect 0 "gc --keep 3" "$S" gc a.img --keep 3

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # tests/snapshot/torture.sh — long crash simulation: several seeds, three
-# fates of the pending writes at every crash point, 10000 operations each
+# fates of the pending writes at every crash point, 5000 operations each
 # (TORTURE_OPS, TORTURE_SEEDS override). Ends with "N passed, N failed"
 # counting seeds.
 set -u -o pipefail
-ops=${TORTURE_OPS:-10000}
+ops=${TORTURE_OPS:-5000}
 seeds=${TORTURE_SEEDS:-"11 12 13 14"}
 pass=0; fail=0
 for s in $seeds; do

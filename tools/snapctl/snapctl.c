@@ -28,14 +28,17 @@ static const struct verb verbs[] = {
 	  "(SIZE in bytes, or with K, M, G suffix). Refuses an image that already\n"
 	  "holds a store unless --force. --keep K: newest generations kept (>= 2).",
 	  1, 1 },
-	{ "ls", verb_ls, "IMAGE [--json]",
+	{ "ls", verb_ls, "IMAGE [--json] [--fallback]",
 	  "List the retained generations, newest first: capture time, guest\n"
-	  "pages, dirty pages and bytes written by the commit, pin flag.", 1, 1 },
-	{ "verify", verb_verify, "IMAGE [-g N] [--fallback] [--json]",
+	  "pages, dirty pages and bytes written by the commit, pin flag.\n"
+	  "--fallback lists the previous commit's catalog when the newest\n"
+	  "superblock or catalog is damaged.", 1, 1 },
+	{ "verify", verb_verify, "IMAGE [-g N] [--json]",
 	  "Check every checksum of every retained generation (or of N): the\n"
 	  "superblocks, catalog, records, page map, state and every page.\n"
 	  "Exit status 3 when anything is damaged; messages name the generation,\n"
-	  "guest frame and block.", 1, 1 },
+	  "guest frame and block. When the newest superblock or catalog is\n"
+	  "damaged, the previous commit is checked as well as it can be.", 1, 1 },
 	{ "cat", verb_cat, "IMAGE [-g N] -o RAWFILE [--state FILE] [--fallback]",
 	  "Write the full guest memory of generation N (default: newest) to\n"
 	  "RAWFILE, and its state blob to FILE. A damaged generation is an error;\n"
@@ -63,6 +66,11 @@ static const struct verb verbs[] = {
 	  "Keep generation N whatever the retention policy says.", 2, 2 },
 	{ "unpin", verb_unpin, "IMAGE N",
 	  "Let the retention policy drop generation N again.", 2, 2 },
+	{ "drop", verb_drop, "IMAGE N [--force]",
+	  "Remove generation N from the store even if pinned or among the\n"
+	  "newest. For a generation whose damaged page map stops the store from\n"
+	  "writing (`verify` names it); a generation that verifies needs\n"
+	  "--force.", 2, 2 },
 	{ "gc", verb_gc, "IMAGE [--keep K] [--json]",
 	  "Optionally change how many newest generations are kept, then reclaim\n"
 	  "the blocks no retained generation uses and print the space.", 1, 1 },
@@ -75,6 +83,8 @@ static void print_help(FILE *f)
 		prog, prog);
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
 		fprintf(f, "  %-7s %s\n", verbs[i].name, verbs[i].synopsis);
+	fprintf(f, "\noptions of every verb: --help, -q/--quiet (no progress bar "
+		"or\nmessages; the bar shows only on a terminal)\n");
 	fprintf(f, "\nexit status:\n"
 		"  0  success\n"
 		"  1  the operation failed (no such generation, no space, ...)\n"

@@ -64,6 +64,7 @@ int verb_format(struct opts *o);
 int verb_ls(struct opts *o);
 int verb_verify(struct opts *o);
 int verb_gc(struct opts *o);
+int verb_drop(struct opts *o);
 int verb_pin(struct opts *o);
 int verb_unpin(struct opts *o);
 int verb_diff(struct opts *o);

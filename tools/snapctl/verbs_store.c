@@ -277,6 +277,44 @@ int verb_unpin(struct opts *o)
 	return pin(o, 0);
 }
 
+/* Only a damaged generation goes without --force: dropping loses it. */
+int verb_drop(struct opts *o)
+{
+	struct filedev d;
+	snap_store *st;
+	snap_gen *g;
+	uint64_t gen;
+	int ex;
+	if ((ex = parse_gen(o->args[1], &gen)) ||
+	    (ex = store_open(&d, &st, o->args[0], 1, 0)))
+		return ex;
+	int rc = snap_gen_open(st, gen, 0, &g);
+	if (!rc) {
+		rc = snap_verify(g);
+		snap_gen_close(g);
+	}
+	if (rc == SNAP_ENOENT) {
+		ex = fail_store(st, o->args[0], rc);
+		goto out;
+	}
+	if (!rc && !o->force) {
+		fprintf(stderr, "%s: %s: generation %" PRIu64 " verifies fine; "
+			"--force drops it anyway\n", prog, o->args[0], gen);
+		ex = EX_FAIL;
+		goto out;
+	}
+	if (rc)
+		fprintf(stderr, "%s: %s: dropping damaged generation %" PRIu64
+			": %s\n", prog, o->args[0], gen, snap_errmsg(st));
+	if ((rc = snap_drop(st, gen)))
+		ex = fail_store(st, o->args[0], rc);
+	else if (!o->quiet)
+		printf("generation %" PRIu64 " dropped\n", gen);
+out:
+	store_close(&d, st);
+	return ex;
+}
+
 int verb_gc(struct opts *o)
 {
 	struct filedev d;
