@@ -40,7 +40,7 @@ for mem in 64 512; do
 	copy[$mem]=$(( ${pages[$mem]} * ${base:-0} ))
 	echo "bench: mem=${mem}MiB snapshots=$(grep -c ' committed ' "$T/bench-$mem.serial") dirty_pages=${pages[$mem]} pause_cycles=${pause[$mem]} stop_and_copy_cycles=${copy[$mem]} pause/stop_and_copy=$(ratio "${pause[$mem]}" "${copy[$mem]}")"
 done
-echo "bench: pause 512MiB/64MiB=$(ratio "${pause[512]}" "${pause[64]}") (same dirty rate; 1.00 = O(dirty), 8.00 = O(RAM))"
+echo "bench: pause 512MiB/64MiB=$(ratio "${pause[512]}" "${pause[64]}") per dirty page=$(ratio "$(ratio "${pause[512]}" "${pages[512]}")" "$(ratio "${pause[64]}" "${pages[64]}")") (same guest; 1.00 = O(dirty), 8.00 = O(RAM))"
 echo "bench: bytes per dirty page=$(ratio "$(sum_field bench-64 bytes)" "$(sum_field bench-64 pages)") (4096 = one data block, no overhead)"
 
 rm -f "$T/bench-spin.img"
