@@ -44,4 +44,4 @@ $(BUILD)/tools/pvm-%: tools/pvm-%.c $(BUILD)/pvm/libpvm.a
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $< $(BUILD)/pvm/libpvm.a -o $@
 
-HOST_TOOLS += $(BUILD)/tools/pvm-run $(BUILD)/tools/pvm-dis $(BUILD)/pvm/freestanding.stamp
+HOST_TOOLS += $(BUILD)/tools/pvm-run $(BUILD)/tools/pvm-dis $(BUILD)/tools/pvm-as $(BUILD)/pvm/freestanding.stamp
