@@ -11,7 +11,7 @@
  *   field NAME ORD            an f record
  *   const IDX "text"          a c record (string constant for const_pool)
  *   method NAME ORD ... end   an M record; inside:
- *       LABEL:                a jump target
+ *       LABEL:                a jump target (an instruction may follow)
  *       line N                line number of the next instruction (l record)
  *       .byte N [N...]        raw bytes (e.g. an undefined opcode)
  *       OPCODE OPERANDS       mnemonics and operand order as pvm-dis prints:
@@ -316,7 +316,7 @@ int main(int argc, char **argv)
 		if (!nt)
 			continue;
 		if (cur) {
-			if (t[0].s[t[0].n - 1] == ':' && !t[0].is_str && nt == 1) {
+			if (t[0].s[t[0].n - 1] == ':' && !t[0].is_str) {
 				cur->labels = realloc(cur->labels, (size_t)(cur->nlabels + 1) * sizeof *cur->labels);
 				t[0].s[t[0].n - 1] = 0;
 				for (int k = 0; k < cur->nlabels; k++)
@@ -324,6 +324,8 @@ int main(int argc, char **argv)
 						die("label '%s' defined twice", t[0].s);
 				snprintf(cur->labels[cur->nlabels].name, 64, "%s", t[0].s);
 				cur->labels[cur->nlabels++].ip = (long)cur->code.n;
+				if (nt > 1)
+					insn(cur, t + 1, nt - 1);
 			} else if (!strcmp(t[0].s, "end") && nt == 1) {
 				resolve(cur);
 				cur = NULL;
