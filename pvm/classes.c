@@ -249,6 +249,11 @@ int pvm_lookup_class(struct pvm_vm *vm, pvm_thread *t, const void *name, size_t 
 	return 0;
 }
 
+pvm_class *pvm_cache_lookup(struct pvm_vm *vm, const void *name, size_t len)
+{
+	return cache_get(vm, name, len);
+}
+
 int pvm_cache_class(struct pvm_vm *vm, const void *name, size_t len, pvm_class *c)
 {
 	return cache_put(vm, name, len, c);

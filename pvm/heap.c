@@ -16,6 +16,8 @@ void *pvm_alloc(struct pvm_vm *vm, size_t size)
 	if (vm->fail_after >= 0 && vm->fail_after-- == 0)
 		return NULL;
 #endif
+	if (vm->mem_limit && vm->bytes + size > vm->mem_limit)
+		return NULL;
 	size_t sc = (size + 7) >> 3;
 	vm->bytes += size;
 	vm->alloc_since_gc += size;

@@ -42,11 +42,10 @@ enum {
 static int grow_buf(struct pvm_vm *vm, void **buf, uint32_t *cap, size_t elt, uint32_t need)
 {
 	uint32_t nc = *cap ? *cap : 16;
-	while (nc < need) {
-		if (nc >= (1u << 26))
-			return PVM_ENOMEM;
+	if (need > PVM_MAX_STACK)
+		return PVM_EINVAL;   /* "stack overflow", not a lack of memory */
+	while (nc < need)
 		nc *= 2;
-	}
 	if (nc == *cap)
 		return 0;
 	void *n = pvm_alloc(vm, nc * elt);
@@ -78,10 +77,11 @@ static int enter(pvm_thread *t, pvm_obj *self, pvm_method *m, uint32_t nargs, ui
 		pvm_unref(t->vm, self);
 		return pvm_panic(t, "call depth limit (%d frames) exceeded", PVM_MAX_DEPTH);
 	}
-	if ((t->nfr == t->fcap && grow_buf(t->vm, (void **)&t->fr, &t->fcap, sizeof(pvm_frame), t->nfr + 1)) ||
-	    (t->isp == t->icap && grow_is(t, 1))) {
+	int g = 0;
+	if ((t->nfr == t->fcap && (g = grow_buf(t->vm, (void **)&t->fr, &t->fcap, sizeof(pvm_frame), t->nfr + 1))) ||
+	    (t->isp == t->icap && (g = grow_is(t, 1)))) {
 		pvm_unref(t->vm, self);
-		return pvm_oom(t);
+		return g == PVM_EINVAL ? pvm_panic(t, "stack overflow (more than %u cells)", PVM_MAX_STACK) : pvm_oom(t);
 	}
 	pvm_frame *f = &t->fr[t->nfr++];
 	f->m = m;
@@ -302,10 +302,12 @@ int pvm_interp(pvm_thread *t, long budget)
 #define THROW(msg) do { SAVE(); r = pvm_throw_str(t, msg); goto handle; } while (0)
 #define NEED_O(n) do { if (unlikely(sp - sbase < (long)(n))) goto underflow; } while (0)
 #define NEED_I(n) do { if (unlikely(isp - ibase < (long)(n))) goto underflow; } while (0)
+#define GROWFAIL(g) do { if ((g) == PVM_EINVAL) PANIC("stack overflow (more than %u cells)", PVM_MAX_STACK); \
+			    OOM(); } while (0)
 #define ROOM_O(n) do { if (unlikely(slim - sp < (long)(n))) { SAVE(); \
-		if (grow_os(t, (uint32_t)(n))) { OOM(); } LOAD(); } } while (0)
+		int _g = grow_os(t, (uint32_t)(n)); if (_g) { GROWFAIL(_g); } LOAD(); } } while (0)
 #define ROOM_I(n) do { if (unlikely(ilim - isp < (long)(n))) { SAVE(); \
-		if (grow_is(t, (uint32_t)(n))) { OOM(); } LOAD(); } } while (0)
+		int _g = grow_is(t, (uint32_t)(n)); if (_g) { GROWFAIL(_g); } LOAD(); } } while (0)
 #define PUSH_O(x) do { pvm_obj *_x = (x); ROOM_O(1); *sp++ = _x; } while (0)
 #define PUSH_I(v) do { int32_t _v = (v); ROOM_I(1); *isp++ = _v; } while (0)
 #define RD8() (*ip++)

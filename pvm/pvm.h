@@ -53,7 +53,8 @@ void pvm_set_trace(pvm_vm *vm, int on);
 int pvm_load_bytes(pvm_vm *vm, const char *file, const uint8_t *buf, size_t len);
 
 /* The boot protocol (spec §6.1, §8.2): make the boot object, load CLASS by
- * name (leading dot optional), make an instance without constructor, call
+ * name (leading dot optional; a class given to pvm_load_bytes is used,
+ * otherwise the bootstrap loader reads the file), make an instance without constructor, call
  * method ORDINAL with the boot object as its one argument and run until that
  * call returns; then run the threads it started until all end or block.
  * nargs 0 calls without the boot object (kernel debugger "runclass"). */
@@ -78,7 +79,15 @@ size_t pvm_live_bytes(const pvm_vm *vm);
 void pvm_fail_alloc_after(pvm_vm *vm, long n);
 
 /* Limits. */
-#define PVM_MAX_DEPTH 10000   /* call frames per thread; deeper is a panic */
+#define PVM_MAX_DEPTH 10000      /* call frames per thread; deeper is a panic */
+#define PVM_MAX_STACK (1u << 20) /* cells per thread stack; more is a panic */
+/* Total bytes the VM may hold (0 = no limit); beyond it allocation fails,
+ * which stops the allocating thread with "out of memory". */
+void pvm_set_mem_limit(pvm_vm *vm, size_t bytes);
+/* Stop after this many time slices (calls and backward jumps, ~20000
+ * each), counted over all threads and nested runs; 0 = no limit. The
+ * thread then stops with the panic "step limit reached". For fuzzing. */
+void pvm_set_step_limit(pvm_vm *vm, unsigned long slices);
 
 /* ---- Class-file and bytecode description, for tools (pvm-dis, pvm-as) ---- */
 

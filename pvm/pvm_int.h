@@ -202,6 +202,8 @@ struct pvm_vm {
 	uint8_t stub_code[PVM_NSTUBS][3 + PVM_CODE_PAD];
 
 	int nesting;               /* synchronous runs in progress */
+	size_t mem_limit;          /* 0 = none */
+	unsigned long step_limit, steps;
 	int trace;
 	size_t alloc_since_gc;
 	char err[1024];
@@ -267,6 +269,7 @@ void pvm_method_free(struct pvm_vm *vm, pvm_method *m);
 const char *pvm_kind_name(int kind);
 const char *pvm_class_cname(const pvm_class *c);
 int pvm_cache_class(struct pvm_vm *vm, const void *name, size_t len, pvm_class *c);
+pvm_class *pvm_cache_lookup(struct pvm_vm *vm, const void *name, size_t len);  /* borrowed */
 
 /* interp.c */
 int pvm_interp(pvm_thread *t, long budget);

@@ -137,9 +137,15 @@ int pvm_call_sync(pvm_thread *caller, pvm_obj *self, int ordinal, pvm_obj **args
 	vm->cur = t;
 	vm->nesting++;
 	int r = pvm_thread_call(t, self, ordinal, args, nargs);
-	if (r == 0) {
-		r = pvm_interp(t, 0);
-		if (r == PVM_YIELD) {
+	while (r == 0 && t->state == PVM_T_RUNNABLE) {
+		r = pvm_interp(t, SLICE);
+		if (r == PVM_YIELD && t->state == PVM_T_RUNNABLE) {
+			r = 0;
+			if (vm->step_limit && ++vm->steps > vm->step_limit) {
+				r = pvm_panic(t, "step limit reached");
+				pvm_thread_stop(t);
+			}
+		} else if (r == PVM_YIELD) {
 			r = pvm_panic(t, "a synchronous call (toString, class loader) blocked");
 			pvm_thread_stop(t);
 		}
@@ -234,7 +240,14 @@ int pvm_schedule(struct pvm_vm *vm, pvm_thread *main)
 				continue;
 			ran = true;
 			vm->cur = t;
-			int r = pvm_interp(t, SLICE);
+			int r;
+			if (vm->step_limit && ++vm->steps > vm->step_limit) {
+				r = pvm_panic(t, "step limit reached");
+				pvm_thread_stop(t);
+				t->status = r;
+			} else {
+				r = pvm_interp(t, SLICE);
+			}
 			vm->cur = NULL;
 			if (t == main && t->state == PVM_T_DONE) {
 				main_status = r == PVM_YIELD ? 0 : r;

@@ -112,6 +112,17 @@ size_t pvm_live_bytes(const pvm_vm *vm)
 	return vm->bytes;
 }
 
+void pvm_set_mem_limit(pvm_vm *vm, size_t bytes)
+{
+	vm->mem_limit = bytes;
+}
+
+void pvm_set_step_limit(pvm_vm *vm, unsigned long slices)
+{
+	vm->step_limit = slices;
+	vm->steps = 0;
+}
+
 void pvm_fail_alloc_after(pvm_vm *vm, long n)
 {
 	vm->fail_after = n < 0 ? -1 : n;
@@ -149,8 +160,17 @@ int pvm_run_class(pvm_vm *vm, const char *name, int ordinal, int nargs)
 	pvm_set(vm, &vm->main, &main->h);
 	vm->boot_done = 0;
 	vm->cur = main;
-	/* the bootstrap module loader, without caching (spec §6.1 step 4) */
-	int r = pvm_boot_load(vm, full, n, &c);
+	/* a class given to pvm_load_bytes, else the bootstrap module loader,
+	 * without caching (spec §6.1 step 4) */
+	int r;
+	pvm_class *cached = pvm_cache_lookup(vm, full, n);
+	if (cached) {
+		c = cached;
+		c->h.rc++;
+		r = 0;
+	} else {
+		r = pvm_boot_load(vm, full, n, &c);
+	}
 	if (r)
 		goto out;
 	pvm_obj *self = pvm_new_instance(vm, c);
