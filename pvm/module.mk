@@ -45,3 +45,22 @@ $(BUILD)/tools/pvm-%: tools/pvm-%.c $(BUILD)/pvm/libpvm.a
 	$(HOST_CC) $(HOST_CFLAGS) $< $(BUILD)/pvm/libpvm.a -o $@
 
 HOST_TOOLS += $(BUILD)/tools/pvm-run $(BUILD)/tools/pvm-dis $(BUILD)/tools/pvm-as $(BUILD)/pvm/freestanding.stamp
+
+# ---- tests ----
+PVM_ASM     := $(wildcard tests/pvm/asm/*.pvs)
+PVM_TEST_PC := $(BUILD)/tests/pvm/pc
+PVM_ASM_PC  := $(PVM_ASM:tests/pvm/asm/%.pvs=$(PVM_TEST_PC)/%.pc)
+
+$(PVM_TEST_PC)/%.pc: tests/pvm/asm/%.pvs $(BUILD)/tools/pvm-as
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/pvm-as -o $@ $<
+
+$(BUILD)/tests/pvm/check_pvm: tests/pvm/check_pvm.c $(BUILD)/pvm/libpvm-test.a tests/unit.h $(PVM_ASM_PC)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -O1 $(PVM_SAN) $(CHECK_CFLAGS) \
+		-DPVM_TEST_PC='"$(abspath $(PVM_TEST_PC))"' -DPHANTOM_PC='"$(abspath $(PHANTOM_PC))"' \
+		$< $(BUILD)/pvm/libpvm-test.a $(CHECK_LIBS) -o $@
+
+HOST_TOOLS += $(BUILD)/tests/pvm/check_pvm
+UNIT_TESTS += $(BUILD)/tests/pvm/check_pvm
+DEPS_PKGS  += check pkg-config

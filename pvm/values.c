@@ -9,7 +9,7 @@ pvm_obj *pvm_new_int(struct pvm_vm *vm, int32_t v)
 	pvm_int *o = (pvm_int *)pvm_obj_new(vm, vm->cls[PVM_K_INT], sizeof(pvm_int));
 	if (o)
 		o->v = v;
-	return &o->h;
+	return (pvm_obj *)o;
 }
 
 pvm_obj *pvm_new_long(struct pvm_vm *vm, int64_t v)
@@ -17,7 +17,7 @@ pvm_obj *pvm_new_long(struct pvm_vm *vm, int64_t v)
 	pvm_long *o = (pvm_long *)pvm_obj_new(vm, vm->cls[PVM_K_LONG], sizeof(pvm_long));
 	if (o)
 		o->v = v;
-	return &o->h;
+	return (pvm_obj *)o;
 }
 
 pvm_obj *pvm_new_float(struct pvm_vm *vm, float v)
@@ -25,7 +25,7 @@ pvm_obj *pvm_new_float(struct pvm_vm *vm, float v)
 	pvm_float *o = (pvm_float *)pvm_obj_new(vm, vm->cls[PVM_K_FLOAT], sizeof(pvm_float));
 	if (o)
 		o->v = v;
-	return &o->h;
+	return (pvm_obj *)o;
 }
 
 pvm_obj *pvm_new_double(struct pvm_vm *vm, double v)
@@ -33,7 +33,7 @@ pvm_obj *pvm_new_double(struct pvm_vm *vm, double v)
 	pvm_double *o = (pvm_double *)pvm_obj_new(vm, vm->cls[PVM_K_DOUBLE], sizeof(pvm_double));
 	if (o)
 		o->v = v;
-	return &o->h;
+	return (pvm_obj *)o;
 }
 
 pvm_obj *pvm_new_string(struct pvm_vm *vm, const void *b, size_t n)
@@ -45,7 +45,7 @@ pvm_obj *pvm_new_string(struct pvm_vm *vm, const void *b, size_t n)
 		return NULL;
 	o->len = (uint32_t)n;
 	pvm_memcpy(o->b, b, n);
-	return &o->h;
+	return (pvm_obj *)o;
 }
 
 pvm_obj *pvm_new_cstring(struct pvm_vm *vm, const char *s)
@@ -65,7 +65,7 @@ pvm_obj *pvm_new_binary(struct pvm_vm *vm, size_t n)
 	pvm_binary *o = (pvm_binary *)pvm_obj_new(vm, vm->cls[PVM_K_BINARY], sizeof(pvm_binary) + n);
 	if (o)
 		o->n = (uint32_t)n;
-	return &o->h;
+	return (pvm_obj *)o;
 }
 
 pvm_obj *pvm_new_dir(struct pvm_vm *vm)
@@ -81,7 +81,7 @@ pvm_obj *pvm_new_instance(struct pvm_vm *vm, pvm_class *cls)
 		pvm_user *u = (pvm_user *)pvm_obj_new(vm, cls, sizeof(pvm_user) + cls->nslots * sizeof(pvm_obj *));
 		if (u)
 			u->n = cls->nslots;
-		return &u->h;
+		return (pvm_obj *)u;
 	}
 	pvm_obj tmp = { .kind = cls->inst_kind };
 	if (cls->inst_kind == PVM_K_STRING)
@@ -92,7 +92,7 @@ pvm_obj *pvm_new_instance(struct pvm_vm *vm, pvm_class *cls)
 		pvm_thread *t = pvm_thread_new(vm);
 		if (t)
 			t->state = PVM_T_DONE;
-		return &t->h;
+		return (pvm_obj *)t;
 	}
 	if (cls->inst_kind == PVM_K_CLASS) {
 		pvm_class *c = pvm_class_new(vm, "", 0, vm->cls[PVM_K_VOID], 0);
