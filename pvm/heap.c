@@ -76,11 +76,15 @@ pvm_obj *pvm_obj_new(struct pvm_vm *vm, pvm_class *cls, size_t size)
 	pvm_obj *o = pvm_alloc(vm, size);
 	if (!o)
 		return NULL;
-	pvm_memset(o, 0, size);
+	if (size > sizeof *o)
+		pvm_memset(o + 1, 0, size - sizeof *o);
 	o->cls = cls;
 	if (cls)
 		cls->h.rc++;
 	o->rc = 1;
+	o->aux = 0;
+	o->flags = 0;
+	o->pad = 0;
 	o->kind = cls ? cls->inst_kind : PVM_K_CLASS;
 	o->gc_next = vm->all.gc_next;
 	o->gc_prev = &vm->all;
@@ -233,6 +237,14 @@ static void drop_child(pvm_obj **slot, void *ctx)
 
 void pvm_obj_release(struct pvm_vm *vm, pvm_obj *o)
 {
+	/* Fast path for leaves (boxed numbers, strings): nothing to visit but
+	 * the class, which outlives them unless it is garbage itself. */
+	if (o->kind >= PVM_K_INT && o->kind <= PVM_K_STRING && !vm->freeing && o->cls->h.rc > 1) {
+		o->cls->h.rc--;
+		pvm_obj_unlink(vm, o);
+		pvm_dealloc(vm, o, pvm_obj_size(o));
+		return;
+	}
 	push_pending(vm, o);
 	if (vm->freeing)
 		return;

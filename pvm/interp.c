@@ -282,21 +282,22 @@ int pvm_interp(pvm_thread *t, long budget)
 	struct pvm_vm *vm = t->vm;
 	pvm_frame *fr;
 	const uint8_t *code, *ip;
-	uint32_t len;
 	pvm_obj **sp, **sbase, **slim;
 	int32_t *isp, *ibase, *ilim;
-	pvm_obj *self;
 	int r;
+	/* these two are rare: keep them out of registers */
+#define LEN (fr->m->len)
+#define SELF (fr->this)
 	uint8_t op;
 	int prefix;
 	pvm_obj *exc;
 
 #define SAVE() do { fr->ip = (uint32_t)(ip - code); t->osp = (uint32_t)(sp - t->os); \
 		    t->isp = (uint32_t)(isp - t->is); } while (0)
-#define LOAD() do { fr = &t->fr[t->nfr - 1]; code = fr->m->code; len = fr->m->len; \
+#define LOAD() do { fr = &t->fr[t->nfr - 1]; code = fr->m->code; \
 		    ip = code + fr->ip; sp = t->os + t->osp; sbase = t->os + fr->obase; \
 		    slim = t->os + t->ocap; isp = t->is + t->isp; ibase = t->is + fr->ibase; \
-		    ilim = t->is + t->icap; self = fr->this; } while (0)
+		    ilim = t->is + t->icap; } while (0)
 #define PANIC(...) do { SAVE(); r = pvm_panic(t, __VA_ARGS__); goto stop; } while (0)
 #define OOM() do { SAVE(); r = pvm_oom(t); goto stop; } while (0)
 #define THROW(msg) do { SAVE(); r = pvm_throw_str(t, msg); goto handle; } while (0)
@@ -313,8 +314,8 @@ int pvm_interp(pvm_thread *t, long budget)
 #define RD8() (*ip++)
 #define RD32() (ip += 4, (int32_t)(((uint32_t)ip[-4] << 24) | ((uint32_t)ip[-3] << 16) | \
 				   ((uint32_t)ip[-2] << 8) | (uint32_t)ip[-1]))
-#define JUMP_TO(tg) do { int64_t _t = (tg); if (unlikely(_t < 0 || _t > (int64_t)len)) { \
-		PANIC("jump target %ld out of bounds (code length %u)", (long)_t, len); } \
+#define JUMP_TO(tg) do { int64_t _t = (tg); if (unlikely(_t < 0 || _t > (int64_t)LEN)) { \
+		PANIC("jump target %ld out of bounds (code length %u)", (long)_t, LEN); } \
 		if (_t <= ip - code && unlikely(--budget == 0)) { ip = code + _t; SAVE(); return PVM_YIELD; } \
 		ip = code + _t; } while (0)
 #define REL() (pos = (uint32_t)(ip - code), (int64_t)pos + RD32())
@@ -340,7 +341,7 @@ int pvm_interp(pvm_thread *t, long budget)
 #define vmdispatch(o) goto *disptab[o];
 #define vmcase(l) L_##l:
 #define vmdefault L_undefined:
-#define vmbreak do { if (unlikely(vm->trace)) { SAVE(); trace_insn(t, fr, (uint32_t)(ip - code)); } \
+#define vmbreak do { if (unlikely(trace)) { SAVE(); trace_insn(t, fr, (uint32_t)(ip - code)); } \
 		     op = *ip++; vmdispatch(op); } while (0)
 #else
 #define vmdispatch(o) switch (o)
@@ -349,12 +350,13 @@ int pvm_interp(pvm_thread *t, long budget)
 #define vmbreak break
 #endif
 
+	int trace = vm->trace;   /* a local: tested before every instruction */
 	if (budget <= 0)
 		budget = -1;
 	LOAD();
 	for (;;) {
 	next:
-		if (unlikely(vm->trace)) {
+		if (unlikely(trace)) {
 			SAVE();
 			trace_insn(t, fr, (uint32_t)(ip - code));
 		}
@@ -368,7 +370,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			int32_t n = 0;
 			if (mode & 0x80) {
 				n = RD32();
-				if (n < 0 || n > (int32_t)(code + len - ip))
+				if (n < 0 || n > (int32_t)(code + LEN - ip))
 					PANIC("debug: string operand out of bounds");
 				s = ip;
 				ip += n;
@@ -378,6 +380,7 @@ int pvm_interp(pvm_thread *t, long budget)
 				vm->trace = 1;
 			if (mode & 2)
 				vm->trace = 0;
+			trace = vm->trace;
 			vmbreak;
 		}
 		vmcase(djnz) {
@@ -406,7 +409,7 @@ int pvm_interp(pvm_thread *t, long budget)
 		vmcase(switch) {
 			NEED_I(1);
 			int32_t n = RD32(), shift = RD32(), div = RD32();
-			if (n < 0 || n > (int32_t)((code + len - ip) / 4))
+			if (n < 0 || n > (int32_t)((code + LEN - ip) / 4))
 				PANIC("switch: table of %d entries out of bounds", n);
 			if (div == 0)
 				THROW("division by zero");
@@ -498,7 +501,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			NEED_O(n);
 			pvm_obj *res = NULL;
 			SAVE();
-			r = pvm_sys_call(t, self, k, sp - n, n, &res);
+			r = pvm_sys_call(t, SELF, k, sp - n, n, &res);
 			LOAD();
 			if (r)
 				goto handle;
@@ -534,26 +537,26 @@ int pvm_interp(pvm_thread *t, long budget)
 		vmcase(os_load8) slot = RD8(); goto load;
 		vmcase(os_load32) slot = RD32(); goto load;
 		load:
-			if (unlikely(!self || self->kind != PVM_K_USER))
+			if (unlikely(!SELF || SELF->kind != PVM_K_USER))
 				PANIC("field load: this is not an object with fields");
-			if (unlikely((uint32_t)slot >= ((pvm_user *)self)->n))
-				PANIC("field load: slot %d out of range (%u fields)", slot, ((pvm_user *)self)->n);
-			pvm_obj *x = ((pvm_user *)self)->f[slot];
+			if (unlikely((uint32_t)slot >= ((pvm_user *)SELF)->n))
+				PANIC("field load: slot %d out of range (%u fields)", slot, ((pvm_user *)SELF)->n);
+			pvm_obj *x = ((pvm_user *)SELF)->f[slot];
 			pvm_ref(x);
 			PUSH_O(x);
 			vmbreak;
 		vmcase(os_save8) slot = RD8(); goto save;
 		vmcase(os_save32) slot = RD32(); goto save;
 		save:
-			if (unlikely(!self || self->kind != PVM_K_USER))
+			if (unlikely(!SELF || SELF->kind != PVM_K_USER))
 				PANIC("field store: this is not an object with fields");
-			if (unlikely((uint32_t)slot >= ((pvm_user *)self)->n))
-				PANIC("field store: slot %d out of range (%u fields)", slot, ((pvm_user *)self)->n);
-			if (unlikely(self->flags & PVM_F_IMMUTABLE))
+			if (unlikely((uint32_t)slot >= ((pvm_user *)SELF)->n))
+				PANIC("field store: slot %d out of range (%u fields)", slot, ((pvm_user *)SELF)->n);
+			if (unlikely(SELF->flags & PVM_F_IMMUTABLE))
 				PANIC("field store into an immutable object");
 			NEED_O(1);
 			sp--;
-			pvm_set(vm, &((pvm_user *)self)->f[slot], *sp);
+			pvm_set(vm, &((pvm_user *)SELF)->f[slot], *sp);
 			vmbreak;
 		}
 		vmcase(new) {
@@ -614,7 +617,7 @@ int pvm_interp(pvm_thread *t, long budget)
 		}
 		vmcase(sconst_bin) {
 			int32_t n = RD32();
-			if (n < 0 || n > (int32_t)(code + len - ip))
+			if (n < 0 || n > (int32_t)(code + LEN - ip))
 				PANIC("sconst_bin: string of %d bytes runs past the code", n);
 			SAVE();
 			pvm_obj *s = pvm_new_string(vm, ip, (size_t)n);
@@ -687,7 +690,7 @@ int pvm_interp(pvm_thread *t, long budget)
 				pvm_unref(vm, c);
 				PANIC("push_catcher: operand is not a class");
 			}
-			if (tg < 0 || tg >= len) {
+			if (tg < 0 || tg >= LEN) {
 				pvm_unref(vm, c);
 				PANIC("push_catcher: target %ld out of bounds", (long)tg);
 			}
@@ -713,7 +716,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			goto throw_it;
 		}
 		vmcase(summon_thread) t->h.rc++; PUSH_O(&t->h); vmbreak;
-		vmcase(summon_this) pvm_ref(self); PUSH_O(self); vmbreak;
+		vmcase(summon_this) pvm_ref(SELF); PUSH_O(SELF); vmbreak;
 		vmcase(summon_null) vm->null_obj->rc++; PUSH_O(vm->null_obj); vmbreak;
 		{
 			pvm_class *c;
@@ -730,7 +733,7 @@ int pvm_interp(pvm_thread *t, long budget)
 		}
 		vmcase(summon_by_name) {
 			int32_t n = RD32();
-			if (n < 0 || n > (int32_t)(code + len - ip))
+			if (n < 0 || n > (int32_t)(code + LEN - ip))
 				PANIC("summon_by_name: name of %d bytes runs past the code", n);
 			const uint8_t *name = ip;
 			ip += n;
@@ -807,9 +810,9 @@ int pvm_interp(pvm_thread *t, long budget)
 		vmcase(log_not) NEED_I(1); isp[-1] = !isp[-1]; vmbreak;
 		vmcase(is_load8) {
 			int slot = RD8();
-			if (unlikely(!self || self->kind != PVM_K_USER || (uint32_t)slot >= ((pvm_user *)self)->n))
+			if (unlikely(!SELF || SELF->kind != PVM_K_USER || (uint32_t)slot >= ((pvm_user *)SELF)->n))
 				PANIC("is_load8: bad field %d", slot);
-			pvm_obj *x = ((pvm_user *)self)->f[slot];
+			pvm_obj *x = ((pvm_user *)SELF)->f[slot];
 			if (!x)
 				PANIC("is_load8: field %d is the zero reference", slot);
 			if (x->kind != PVM_K_INT)
@@ -820,15 +823,15 @@ int pvm_interp(pvm_thread *t, long budget)
 		vmcase(is_save8) {
 			int slot = RD8();
 			NEED_I(1);
-			if (unlikely(!self || self->kind != PVM_K_USER || (uint32_t)slot >= ((pvm_user *)self)->n))
+			if (unlikely(!SELF || SELF->kind != PVM_K_USER || (uint32_t)slot >= ((pvm_user *)SELF)->n))
 				PANIC("is_save8: bad field %d", slot);
-			if (unlikely(self->flags & PVM_F_IMMUTABLE))
+			if (unlikely(SELF->flags & PVM_F_IMMUTABLE))
 				PANIC("field store into an immutable object");
 			SAVE();
 			pvm_obj *o = pvm_new_int(vm, *--isp);
 			if (!o)
 				OOM();
-			pvm_set(vm, &((pvm_user *)self)->f[slot], o);
+			pvm_set(vm, &((pvm_user *)SELF)->f[slot], o);
 			vmbreak;
 		}
 		vmcase(ige) BINOP(l >= u); vmbreak;
@@ -961,8 +964,8 @@ int pvm_interp(pvm_thread *t, long budget)
 		vmcase(os_decompose)
 			PANIC("unimplemented opcode %s (0x%x)", pvm_opinfo[op].name, op);
 		vmdefault
-			if (ip - 1 >= code + len)
-				PANIC("IP out of bounds (ip %ld, code length %u)", (long)(ip - 1 - code), len);
+			if (ip - 1 >= code + LEN)
+				PANIC("IP out of bounds (ip %ld, code length %u)", (long)(ip - 1 - code), LEN);
 			PANIC("unknown opcode 0x%x at ip %ld", op, (long)(ip - 1 - code));
 		}
 		continue;
@@ -1001,4 +1004,6 @@ stop:
 		t->status = r;
 	}
 	return r;
+#undef LEN
+#undef SELF
 }

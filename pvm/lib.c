@@ -5,41 +5,27 @@
  */
 #include "pvm/pvm_int.h"
 
+/* The compiler's builtins: inline code for small sizes, else calls to
+ * memcpy/memmove/memset/memcmp, which GCC requires every freestanding
+ * environment to provide anyway (the guest kernel does; see pvm_port.h). */
 void *pvm_memcpy(void *d, const void *s, size_t n)
 {
-	uint8_t *dp = d;
-	const uint8_t *sp = s;
-	while (n--)
-		*dp++ = *sp++;
-	return d;
+	return __builtin_memcpy(d, s, n);
 }
 
 void *pvm_memmove(void *d, const void *s, size_t n)
 {
-	uint8_t *dp = d;
-	const uint8_t *sp = s;
-	if (dp < sp || dp >= sp + n)
-		return pvm_memcpy(d, s, n);
-	while (n--)
-		dp[n] = sp[n];
-	return d;
+	return __builtin_memmove(d, s, n);
 }
 
 void *pvm_memset(void *d, int c, size_t n)
 {
-	uint8_t *dp = d;
-	while (n--)
-		*dp++ = (uint8_t)c;
-	return d;
+	return __builtin_memset(d, c, n);
 }
 
 int pvm_memcmp(const void *a, const void *b, size_t n)
 {
-	const uint8_t *x = a, *y = b;
-	for (size_t i = 0; i < n; i++)
-		if (x[i] != y[i])
-			return x[i] < y[i] ? -1 : 1;
-	return 0;
+	return __builtin_memcmp(a, b, n);
 }
 
 size_t pvm_strlen(const char *s)

@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Besides these, the PVM calls memcpy, memmove, memset and memcmp, which
+ * GCC expects any freestanding environment to provide. */
+
 /* Memory. pvm_port_alloc returns NULL on failure, never aborts; the size is
  * handed back to pvm_port_free so the port needs no size header. */
 void *pvm_port_alloc(size_t size);
