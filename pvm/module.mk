@@ -64,3 +64,21 @@ $(BUILD)/tests/pvm/check_pvm: tests/pvm/check_pvm.c $(BUILD)/pvm/libpvm-test.a t
 HOST_TOOLS += $(BUILD)/tests/pvm/check_pvm
 UNIT_TESTS += $(BUILD)/tests/pvm/check_pvm
 DEPS_PKGS  += check pkg-config
+
+# ---- benchmarks ----
+PVM_BENCH_PC := $(patsubst tests/pvm/bench/%.pvs,$(BUILD)/tests/pvm/bench/%.pc,$(wildcard tests/pvm/bench/*.pvs))
+
+$(BUILD)/tests/pvm/bench/%.pc: tests/pvm/bench/%.pvs $(BUILD)/tools/pvm-as
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/pvm-as -o $@ $<
+
+$(BUILD)/tests/pvm/bench.stamp: $(PVM_BENCH_PC) $(BUILD)/tools/pvm-run
+	@touch $@
+
+.PHONY: pvm-bench
+pvm-bench: $(BUILD)/tests/pvm/bench.stamp
+	@tests/pvm/bench.sh $(BUILD)
+
+HOST_TOOLS += $(BUILD)/tests/pvm/bench.stamp
+BENCHES    += tests/pvm/bench.sh
+DEPS_PKGS  += lua5.4
