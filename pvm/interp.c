@@ -375,6 +375,7 @@ int pvm_interp(pvm_thread *t, long budget)
 				s = ip;
 				ip += n;
 			}
+			SAVE();
 			debug_insn(t, mode, s, n, (uint32_t)(isp - ibase), (uint32_t)(sp - sbase));
 			if (mode & 1)
 				vm->trace = 1;

@@ -253,7 +253,7 @@ static int rec_lines(struct cur *c, pvm_class *k)
 		return PVM_ENOMEM;
 	for (int32_t i = 0; i < n; i++) {
 		const uint8_t *p = c->buf + c->pos + (size_t)i * 12;
-		int64_t ip = ((int64_t)be32(p) << 32) | (uint32_t)be32(p + 4);
+		int64_t ip = (int64_t)(((uint64_t)(uint32_t)be32(p) << 32) | (uint32_t)be32(p + 4));
 		struct pvm_line e = { (uint32_t)(ip < 0 ? 0 : ip > 0x7FFFFFFF ? 0x7FFFFFFF : ip), be32(p + 8) };
 		int32_t j = i;   /* insertion sort: maps are short */
 		while (j > 0 && l[j - 1].ip > e.ip) {

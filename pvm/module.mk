@@ -82,3 +82,19 @@ pvm-bench: $(BUILD)/tests/pvm/bench.stamp
 HOST_TOOLS += $(BUILD)/tests/pvm/bench.stamp
 BENCHES    += tests/pvm/bench.sh
 DEPS_PKGS  += lua5.4
+
+# ---- fuzzing (clang libFuzzer) ----
+PVM_FUZZ_CC := $(shell command -v clang 2>/dev/null)
+
+$(BUILD)/tests/pvm/fuzz_pvm: tests/pvm/fuzz_pvm.c $(PVM_SRCS) $(PVM_HOST) $(PVM_HDRS)
+	@mkdir -p $(dir $@)
+	$(PVM_FUZZ_CC) -std=gnu11 -Wall -Wextra -Werror -g -O1 -I. -DPVM_TEST \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		tests/pvm/fuzz_pvm.c $(PVM_SRCS) $(PVM_HOST) -o $@
+
+ifneq ($(PVM_FUZZ_CC),)
+HOST_TOOLS += $(BUILD)/tests/pvm/fuzz_pvm
+endif
+UNIT_TESTS += tests/pvm/fuzz-short.sh
+FUZZERS    += tests/pvm/fuzz.sh
+DEPS_PKGS  += clang libclang-rt-14-dev
