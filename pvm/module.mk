@@ -98,3 +98,8 @@ endif
 UNIT_TESTS += tests/pvm/fuzz-short.sh
 FUZZERS    += tests/pvm/fuzz.sh
 DEPS_PKGS  += clang libclang-rt-14-dev
+UNIT_TESTS += tests/pvm/tools.sh
+DEPS_PKGS  += valgrind
+
+# the test scripts read the class directory from the environment
+export PHANTOM_PC
