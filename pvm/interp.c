@@ -37,6 +37,62 @@ enum {
 #undef X
 };
 
+/* ---- boxed ints: the hottest allocation (every i2o) ----
+ * Inline versions of pvm_new_int and of freeing an int, using the free
+ * list directly. Test builds take the general path, where allocation
+ * failures are injected. */
+
+static inline pvm_obj *box_int(struct pvm_vm *vm, int32_t v)
+{
+#ifndef PVM_TEST
+	enum { SC = (sizeof(pvm_int) + 7) >> 3 };
+	pvm_int *o = vm->freelist[SC];
+	if (likely(o && !vm->mem_limit)) {
+		vm->freelist[SC] = *(void **)o;
+		vm->free_cached -= SC << 3;
+		vm->bytes += sizeof(pvm_int);
+		vm->alloc_since_gc += sizeof(pvm_int);
+		pvm_class *c = vm->cls[PVM_K_INT];
+		c->h.rc++;
+		o->h.cls = c;
+		o->h.rc = 1;
+		o->h.aux = 0;
+		o->h.flags = 0;
+		o->h.kind = PVM_K_INT;
+		o->h.pad = 0;
+		o->v = v;
+		o->h.gc_prev = &vm->all;
+		o->h.gc_next = vm->all.gc_next;
+		vm->all.gc_next->gc_prev = &o->h;
+		vm->all.gc_next = &o->h;
+		vm->nobjs++;
+		return &o->h;
+	}
+#endif
+	return pvm_new_int(vm, v);
+}
+
+static inline void unref(struct pvm_vm *vm, pvm_obj *o)
+{
+	if (!o || --o->rc)
+		return;
+#ifndef PVM_TEST
+	if (o->kind == PVM_K_INT && !vm->freeing) {
+		enum { SC = (sizeof(pvm_int) + 7) >> 3 };
+		o->cls->h.rc--;   /* never the last: the VM holds the int class */
+		o->gc_prev->gc_next = o->gc_next;
+		o->gc_next->gc_prev = o->gc_prev;
+		vm->nobjs--;
+		vm->bytes -= sizeof(pvm_int);
+		*(void **)o = vm->freelist[SC];
+		vm->freelist[SC] = o;
+		vm->free_cached += SC << 3;
+		return;
+	}
+#endif
+	pvm_obj_release(vm, o);
+}
+
 /* ---- stack growth and frames (out of line: rare) ---- */
 
 static int grow_buf(struct pvm_vm *vm, void **buf, uint32_t *cap, size_t elt, uint32_t need)
@@ -71,7 +127,7 @@ static int grow_is(pvm_thread *t, uint32_t more)
 
 /* Enters bytecode method m: self (a reference we own) becomes `this`, the
  * top nargs ostack cells become the callee's arguments. */
-static int enter(pvm_thread *t, pvm_obj *self, pvm_method *m, uint32_t nargs, uint32_t ret_osp)
+static inline __attribute__((always_inline)) int enter(pvm_thread *t, pvm_obj *self, pvm_method *m, uint32_t nargs, uint32_t ret_osp)
 {
 	if (t->nfr >= PVM_MAX_DEPTH) {
 		pvm_unref(t->vm, self);
@@ -113,23 +169,23 @@ static int call_native(pvm_thread *t, pvm_obj *self, int k, uint32_t nargs, uint
 }
 
 /* Discards the top frame and everything on its three stacks. */
-static void pop_frame(pvm_thread *t)
+static inline __attribute__((always_inline)) void pop_frame(pvm_thread *t)
 {
 	pvm_frame *f = &t->fr[t->nfr - 1];
 	struct pvm_vm *vm = t->vm;
 	while (t->osp > f->obase) {
 		pvm_obj *x = t->os[--t->osp];
-		pvm_unref(vm, x);
+		unref(vm, x);
 	}
 	while (t->esp > f->ebase) {
 		pvm_class *c = t->es[--t->esp].cls;
-		pvm_unref(vm, &c->h);
+		unref(vm, &c->h);
 	}
 	pvm_obj *self = f->this;
 	t->osp = f->ret_osp;
 	t->isp = f->ibase;
 	t->nfr--;
-	pvm_unref(vm, self);
+	unref(vm, self);
 }
 
 void pvm_thread_stop(pvm_thread *t)
@@ -245,6 +301,14 @@ static void debug_insn(pvm_thread *t, int mode, const uint8_t *s, int32_t n, uin
 #define PUTL(p, v) do { uint64_t _v = (uint64_t)(v); (p)[0] = (int32_t)(uint32_t)(_v >> 32); \
 			(p)[1] = (int32_t)(uint32_t)_v; } while (0)
 
+/* One unaligned load and a byte swap (operands are big-endian, spec §3.1). */
+static inline int32_t rd_be32(const uint8_t *p)
+{
+	uint32_t v;
+	__builtin_memcpy(&v, p, 4);
+	return (int32_t)__builtin_bswap32(v);
+}
+
 typedef union { float f; int32_t i; } fbits;
 typedef union { double d; int64_t i; } dbits;
 static inline float cell2f(int32_t c) { fbits u = { .i = c }; return u.f; }
@@ -312,8 +376,7 @@ int pvm_interp(pvm_thread *t, long budget)
 #define PUSH_O(x) do { pvm_obj *_x = (x); ROOM_O(1); *sp++ = _x; } while (0)
 #define PUSH_I(v) do { int32_t _v = (v); ROOM_I(1); *isp++ = _v; } while (0)
 #define RD8() (*ip++)
-#define RD32() (ip += 4, (int32_t)(((uint32_t)ip[-4] << 24) | ((uint32_t)ip[-3] << 16) | \
-				   ((uint32_t)ip[-2] << 8) | (uint32_t)ip[-1]))
+#define RD32() (ip += 4, rd_be32(ip - 4))
 #define JUMP_TO(tg) do { int64_t _t = (tg); if (unlikely(_t < 0 || _t > (int64_t)LEN)) { \
 		PANIC("jump target %ld out of bounds (code length %u)", (long)_t, LEN); } \
 		if (_t <= ip - code && unlikely(--budget == 0)) { ip = code + _t; SAVE(); return PVM_YIELD; } \
@@ -337,13 +400,17 @@ int pvm_interp(pvm_thread *t, long budget)
 #undef X
 		[PVM_OP_CALLN_FIRST ... PVM_OP_CALLN_LAST] = &&L_calln,
 	};
+	/* Tracing swaps the table instead of testing a flag per instruction. */
+	static const void *const tracetab[256] = { [0 ... 255] = &&L_trace };
 #pragma GCC diagnostic pop
+	const void *const *dt = vm->trace ? tracetab : disptab;
 #define vmdispatch(o) goto *disptab[o];
 #define vmcase(l) L_##l:
 #define vmdefault L_undefined:
-#define vmbreak do { if (unlikely(trace)) { SAVE(); trace_insn(t, fr, (uint32_t)(ip - code)); } \
-		     op = *ip++; vmdispatch(op); } while (0)
+#define vmbreak do { op = *ip++; goto *dt[op]; } while (0)
+#define SET_TRACE() (dt = trace ? tracetab : disptab)
 #else
+#define SET_TRACE() ((void)0)
 #define vmdispatch(o) switch (o)
 #define vmcase(l) case OP_##l:
 #define vmdefault default:
@@ -382,6 +449,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			if (mode & 2)
 				vm->trace = 0;
 			trace = vm->trace;
+			SET_TRACE();
 			vmbreak;
 		}
 		vmcase(djnz) {
@@ -509,7 +577,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			isp--;
 			for (int32_t i = 0; i < n; i++) {
 				pvm_obj *x = *--sp;
-				pvm_unref(vm, x);
+				unref(vm, x);
 			}
 			*sp++ = res;
 			if (unlikely(t->state != PVM_T_RUNNABLE)) {
@@ -530,7 +598,7 @@ int pvm_interp(pvm_thread *t, long budget)
 		vmcase(os_drop) {
 			pvm_obj *x;
 			POP_O(x);
-			pvm_unref(vm, x);
+			unref(vm, x);
 			vmbreak;
 		}
 		{
@@ -564,12 +632,12 @@ int pvm_interp(pvm_thread *t, long budget)
 			pvm_obj *c;
 			POP_O(c);
 			if (unlikely(!c || c->kind != PVM_K_CLASS)) {
-				pvm_unref(vm, c);
+				unref(vm, c);
 				PANIC("new: operand is not a class");
 			}
 			SAVE();
 			pvm_obj *o = pvm_new_instance(vm, (pvm_class *)c);
-			pvm_unref(vm, c);
+			unref(vm, c);
 			if (!o)
 				OOM();
 			*sp++ = o;
@@ -599,7 +667,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			pvm_obj *x;
 			POP_O(x);
 			if (unlikely(pos < 0 || pos >= sp - sbase)) {
-				pvm_unref(vm, x);
+				unref(vm, x);
 				PANIC("os_set32: position %d outside the frame's %ld slots", pos, (long)(sp - sbase));
 			}
 			pvm_set(vm, &sbase[pos], x);
@@ -666,18 +734,18 @@ int pvm_interp(pvm_thread *t, long budget)
 		}
 		vmcase(cast) {
 			pvm_obj *c, *o;
-			POP_O(c);
+			NEED_O(2);
+			c = *--sp;
 			if (unlikely(!c || c->kind != PVM_K_CLASS)) {
-				pvm_unref(vm, c);
+				unref(vm, c);
 				PANIC("cast: operand is not a class");
 			}
-			NEED_O(1);
 			o = sp[-1];
 			bool ok = pvm_instance_of(o, (pvm_class *)c);
-			pvm_unref(vm, c);
+			unref(vm, c);
 			if (!ok) {
 				sp--;
-				pvm_unref(vm, o);
+				unref(vm, o);
 				THROW("cast to not parent");
 			}
 			vmbreak;
@@ -688,15 +756,15 @@ int pvm_interp(pvm_thread *t, long budget)
 			pvm_obj *c;
 			POP_O(c);
 			if (unlikely(!c || c->kind != PVM_K_CLASS)) {
-				pvm_unref(vm, c);
+				unref(vm, c);
 				PANIC("push_catcher: operand is not a class");
 			}
 			if (tg < 0 || tg >= LEN) {
-				pvm_unref(vm, c);
+				unref(vm, c);
 				PANIC("push_catcher: target %ld out of bounds", (long)tg);
 			}
 			if (t->esp == t->ecap && grow_buf(vm, (void **)&t->es, &t->ecap, sizeof(pvm_catcher), t->esp + 1)) {
-				pvm_unref(vm, c);
+				unref(vm, c);
 				OOM();
 			}
 			t->es[t->esp].cls = (pvm_class *)c;
@@ -708,7 +776,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			if (t->esp == fr->ebase)
 				PANIC("pop_catcher: no catcher in this frame");
 			pvm_class *c = t->es[--t->esp].cls;
-			pvm_unref(vm, &c->h);
+			unref(vm, &c->h);
 			vmbreak;
 		}
 		vmcase(throw) {
@@ -759,7 +827,7 @@ int pvm_interp(pvm_thread *t, long budget)
 		vmcase(i2o) {
 			NEED_I(1);
 			SAVE();
-			pvm_obj *o = pvm_new_int(vm, isp[-1]);
+			pvm_obj *o = box_int(vm, isp[-1]);
 			if (!o)
 				OOM();
 			isp--;
@@ -772,11 +840,11 @@ int pvm_interp(pvm_thread *t, long budget)
 			if (unlikely(!o))
 				PANIC("o2i(null)");
 			if (unlikely(o->kind != PVM_K_INT)) {
-				pvm_unref(vm, o);
+				unref(vm, o);
 				THROW("o2i: not an int");
 			}
 			int32_t v = ((pvm_int *)o)->v;
-			pvm_unref(vm, o);
+			unref(vm, o);
 			PUSH_I(v);
 			vmbreak;
 		}
@@ -829,7 +897,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			if (unlikely(SELF->flags & PVM_F_IMMUTABLE))
 				PANIC("field store into an immutable object");
 			SAVE();
-			pvm_obj *o = pvm_new_int(vm, *--isp);
+			pvm_obj *o = box_int(vm, *--isp);
 			if (!o)
 				OOM();
 			pvm_set(vm, &((pvm_user *)SELF)->f[slot], o);
@@ -847,8 +915,8 @@ int pvm_interp(pvm_thread *t, long budget)
 			NEED_O(2);
 			pvm_obj *b = *--sp, *a = *--sp;
 			int v = (a == b) == eq;
-			pvm_unref(vm, a);
-			pvm_unref(vm, b);
+			unref(vm, a);
+			unref(vm, b);
 			PUSH_I(v);
 			vmbreak;
 		}
@@ -856,7 +924,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			pvm_obj *a;
 			POP_O(a);
 			int v = !a || a == vm->null_obj;
-			pvm_unref(vm, a);
+			unref(vm, a);
 			PUSH_I(v);
 			vmbreak;
 		}
@@ -867,7 +935,7 @@ int pvm_interp(pvm_thread *t, long budget)
 		vmcase(general_unlock) {
 			pvm_obj *x;
 			POP_O(x);
-			pvm_unref(vm, x);
+			unref(vm, x);
 			vmbreak;
 		}
 		vmcase(static_invoke) {
@@ -890,7 +958,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			pvm_method *m = k->methods[ord];
 			sp -= 2;
 			SAVE();
-			pvm_unref(vm, c);
+			unref(vm, c);
 			if (m->sys >= 0)
 				r = call_native(t, o, m->sys, (uint32_t)nargs, t->osp - (uint32_t)nargs);
 			else
@@ -935,7 +1003,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			sp -= 2;
 			isp--;
 			SAVE();
-			pvm_unref(vm, name);
+			unref(vm, name);
 			if (m->sys >= 0)
 				r = call_native(t, o, m->sys, (uint32_t)nargs, t->osp - (uint32_t)nargs);
 			else
@@ -975,6 +1043,15 @@ int pvm_interp(pvm_thread *t, long budget)
 #include "pvm/interp_prefix.h"
 		continue;
 	}
+
+#if PVM_JUMPTABLE
+L_trace:
+	ip--;
+	SAVE();
+	trace_insn(t, fr, (uint32_t)(ip - code));
+	op = *ip++;
+	goto *disptab[op];
+#endif
 
 underflow:
 	PANIC("stack underflow (%s at ip %ld)", pvm_opinfo[op].name ? pvm_opinfo[op].name : "?",

@@ -9,6 +9,7 @@
  * invariants must hold and the VM must free everything.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,13 +94,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			pvm_run_class(vm, ".fz", 8, 1);
 		free(buf);
 	}
-	if (pvm_heap_check(vm) != 0)
+	if (pvm_heap_check(vm) != 0) {
+		fprintf(stderr, "heap check after run: %s\n", pvm_errmsg(vm));
 		__builtin_trap();
+	}
 	pvm_collect(vm);
-	if (pvm_heap_check(vm) != 0)
+	if (pvm_heap_check(vm) != 0) {
+		fprintf(stderr, "heap check after collect: %s\n", pvm_errmsg(vm));
 		__builtin_trap();
+	}
 	pvm_free(vm);
-	if (pvm_host_outstanding() != 0)
+	if (pvm_host_outstanding() != 0) {
+		fprintf(stderr, "leak: %zu bytes\n", pvm_host_outstanding());
 		__builtin_trap();
+	}
 	return 0;
 }
