@@ -17,6 +17,7 @@ PVM_HOST := pvm/host/port_host.c
 PVM_OBJS      := $(PVM_SRCS:%.c=$(BUILD)/pvm/host/%.o) $(BUILD)/pvm/host/pvm/host/port_host.o
 PVM_TEST_OBJS := $(PVM_SRCS:%.c=$(BUILD)/pvm/test/%.o) $(BUILD)/pvm/test/pvm/host/port_host.o
 PVM_FREE_OBJS := $(PVM_SRCS:%.c=$(BUILD)/pvm/free/%.o)
+PVM_SW_OBJS   := $(PVM_SRCS:%.c=$(BUILD)/pvm/testsw/%.o) $(BUILD)/pvm/testsw/pvm/host/port_host.o
 PVM_SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 $(BUILD)/pvm/host/%.o: %.c $(PVM_HDRS)
@@ -27,6 +28,11 @@ $(BUILD)/pvm/test/%.o: %.c $(PVM_HDRS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -O1 -DPVM_TEST $(PVM_SAN) -c $< -o $@
 
+# the same test build with a switch instead of computed gotos
+$(BUILD)/pvm/testsw/%.o: %.c $(PVM_HDRS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -O1 -DPVM_TEST -DPVM_JUMPTABLE=0 $(PVM_SAN) -c $< -o $@
+
 $(BUILD)/pvm/free/%.o: %.c $(PVM_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(FREE_CFLAGS) -c $< -o $@
@@ -35,6 +41,9 @@ $(BUILD)/pvm/libpvm.a: $(PVM_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/pvm/libpvm-test.a: $(PVM_TEST_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/pvm/libpvm-testsw.a: $(PVM_SW_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/pvm/freestanding.stamp: $(PVM_FREE_OBJS)
@@ -61,8 +70,14 @@ $(BUILD)/tests/pvm/check_pvm: tests/pvm/check_pvm.c $(BUILD)/pvm/libpvm-test.a t
 		-DPVM_TEST_PC='"$(abspath $(PVM_TEST_PC))"' -DPHANTOM_PC='"$(abspath $(PHANTOM_PC))"' \
 		$< $(BUILD)/pvm/libpvm-test.a $(CHECK_LIBS) -o $@
 
-HOST_TOOLS += $(BUILD)/tests/pvm/check_pvm
-UNIT_TESTS += $(BUILD)/tests/pvm/check_pvm
+$(BUILD)/tests/pvm/check_pvm_switch: tests/pvm/check_pvm.c $(BUILD)/pvm/libpvm-testsw.a tests/unit.h $(PVM_ASM_PC)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -O1 $(PVM_SAN) $(CHECK_CFLAGS) \
+		-DPVM_TEST_PC='"$(abspath $(PVM_TEST_PC))"' -DPHANTOM_PC='"$(abspath $(PHANTOM_PC))"' \
+		$< $(BUILD)/pvm/libpvm-testsw.a $(CHECK_LIBS) -o $@
+
+HOST_TOOLS += $(BUILD)/tests/pvm/check_pvm $(BUILD)/tests/pvm/check_pvm_switch
+UNIT_TESTS += $(BUILD)/tests/pvm/check_pvm $(BUILD)/tests/pvm/check_pvm_switch
 DEPS_PKGS  += check pkg-config
 
 # ---- benchmarks ----
