@@ -862,11 +862,12 @@ int pvm_interp(pvm_thread *t, long budget)
 		idiv:
 			if (b == 0)
 				THROW("division by zero");
+			/* INT_MIN / -1 traps on x86 like a division by zero (spec §9.2);
+			 * the remainder is simply 0 */
+			if (b == -1 && a == INT32_MIN && !rem)
+				THROW("integer overflow in division");
 			isp--;
-			if (b == -1)
-				isp[-1] = rem ? 0 : (int32_t)(0u - (uint32_t)a); /* INT_MIN / -1 wraps, as x86 would not */
-			else
-				isp[-1] = rem ? a % b : a / b;
+			isp[-1] = b == -1 ? (rem ? 0 : -a) : rem ? a % b : a / b;
 			vmbreak;
 		}
 		vmcase(ior) BINOP(l | u); vmbreak;

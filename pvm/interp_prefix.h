@@ -163,8 +163,10 @@
 			case OP_idivlu: case OP_iremlu:
 				if (b == 0)
 					THROW("division by zero");
+				if (b == -1 && a == INT64_MIN && op != OP_iremul && op != OP_iremlu)
+					THROW("integer overflow in division");
 				if (b == -1)
-					v = (op == OP_iremul || op == OP_iremlu) ? 0 : (int64_t)(0 - (uint64_t)a);
+					v = (op == OP_iremul || op == OP_iremlu) ? 0 : -a;
 				else
 					v = (op == OP_iremul || op == OP_iremlu) ? a % b : a / b;
 				break;

@@ -111,7 +111,7 @@ START_TEST(exception_group)
 {
 	static const char vmexc[] = "division by zero array get - index is out of bounds type assert failed "
 	       "cast to not parent cast to not parent invalid arg count division by zero division by zero "
-	       "string.substring index is out of bounds not a string arg ";
+	       "string.substring index is out of bounds not a string arg integer overflow in division 0 ";
 	char all[1024];
 	snprintf(all, sizeof all, "boom left 3 outer 5 from callee %s", vmexc);
 	expect("t.exc", 8, all);
