@@ -1073,6 +1073,11 @@ throw_it:
 	r = do_throw(t, exc);
 	if (r == 0) {
 		LOAD();
+		/* a catch can loop (catchers survive it): it counts like a jump */
+		if (unlikely(--budget == 0)) {
+			SAVE();
+			return PVM_YIELD;
+		}
 		goto next;
 	}
 	if (r == PVM_EUNHANDLED)
