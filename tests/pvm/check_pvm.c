@@ -133,6 +133,18 @@ START_TEST(thread_group)
 }
 END_TEST
 
+START_TEST(bundled_library)
+{
+	expect("t.lib", 8, "one ");
+	/* hashmap: iremlu works, then the class's own empty-table bug throws */
+	struct run r;
+	run("t.lib", 17, &r);
+	ck_assert_int_eq(r.status, PVM_EUNHANDLED);
+	ck_assert_str_eq(r.err, "array get - index is out of bounds");
+	ck_assert_msg(strstr(r.bt, "at .phantom.util.hashmap.find [method 19] ip 87 line 47"), "%s", r.bt);
+}
+END_TEST
+
 /* ---- fatal errors ---- */
 
 static const struct { int ord; int status; const char *msg; } fatal[] = {
@@ -383,6 +395,7 @@ static Suite *groups(void)
 	tcase_add_test(tc, exception_group);
 	tcase_add_test(tc, native_group);
 	tcase_add_test(tc, thread_group);
+	tcase_add_test(tc, bundled_library);
 	suite_add_tcase(s, tc);
 	TCase *te = tcase_create("errors");
 	tcase_set_timeout(te, 60);
