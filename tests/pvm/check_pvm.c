@@ -133,6 +133,30 @@ START_TEST(thread_group)
 }
 END_TEST
 
+START_TEST(system_natives)
+{
+	expect("t.sys", 8, "1 thread 1 os 3 root.shell=.ru.dz.phantom.system.shell bootstrap 1 "
+	       ".no.such - class load error 12 0 400 new win size > PVM_MAX_WIN_PIXELS 65 (bitmap) "
+	       "can not parse graphics data mutex unlock - not owner mutex .internal.cond .internal.sema "
+	       "tty window (void) ");
+}
+END_TEST
+
+START_TEST(kernel_environment)
+{
+	/* a name given again replaces its entry in place (boot.23) */
+	pvm_vm *vm = vm_new();
+	ck_assert_int_eq(pvm_setenv(vm, "root.shell=.my.shell"), 0);
+	ck_assert_int_eq(pvm_setenv(vm, "extra=1"), 0);
+	ck_assert_int_eq(pvm_setenv(vm, "no-equals"), PVM_EINVAL);
+	struct run r;
+	run_vm(vm, "t.sys", 8, &r);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, " os 4 root.shell=.my.shell bootstrap "), "%s", r.out);
+	vm_done(vm);
+}
+END_TEST
+
 START_TEST(bundled_library)
 {
 	expect("t.lib", 8, "one ");
@@ -396,6 +420,8 @@ static Suite *groups(void)
 	tcase_add_test(tc, native_group);
 	tcase_add_test(tc, thread_group);
 	tcase_add_test(tc, bundled_library);
+	tcase_add_test(tc, system_natives);
+	tcase_add_test(tc, kernel_environment);
 	suite_add_tcase(s, tc);
 	TCase *te = tcase_create("errors");
 	tcase_set_timeout(te, 60);
