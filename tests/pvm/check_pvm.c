@@ -133,6 +133,12 @@ START_TEST(thread_group)
 }
 END_TEST
 
+START_TEST(misc_group)
+{
+	expect("t.misc", 8, "f32 78 lock 1 1111 (void) -5 81985529216486895 ");
+}
+END_TEST
+
 START_TEST(system_natives)
 {
 	expect("t.sys", 8, "1 thread 1 os 3 root.shell=.ru.dz.phantom.system.shell bootstrap 1 "
@@ -421,6 +427,7 @@ static Suite *groups(void)
 	tcase_add_test(tc, thread_group);
 	tcase_add_test(tc, bundled_library);
 	tcase_add_test(tc, system_natives);
+	tcase_add_test(tc, misc_group);
 	tcase_add_test(tc, kernel_environment);
 	suite_add_tcase(s, tc);
 	TCase *te = tcase_create("errors");
