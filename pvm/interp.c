@@ -341,6 +341,12 @@ static inline int32_t pvm_d2i32(double v)
 	return (int32_t)v;
 }
 
+/* GCC would merge the copies of the dispatch jump that end every handler
+ * (cross-jumping) and hoist loads across them (GCSE), which undoes threaded
+ * dispatch; its manual recommends turning both off for such loops. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-gcse", "no-crossjumping")))
+#endif
 int pvm_interp(pvm_thread *t, long budget)
 {
 	struct pvm_vm *vm = t->vm;
@@ -408,7 +414,7 @@ int pvm_interp(pvm_thread *t, long budget)
 #define vmcase(l) L_##l:
 #define vmdefault L_undefined:
 #define vmbreak do { op = *ip++; goto *dt[op]; } while (0)
-#define SET_TRACE() (dt = trace ? tracetab : disptab)
+#define SET_TRACE() (dt = vm->trace ? tracetab : disptab)
 #else
 #define SET_TRACE() ((void)0)
 #define vmdispatch(o) switch (o)
@@ -417,13 +423,12 @@ int pvm_interp(pvm_thread *t, long budget)
 #define vmbreak break
 #endif
 
-	int trace = vm->trace;   /* a local: tested before every instruction */
 	if (budget <= 0)
 		budget = -1;
 	LOAD();
 	for (;;) {
 	next:
-		if (unlikely(trace)) {
+		if (unlikely(vm->trace)) {
 			SAVE();
 			trace_insn(t, fr, (uint32_t)(ip - code));
 		}
@@ -448,7 +453,6 @@ int pvm_interp(pvm_thread *t, long budget)
 				vm->trace = 1;
 			if (mode & 2)
 				vm->trace = 0;
-			trace = vm->trace;
 			SET_TRACE();
 			vmbreak;
 		}
@@ -502,15 +506,34 @@ int pvm_interp(pvm_thread *t, long budget)
 				res = vm->null_obj;
 				res->rc++;
 			}
-			SAVE();
-			pop_frame(t);
-			if (t->nfr == 0) {
-				pvm_set(vm, &t->result, res);
-				t->state = PVM_T_DONE;
-				return 0;
+			if (unlikely(t->nfr == 1 || t->esp > fr->ebase)) {
+				SAVE();
+				pop_frame(t);
+				if (t->nfr == 0) {
+					pvm_set(vm, &t->result, res);
+					t->state = PVM_T_DONE;
+					return 0;
+				}
+				t->os[t->osp++] = res;
+				LOAD();
+				vmbreak;
 			}
-			t->os[t->osp++] = res;
-			LOAD();
+			/* the common return: pop_frame() with the state in locals */
+			while (sp > sbase) {
+				pvm_obj *x = *--sp;
+				unref(vm, x);
+			}
+			pvm_obj *dead = fr->this;
+			sp = t->os + fr->ret_osp;
+			isp = t->is + fr->ibase;
+			t->nfr--;
+			fr--;
+			code = fr->m->code;
+			ip = code + fr->ip;
+			sbase = t->os + fr->obase;
+			ibase = t->is + fr->ibase;
+			*sp++ = res;
+			unref(vm, dead);
 			vmbreak;
 		}
 		{
@@ -541,6 +564,30 @@ int pvm_interp(pvm_thread *t, long budget)
 					PANIC("no method %d in class %s (table size %u)", ord, pvm_class_cname(c), c->nmethods);
 				pvm_method *m = c->methods[ord];
 				sp[-nargs - 1] = NULL;
+				if (likely(m->sys < 0 && t->nfr < PVM_MAX_DEPTH && t->nfr < t->fcap && isp < ilim)) {
+					/* the common call: enter() with the state in locals */
+					fr->ip = (uint32_t)(ip - code);
+					pvm_frame *nf = fr + 1;
+					t->nfr++;
+					nf->m = m;
+					nf->ip = 0;
+					nf->obase = (uint32_t)(sp - nargs - t->os);
+					nf->ibase = (uint32_t)(isp - t->is);
+					nf->ebase = t->esp;
+					nf->ret_osp = nf->obase - 1;
+					nf->this = recv;
+					*isp++ = nargs;
+					fr = nf;
+					code = m->code;
+					ip = code;
+					sbase = sp - nargs;
+					ibase = isp - 1;
+					if (unlikely(--budget == 0)) {
+						SAVE();
+						return PVM_YIELD;
+					}
+					vmbreak;
+				}
 				SAVE();
 				if (m->sys >= 0)
 					r = call_native(t, recv, m->sys, (uint32_t)nargs, t->osp - (uint32_t)nargs - 1);
