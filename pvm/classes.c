@@ -148,7 +148,7 @@ static pvm_obj *lower_key(struct pvm_vm *vm, const void *name, size_t len)
 	return k;
 }
 
-static pvm_class *cache_get(struct pvm_vm *vm, const void *name, size_t len)
+pvm_class *pvm_cache_lookup(struct pvm_vm *vm, const void *name, size_t len)
 {
 	char key[1024];
 	if (len > sizeof key)
@@ -211,7 +211,7 @@ int pvm_lookup_class(struct pvm_vm *vm, pvm_thread *t, const void *name, size_t 
 				c = vm->cls[k];
 	}
 	if (!c)
-		c = cache_get(vm, name, len);
+		c = pvm_cache_lookup(vm, name, len);
 	if (c) {
 		c->h.rc++;
 		*out = c;
@@ -247,11 +247,6 @@ int pvm_lookup_class(struct pvm_vm *vm, pvm_thread *t, const void *name, size_t 
 	}
 	*out = c;
 	return 0;
-}
-
-pvm_class *pvm_cache_lookup(struct pvm_vm *vm, const void *name, size_t len)
-{
-	return cache_get(vm, name, len);
 }
 
 int pvm_cache_class(struct pvm_vm *vm, const void *name, size_t len, pvm_class *c)

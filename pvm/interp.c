@@ -301,14 +301,6 @@ static void debug_insn(pvm_thread *t, int mode, const uint8_t *s, int32_t n, uin
 #define PUTL(p, v) do { uint64_t _v = (uint64_t)(v); (p)[0] = (int32_t)(uint32_t)(_v >> 32); \
 			(p)[1] = (int32_t)(uint32_t)_v; } while (0)
 
-/* One unaligned load and a byte swap (operands are big-endian, spec §3.1). */
-static inline int32_t rd_be32(const uint8_t *p)
-{
-	uint32_t v;
-	__builtin_memcpy(&v, p, 4);
-	return (int32_t)__builtin_bswap32(v);
-}
-
 typedef union { float f; int32_t i; } fbits;
 typedef union { double d; int64_t i; } dbits;
 static inline float cell2f(int32_t c) { fbits u = { .i = c }; return u.f; }
@@ -382,7 +374,7 @@ int pvm_interp(pvm_thread *t, long budget)
 #define PUSH_O(x) do { pvm_obj *_x = (x); ROOM_O(1); *sp++ = _x; } while (0)
 #define PUSH_I(v) do { int32_t _v = (v); ROOM_I(1); *isp++ = _v; } while (0)
 #define RD8() (*ip++)
-#define RD32() (ip += 4, rd_be32(ip - 4))
+#define RD32() (ip += 4, pvm_be32(ip - 4))
 #define JUMP_TO(tg) do { int64_t _t = (tg); if (unlikely(_t < 0 || _t > (int64_t)LEN)) { \
 		PANIC("jump target %ld out of bounds (code length %u)", (long)_t, LEN); } \
 		if (_t <= ip - code && unlikely(--budget == 0)) { ip = code + _t; SAVE(); return PVM_YIELD; } \

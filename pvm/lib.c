@@ -41,10 +41,10 @@ int pvm_tolower(int c)
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-/* Spec §5.2: bytes taken as signed chars, as on the x86 reference host. */
-uint32_t pvm_hash_bytes(const uint8_t *b, size_t n)
+/* PJW hash of spec §5.2, continuing from h: bytes taken as signed chars,
+ * as on the x86 reference host. */
+uint32_t pvm_hash_bytes(uint32_t h, const uint8_t *b, size_t n)
 {
-	uint32_t h = 0;
 	for (size_t i = 0; i < n; i++) {
 		h = (h << 4) + (uint32_t)(int32_t)(int8_t)b[i];
 		uint32_t g = h & 0xF0000000u;

@@ -14,11 +14,6 @@
 #define MAX_METHODS (1 << 16)
 #define MAX_POOL    (1 << 20)
 
-static int32_t be32(const uint8_t *p)
-{
-	return (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]);
-}
-
 int pvm_record_next(const uint8_t *buf, size_t len, size_t *off, struct pvm_record *rec,
 		    char *err, size_t errlen)
 {
@@ -35,7 +30,7 @@ int pvm_record_next(const uint8_t *buf, size_t len, size_t *off, struct pvm_reco
 			     (unsigned long)o, buf[o], buf[o + 1], buf[o + 2], buf[o + 3], buf[o + 4]);
 		return PVM_EFORMAT;
 	}
-	int32_t rl = be32(buf + o + 6);
+	int32_t rl = pvm_be32(buf + o + 6);
 	if (rl < 14) {
 		pvm_snprintf(err, errlen, "offset %lu: record length %d is below the minimum of 14",
 			     (unsigned long)(o + 6), rl);
@@ -70,16 +65,18 @@ static int bad(struct cur *c, size_t at, const char *what, long value)
 
 static int rd_i32(struct cur *c, int32_t *v, const char *what)
 {
+	*v = 0;
 	if (c->end - c->pos < 4)
 		return pvm_errf(c->vm, PVM_EFORMAT, "%s: offset %lu: %s runs past the end of the record",
 				c->file, (unsigned long)c->pos, what);
-	*v = be32(c->buf + c->pos);
+	*v = pvm_be32(c->buf + c->pos);
 	c->pos += 4;
 	return 0;
 }
 
 static int rd_str(struct cur *c, const uint8_t **s, int32_t *n, const char *what)
 {
+	*s = NULL;
 	size_t at = c->pos;
 	int r = rd_i32(c, n, what);
 	if (r)
@@ -253,8 +250,8 @@ static int rec_lines(struct cur *c, pvm_class *k)
 		return PVM_ENOMEM;
 	for (int32_t i = 0; i < n; i++) {
 		const uint8_t *p = c->buf + c->pos + (size_t)i * 12;
-		int64_t ip = (int64_t)(((uint64_t)(uint32_t)be32(p) << 32) | (uint32_t)be32(p + 4));
-		struct pvm_line e = { (uint32_t)(ip < 0 ? 0 : ip > 0x7FFFFFFF ? 0x7FFFFFFF : ip), be32(p + 8) };
+		int64_t ip = (int64_t)(((uint64_t)(uint32_t)pvm_be32(p) << 32) | (uint32_t)pvm_be32(p + 4));
+		struct pvm_line e = { (uint32_t)(ip < 0 ? 0 : ip > 0x7FFFFFFF ? 0x7FFFFFFF : ip), pvm_be32(p + 8) };
 		int32_t j = i;   /* insertion sort: maps are short */
 		while (j > 0 && l[j - 1].ip > e.ip) {
 			l[j] = l[j - 1];

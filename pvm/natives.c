@@ -6,15 +6,8 @@
  * Argument order is the source order: args[0] is the first argument
  * (spec §9.1.4). Natives check arity with "at least N".
  */
-#include "pvm/pvm_int.h"
+#include "pvm/natives_int.h"
 
-#define NATIVE(name) static int name(pvm_thread *t, pvm_obj *self, pvm_obj **args, int nargs, pvm_obj **res)
-#define UNUSED (void)t; (void)self; (void)args; (void)nargs; (void)res
-#define RET(expr) do { pvm_obj *_o = (expr); if (!_o) return pvm_oom(t); *res = _o; return 0; } while (0)
-#define RET_NULL() do { t->vm->null_obj->rc++; *res = t->vm->null_obj; return 0; } while (0)
-#define RET_STR(s) RET(pvm_new_cstring(t->vm, s))
-#define RET_INT(v) RET(pvm_new_int(t->vm, v))
-#define NEED(n) do { if (nargs < (n)) return pvm_throw_str(t, "sys: need more parameters"); } while (0)
 
 int pvm_arg_int(pvm_thread *t, pvm_obj **args, int nargs, int i, int32_t *v)
 {
@@ -75,19 +68,8 @@ NATIVE(n_hashcode)
 	uint8_t head[8] = { 0 };
 	const uint8_t *big;
 	size_t n = data_area(self, head, sizeof head, &big);
-	uint32_t h = 0;
-	/* PJW over head ++ big, resumed across the two pieces */
-	uint8_t all[8];
-	pvm_memcpy(all, head, n);
 	size_t bn = big ? (self->kind == PVM_K_STRING ? PVM_STR(self)->len : ((pvm_binary *)self)->n) : 0;
-	for (size_t i = 0; i < n + bn; i++) {
-		uint8_t b = i < n ? all[i] : big[i - n];
-		h = (h << 4) + (uint32_t)(int32_t)(int8_t)b;
-		uint32_t g = h & 0xF0000000u;
-		if (g)
-			h = (h ^ (g >> 24)) & 0x0FFFFFFFu;
-	}
-	RET_INT((int32_t)h);
+	RET_INT((int32_t)pvm_hash_bytes(pvm_hash_bytes(0, head, n), big, bn));
 }
 
 static const struct pvm_native defaults[16] = {
@@ -376,16 +358,8 @@ NATIVE(n_es_tostring) { UNUSED; RET_STR("estack"); }
 
 /* ---- tables ---- */
 
-struct override { int k; pvm_native_fn fn; const char *name; };
 
-int pvm_natives_table(struct pvm_vm *vm, int kind, uint32_t size, const struct override *ov, size_t nov);
 
-#define TABLE(kind, size, ...) do { \
-	static const struct override ov_[] = { __VA_ARGS__ }; \
-	if ((r = pvm_natives_table(vm, kind, size, ov_, sizeof ov_ / sizeof ov_[0]))) return r; \
-} while (0)
-
-int pvm_natives_sys_init(struct pvm_vm *vm);
 
 /* Builds the native table of one class: the defaults of §5.2 with
  * setImmutable only where the spec has it, then the class's overrides. */

@@ -7,20 +7,9 @@
  * geometry but draw nothing; connections report ENOMEM on connect, as the
  * original's hosted test VM does, and block() throws "not available".
  */
-#include "pvm/pvm_int.h"
+#include "pvm/natives_int.h"
 
-#define NATIVE(name) static int name(pvm_thread *t, pvm_obj *self, pvm_obj **args, int nargs, pvm_obj **res)
-#define UNUSED (void)t; (void)self; (void)args; (void)nargs; (void)res
-#define RET(expr) do { pvm_obj *_o = (expr); if (!_o) return pvm_oom(t); *res = _o; return 0; } while (0)
-#define RET_NULL() do { t->vm->null_obj->rc++; *res = t->vm->null_obj; return 0; } while (0)
-#define RET_STR(s) RET(pvm_new_cstring(t->vm, s))
-#define RET_INT(v) RET(pvm_new_int(t->vm, v))
-#define NEED(n) do { if (nargs < (n)) return pvm_throw_str(t, "sys: need more parameters"); } while (0)
-#define ARG_INT(i, v) do { int _r = pvm_arg_int(t, args, nargs, i, &(v)); if (_r) return _r; } while (0)
-#define ARG_STR(i, s) do { int _r = pvm_arg_str(t, args, nargs, i, &(s)); if (_r) return _r; } while (0)
 
-struct override { int k; pvm_native_fn fn; const char *name; };
-int pvm_natives_table(struct pvm_vm *vm, int kind, uint32_t size, const struct override *ov, size_t nov);
 
 /* ---- boot ---- */
 
@@ -34,10 +23,7 @@ NATIVE(n_boot_loadclass)
 	ARG_STR(0, s);
 	struct pvm_vm *vm = t->vm;
 	size_t n = s->len < 1024 ? s->len : 1024;
-	char key[1024];
-	for (size_t i = 0; i < n; i++)
-		key[i] = (char)pvm_tolower(s->b[i]);
-	pvm_obj *c = pvm_dir_get(vm->class_cache, key, n);
+	pvm_obj *c = (pvm_obj *)pvm_cache_lookup(vm, s->b, n);
 	if (!c) {
 		pvm_class *k;
 		int r = pvm_boot_load(vm, s->b, n, &k);
@@ -587,12 +573,6 @@ NATIVE(n_clo_setobj)
 	RET_NULL();
 }
 
-#define TABLE(kind, size, ...) do { \
-	static const struct override ov_[] = { __VA_ARGS__ }; \
-	if ((r = pvm_natives_table(vm, kind, size, ov_, sizeof ov_ / sizeof ov_[0]))) return r; \
-} while (0)
-
-int pvm_natives_sys_init(struct pvm_vm *vm);
 int pvm_natives_sys_init(struct pvm_vm *vm)
 {
 	int r;

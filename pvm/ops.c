@@ -52,11 +52,6 @@ int pvm_opcode_by_name(const char *name, size_t len)
 	return -1;
 }
 
-static int32_t be32(const uint8_t *p)
-{
-	return (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]);
-}
-
 long pvm_insn_len(const uint8_t *code, size_t len, size_t ip)
 {
 	if (ip >= len || !pvm_opinfo[code[ip]].name)
@@ -73,7 +68,7 @@ long pvm_insn_len(const uint8_t *code, size_t len, size_t ip)
 	case PVM_OPK_STR: {
 		if (left < 4)
 			return PVM_EFORMAT;
-		int32_t n = be32(p);
+		int32_t n = pvm_be32(p);
 		if (n < 0 || (size_t)n > left - 4)
 			return PVM_EFORMAT;
 		need = 4 + (size_t)n;
@@ -86,7 +81,7 @@ long pvm_insn_len(const uint8_t *code, size_t len, size_t ip)
 		if (p[0] & 0x80) {
 			if (left < 5)
 				return PVM_EFORMAT;
-			int32_t n = be32(p + 1);
+			int32_t n = pvm_be32(p + 1);
 			if (n < 0 || (size_t)n > left - 5)
 				return PVM_EFORMAT;
 			need = 5 + (size_t)n;
@@ -96,7 +91,7 @@ long pvm_insn_len(const uint8_t *code, size_t len, size_t ip)
 	case PVM_OPK_SWITCH: {
 		if (left < 12)
 			return PVM_EFORMAT;
-		int32_t n = be32(p);
+		int32_t n = pvm_be32(p);
 		if (n < 0 || (size_t)n > (left - 12) / 4)
 			return PVM_EFORMAT;
 		need = 12 + 4 * (size_t)n;

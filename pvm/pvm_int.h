@@ -42,6 +42,15 @@
 #include "pvm/pvm_port.h"
 
 #define likely(x)   __builtin_expect(!!(x), 1)
+/* Class files and bytecode are big-endian (spec §1.1): one unaligned load
+ * and a byte swap. */
+static inline int32_t pvm_be32(const uint8_t *p)
+{
+	uint32_t v;
+	__builtin_memcpy(&v, p, 4);
+	return (int32_t)__builtin_bswap32(v);
+}
+
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 enum pvm_kind {
@@ -269,7 +278,7 @@ void pvm_method_free(struct pvm_vm *vm, pvm_method *m);
 const char *pvm_kind_name(int kind);
 const char *pvm_class_cname(const pvm_class *c);
 int pvm_cache_class(struct pvm_vm *vm, const void *name, size_t len, pvm_class *c);
-pvm_class *pvm_cache_lookup(struct pvm_vm *vm, const void *name, size_t len);  /* borrowed */
+pvm_class *pvm_cache_lookup(struct pvm_vm *vm, const void *name, size_t len);  /* borrowed; case-insensitive */
 
 /* interp.c */
 int pvm_interp(pvm_thread *t, long budget);
@@ -307,6 +316,6 @@ int pvm_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 int pvm_fmt_i64(char *buf, int64_t v);
 int pvm_fmt_double(char *buf, size_t n, double v);
 int pvm_tolower(int c);
-uint32_t pvm_hash_bytes(const uint8_t *b, size_t n);
+uint32_t pvm_hash_bytes(uint32_t h, const uint8_t *b, size_t n);
 
 #endif
