@@ -46,7 +46,12 @@ $(BUILD)/pvm/libpvm-test.a: $(PVM_TEST_OBJS)
 $(BUILD)/pvm/libpvm-testsw.a: $(PVM_SW_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
+# One relocatable object, as the guest will link it; it may need nothing
+# but the port and the four mem* functions.
 $(BUILD)/pvm/freestanding.stamp: $(PVM_FREE_OBJS)
+	$(LD) -r -o $(BUILD)/pvm/pvm-free.o $^
+	@undef=$$(nm -u $(BUILD)/pvm/pvm-free.o | awk '{print $$2}' | grep -vxE 'mem(cpy|move|set|cmp)|pvm_port_[a-z_]+'); \
+	if [ -n "$$undef" ]; then echo "pvm: the freestanding build needs $$undef"; exit 1; fi
 	@touch $@
 
 $(BUILD)/tools/pvm-%: tools/pvm-%.c $(BUILD)/pvm/libpvm.a
