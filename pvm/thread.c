@@ -87,8 +87,8 @@ void pvm_backtrace_capture(pvm_thread *t)
 		char lbuf[32] = "";
 		if (ln >= 0)
 			pvm_snprintf(lbuf, sizeof lbuf, " line %d", ln);
-		pvm_snprintf(line, sizeof line, "  at %s.%s [method %d] ip %u%s%s\n", cname, mname,
-			     m->ordinal, f->ip, lbuf, m->sys >= 0 ? " (native stub)" : "");
+		pvm_snprintf(line, sizeof line, "  at %s%s%s [method %d] ip %u%s%s\n", cname, *mname ? "." : "",
+			     mname, m->ordinal, f->ip, lbuf, m->sys >= 0 ? " (native stub)" : "");
 		bt_append(t->vm, line);
 	}
 }
