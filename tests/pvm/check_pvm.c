@@ -139,6 +139,12 @@ START_TEST(misc_group)
 }
 END_TEST
 
+START_TEST(java_assigns_identity)
+{
+	expect("t.java", 8, "1");
+}
+END_TEST
+
 START_TEST(system_natives)
 {
 	expect("t.sys", 8, "1 thread 1 os 3 root.shell=.ru.dz.phantom.system.shell bootstrap 1 "
@@ -428,6 +434,7 @@ static Suite *groups(void)
 	tcase_add_test(tc, bundled_library);
 	tcase_add_test(tc, system_natives);
 	tcase_add_test(tc, misc_group);
+	tcase_add_test(tc, java_assigns_identity);
 	tcase_add_test(tc, kernel_environment);
 	suite_add_tcase(s, tc);
 	TCase *te = tcase_create("errors");
