@@ -4,9 +4,10 @@
  *
  * Every malformed input is reported as "FILE: offset N: what is wrong" with
  * the absolute file offset of the offending field and its value; nothing in
- * a class file can make the loader read outside the buffer. S records are
- * skipped (spec §1.5 option a): they have no runtime meaning, and skipping
- * them is what makes both on-disk variants load. pvm-dis decodes them.
+ * a class file can make the loader read outside the buffer. S records
+ * have no runtime meaning: the loader only checks which of the two layouts
+ * (spec §1.5) a record has and logs one that matches neither; pvm-dis
+ * decodes them.
  */
 #include "pvm/pvm_int.h"
 
@@ -122,6 +123,40 @@ void pvm_method_free(struct pvm_vm *vm, pvm_method *m)
 		pvm_dealloc(vm, m->lines, m->nlines * sizeof(struct pvm_line));
 	m->code = NULL;
 	m->lines = NULL;
+}
+
+/* Does the S payload parse as variant B (is_constructor after n_args) or A?
+ * B only if it consumes the payload exactly (spec §1.5 option b); 0 if
+ * neither. S records carry no runtime meaning, so this only feeds the log. */
+static int sig_parses(const uint8_t *p, size_t n, int variant_b)
+{
+	size_t o = 0;
+	int32_t v;
+#define TAKE4() do { if (n - o < 4) return 0; v = pvm_be32(p + o); o += 4; } while (0)
+#define TAKESTR() do { TAKE4(); if (v < 0 || (size_t)v > n - o) return 0; o += (size_t)v; } while (0)
+	TAKESTR();                      /* name */
+	TAKE4();                        /* ordinal */
+	TAKE4();                        /* n_args */
+	int32_t nargs = v;
+	if (nargs < 0)
+		return 0;
+	if (variant_b)
+		TAKE4();                /* is_constructor */
+	for (int32_t i = -1; i < nargs; i++) {
+		if (i >= 0)
+			TAKESTR();      /* arg name */
+		TAKE4();                /* type: is_container, main, contained */
+		TAKESTR();
+		TAKESTR();
+	}
+#undef TAKE4
+#undef TAKESTR
+	return o == n;
+}
+
+static char sig_variant(const uint8_t *p, size_t n)
+{
+	return sig_parses(p, n, 1) ? 'B' : sig_parses(p, n, 0) ? 'A' : 0;
 }
 
 static int rec_class(struct cur *c, pvm_thread *t, pvm_class **out)
@@ -336,7 +371,14 @@ int pvm_load_class(struct pvm_vm *vm, const char *file, const uint8_t *buf, size
 			r = rec_class(&c, t, &k);
 			break;
 		case 'M': r = rec_method(&c, k); break;
-		case 'S': r = 0; break;
+		case 'S': {
+			char v = sig_variant(rec.payload, rec.payload_len);
+			if (!v)
+				pvm_log(vm, "%s: offset %lu: S record matches neither signature layout; skipped\n",
+					file, (unsigned long)rec.offset);
+			r = 0;
+			break;
+		}
 		case 'l': r = rec_lines(&c, k); break;
 		case 'c': r = rec_const(&c, k); break;
 		case 'f': r = rec_fields(&c, k); break;
