@@ -371,7 +371,10 @@ int pvm_interp(pvm_thread *t, long budget)
 		int _g = grow_os(t, (uint32_t)(n)); if (_g) { GROWFAIL(_g); } LOAD(); } } while (0)
 #define ROOM_I(n) do { if (unlikely(ilim - isp < (long)(n))) { SAVE(); \
 		int _g = grow_is(t, (uint32_t)(n)); if (_g) { GROWFAIL(_g); } LOAD(); } } while (0)
-#define PUSH_O(x) do { pvm_obj *_x = (x); ROOM_O(1); *sp++ = _x; } while (0)
+/* PUSH_O owns x: if the stack cannot grow, x is released before the panic */
+#define PUSH_O(x) do { pvm_obj *_x = (x); if (unlikely(slim == sp)) { SAVE(); \
+		int _g = grow_os(t, 1); if (_g) { unref(vm, _x); GROWFAIL(_g); } LOAD(); } \
+		*sp++ = _x; } while (0)
 #define PUSH_I(v) do { int32_t _v = (v); ROOM_I(1); *isp++ = _v; } while (0)
 #define RD8() (*ip++)
 #define RD32() (ip += 4, pvm_be32(ip - 4))

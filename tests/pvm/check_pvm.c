@@ -203,6 +203,8 @@ static const struct { int ord; int status; const char *msg; } fatal[] = {
 	{ 32, PVM_EPANIC, "dynamic invoke failed" },
 	{ 33, PVM_EPANIC, "stack underflow" },
 	{ 34, PVM_EPANIC, "switch: table of 2147483647 entries out of bounds" },
+	{ 35, PVM_EPANIC, "stack overflow (more than 1048576 cells)" },
+	{ 36, PVM_EPANIC, "stack overflow (more than 1048576 cells)" },
 };
 
 START_TEST(fatal_errors)
