@@ -3,7 +3,8 @@
 # The same sources build three ways:
 #   host   (-O2)              tools: pvm-run, pvm-dis, pvm-as; benchmarks
 #   test   (-DPVM_TEST, ASan+UBSan) the Check tests: allocation-failure
-#          injection on, every leak reported by LeakSanitizer
+#          injection on, every leak reported by LeakSanitizer; built twice,
+#          with computed-goto and with switch dispatch
 #   free   ($(FREE_CFLAGS))   object-only proof that pvm/ is freestanding
 # plus a libFuzzer build of the loader+interpreter (clang).
 
@@ -83,7 +84,8 @@ $(BUILD)/tests/pvm/check_pvm_switch: tests/pvm/check_pvm.c $(BUILD)/pvm/libpvm-t
 
 HOST_TOOLS += $(BUILD)/tests/pvm/check_pvm $(BUILD)/tests/pvm/check_pvm_switch
 UNIT_TESTS += $(BUILD)/tests/pvm/check_pvm $(BUILD)/tests/pvm/check_pvm_switch
-DEPS_PKGS  += check pkg-config
+UNIT_TESTS += tests/pvm/tools.sh    # the tools as a user runs them
+DEPS_PKGS  += check pkg-config valgrind
 
 # ---- benchmarks ----
 PVM_BENCH_PC := $(patsubst tests/pvm/bench/%.pvs,$(BUILD)/tests/pvm/bench/%.pc,$(wildcard tests/pvm/bench/*.pvs))
@@ -118,8 +120,6 @@ endif
 UNIT_TESTS += tests/pvm/fuzz-short.sh
 FUZZERS    += tests/pvm/fuzz.sh
 DEPS_PKGS  += clang libclang-rt-14-dev
-UNIT_TESTS += tests/pvm/tools.sh
-DEPS_PKGS  += valgrind
 
 # the test scripts read the class directory from the environment
 export PHANTOM_PC
