@@ -109,8 +109,9 @@ int pvm_fmt_double(char *buf, size_t n, double v)
 		while (ip >= 1 && nd < 320) {
 			/* doubles >= 2^52 are integers already: no floor needed */
 			double q = ip / 10 >= 4.5e15 ? ip / 10 : (double)(uint64_t)(ip / 10);
-			int d = (int)(ip - q * 10);
-			digits[nd++] = (char)('0' + (d < 0 ? 0 : d > 9 ? 9 : d));
+			double dd = ip - q * 10;   /* rounding can push it out of 0..9 */
+			int d = dd < 0 ? 0 : dd > 9 ? 9 : (int)dd;
+			digits[nd++] = (char)('0' + d);
 			ip = q;
 		}
 		while (nd)

@@ -139,6 +139,19 @@ START_TEST(misc_group)
 }
 END_TEST
 
+START_TEST(huge_double_text)
+{
+	/* %f of 1e300: 301 digits, right in the leading ones (the freestanding
+	 * formatter is approximate past 2^63); NaN prints "nan" */
+	struct run r;
+	run("t.misc", 17, &r);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_uint_eq(strlen(r.out), 301 + 7 + 4);
+	ck_assert_msg(!strncmp(r.out, "100000000000000", 15), "%s", r.out);
+	ck_assert_str_eq(r.out + 301, ".000000 nan");
+}
+END_TEST
+
 START_TEST(java_assigns_identity)
 {
 	expect("t.java", 8, "1");
@@ -437,6 +450,7 @@ static Suite *groups(void)
 	tcase_add_test(tc, system_natives);
 	tcase_add_test(tc, misc_group);
 	tcase_add_test(tc, java_assigns_identity);
+	tcase_add_test(tc, huge_double_text);
 	tcase_add_test(tc, kernel_environment);
 	suite_add_tcase(s, tc);
 	TCase *te = tcase_create("errors");
