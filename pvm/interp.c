@@ -610,6 +610,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			if (n < 0)
 				PANIC("sys: negative argument count %d", n);
 			NEED_O(n);
+			ROOM_O(1);   /* with no arguments the result is one more cell */
 			pvm_obj *res = NULL;
 			SAVE();
 			r = pvm_sys_call(t, SELF, k, sp - n, n, &res);

@@ -218,6 +218,7 @@ static const struct { int ord; int status; const char *msg; } fatal[] = {
 	{ 34, PVM_EPANIC, "switch: table of 2147483647 entries out of bounds" },
 	{ 35, PVM_EPANIC, "stack overflow (more than 1048576 cells)" },
 	{ 36, PVM_EPANIC, "stack overflow (more than 1048576 cells)" },
+	{ 37, PVM_EPANIC, "stack overflow (more than 1048576 cells)" },
 };
 
 START_TEST(fatal_errors)
