@@ -24,7 +24,6 @@ void *pvm_alloc(struct pvm_vm *vm, size_t size)
 	if (sc < PVM_NSIZES && vm->freelist[sc]) {
 		void *p = vm->freelist[sc];
 		vm->freelist[sc] = *(void **)p;
-		vm->free_cached -= sc << 3;
 		return p;
 	}
 	void *p = pvm_port_alloc(sc < PVM_NSIZES ? sc << 3 : size);
@@ -42,7 +41,6 @@ void pvm_dealloc(struct pvm_vm *vm, void *p, size_t size)
 	if (sc < PVM_NSIZES) {
 		*(void **)p = vm->freelist[sc];
 		vm->freelist[sc] = p;
-		vm->free_cached += sc << 3;
 		return;
 	}
 	pvm_port_free(p, size);
@@ -273,5 +271,4 @@ void pvm_heap_destroy(struct pvm_vm *vm)
 			vm->freelist[sc] = *(void **)p;
 			pvm_port_free(p, sc << 3);
 		}
-	vm->free_cached = 0;
 }

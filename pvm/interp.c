@@ -49,7 +49,6 @@ static inline pvm_obj *box_int(struct pvm_vm *vm, int32_t v)
 	pvm_int *o = vm->freelist[SC];
 	if (likely(o && !vm->mem_limit)) {
 		vm->freelist[SC] = *(void **)o;
-		vm->free_cached -= SC << 3;
 		vm->bytes += sizeof(pvm_int);
 		vm->alloc_since_gc += sizeof(pvm_int);
 		pvm_class *c = vm->cls[PVM_K_INT];
@@ -86,7 +85,6 @@ static inline void unref(struct pvm_vm *vm, pvm_obj *o)
 		vm->bytes -= sizeof(pvm_int);
 		*(void **)o = vm->freelist[SC];
 		vm->freelist[SC] = o;
-		vm->free_cached += SC << 3;
 		return;
 	}
 #endif

@@ -190,7 +190,6 @@ struct pvm_vm {
 	pvm_obj all;               /* all-objects list head (sentinel) */
 	size_t nobjs, bytes;
 	void *freelist[PVM_NSIZES];
-	size_t free_cached;
 	long fail_after;           /* allocation failure injection; <0 off */
 	pvm_obj *free_pending;     /* objects whose rc hit 0, not yet freed */
 	int freeing;
