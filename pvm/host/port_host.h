@@ -1,0 +1,18 @@
+/*
+ * pvm/host/port_host.h — configuration of the Linux host port.
+ */
+#ifndef PVM_PORT_HOST_H
+#define PVM_PORT_HOST_H
+
+#include <stdio.h>
+
+/* Directories searched (in order) for "<name>.pc", case-insensitively. */
+void pvm_host_add_classdir(const char *dir);
+void pvm_host_clear_classdirs(void);
+/* Where a channel's output goes; NULL drops it. Defaults: console to
+ * stdout, tty and log dropped. */
+void pvm_host_set_chan(int chan, FILE *f);
+/* Bytes the VM holds from pvm_port_alloc now (leak check). */
+size_t pvm_host_outstanding(void);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * pvm/pvm_port.h — everything the PVM needs from its host. Each side (the
+ * host tools in pvm/host/port_host.c, the guest kernel later) implements
+ * these few functions; pvm/ itself uses nothing else outside the compiler's
+ * freestanding headers.
+ */
+#ifndef PVM_PORT_H
+#define PVM_PORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Besides these, the PVM calls memcpy, memmove, memset and memcmp, which
+ * GCC expects any freestanding environment to provide. */
+
+/* Memory. pvm_port_alloc returns NULL on failure, never aborts; the size is
+ * handed back to pvm_port_free so the port needs no size header. */
+void *pvm_port_alloc(size_t size);
+void pvm_port_free(void *p, size_t size);
+
+/* Output to one of enum pvm_chan (pvm.h). */
+void pvm_port_write(int chan, const char *s, size_t len);
+
+/* Monotonic nanoseconds; and a hint that the VM is idle (all threads wait). */
+uint64_t pvm_port_time_ns(void);
+void pvm_port_yield(void);
+
+/* Class bytes for a class name without the leading dot, compared
+ * case-insensitively (spec §6.2). On success sets *data, *size and an opaque
+ * *handle for pvm_port_class_release and returns 0; returns -1 if absent. */
+int pvm_port_class_find(const char *name, size_t len, const uint8_t **data,
+			size_t *size, void **handle, const char **file);
+void pvm_port_class_release(void *handle);
+
+#endif
