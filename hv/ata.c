@@ -162,40 +162,43 @@ static int check_range(struct ata_disk *d, uint64_t lba, uint32_t n, const char 
 	return 0;
 }
 
-int ata_read(struct ata_disk *d, uint64_t lba, uint32_t n, void *buf)
+/* PIO data-in or data-out, MAX_PER_CMD sectors per command (ACS-2 §7.23, §7.62). */
+static int transfer(struct ata_disk *d, uint64_t lba, uint32_t n, uint8_t *p, int write)
 {
-	int e = check_range(d, lba, n, "read");
-	for (uint8_t *p = buf; !e && n;) {
+	const char *what = write ? "write" : "read";
+	int e = check_range(d, lba, n, what);
+	while (!e && n) {
 		uint32_t c = n < MAX_PER_CMD ? n : MAX_PER_CMD;
-		issue(d, lba, c, CMD_READ_SECTORS_EXT, CMD_READ_SECTORS);
+		if (write)
+			issue(d, lba, c, CMD_WRITE_SECTORS_EXT, CMD_WRITE_SECTORS);
+		else
+			issue(d, lba, c, CMD_READ_SECTORS_EXT, CMD_READ_SECTORS);
 		for (uint32_t s = 0; !e && s < c; s++, p += ATA_SECTOR_SIZE) {
-			e = wait_status(d, ST_DRQ, ST_DRQ, "read");
-			if (!e)
+			e = wait_status(d, ST_DRQ, ST_DRQ, what);
+			if (e)
+				break;
+			if (write)
+				outsw(d->io + REG_DATA, p, ATA_SECTOR_SIZE / 2);
+			else
 				insw(d->io + REG_DATA, p, ATA_SECTOR_SIZE / 2);
 		}
+		if (!e && write)
+			e = wait_status(d, ST_BSY, 0, "write completion");
 		lba += c;
 		n -= c;
 	}
 	return e;
 }
 
+int ata_read(struct ata_disk *d, uint64_t lba, uint32_t n, void *buf)
+{
+	return transfer(d, lba, n, buf, 0);
+}
+
 int ata_write(struct ata_disk *d, uint64_t lba, uint32_t n, const void *buf)
 {
-	int e = check_range(d, lba, n, "write");
-	for (const uint8_t *p = buf; !e && n;) {
-		uint32_t c = n < MAX_PER_CMD ? n : MAX_PER_CMD;
-		issue(d, lba, c, CMD_WRITE_SECTORS_EXT, CMD_WRITE_SECTORS);
-		for (uint32_t s = 0; !e && s < c; s++, p += ATA_SECTOR_SIZE) {
-			e = wait_status(d, ST_DRQ, ST_DRQ, "write");
-			if (!e)
-				outsw(d->io + REG_DATA, p, ATA_SECTOR_SIZE / 2);
-		}
-		if (!e)
-			e = wait_status(d, ST_BSY, 0, "write completion");
-		lba += c;
-		n -= c;
-	}
-	return e;
+	/* The buffer is only read (outsw): the cast keeps one transfer loop. */
+	return transfer(d, lba, n, (uint8_t *)(uintptr_t)buf, 1);
 }
 
 int ata_flush(struct ata_disk *d)
