@@ -146,6 +146,17 @@ static void run_close(struct run *r)
 		free(r->ref[i]);
 }
 
+/* A fresh guest of NPAGES zeroed frames under an engine of the given tier. */
+static struct sim *sim_start(struct run *r, enum snapeng_tier tier)
+{
+	struct sim *s = &r->s;
+	s->tier = tier;
+	s->mem = calloc(NPAGES, PAGE);
+	struct snapeng_host h = sim_host(s);
+	ck_assert_int_eq(snapeng_create(&h, r->st, NPAGES, tier, &s->e), 0);
+	return s;
+}
+
 /*
  * A deterministic workload: a hot set and random writes, captures every
  * 300 operations, the writer storing a few pages every 7 operations. Runs
@@ -153,11 +164,7 @@ static void run_close(struct run *r)
  */
 static void workload(struct run *r, enum snapeng_tier tier, unsigned ngens, unsigned seed)
 {
-	struct sim *s = &r->s;
-	s->tier = tier;
-	s->mem = calloc(NPAGES, PAGE);
-	struct snapeng_host h = sim_host(s);
-	ck_assert_int_eq(snapeng_create(&h, r->st, NPAGES, tier, &s->e), 0);
+	struct sim *s = sim_start(r, tier);
 	srand(seed);
 	uint64_t capturing = 0;
 	for (unsigned op = 0; r->last_gen < ngens; op++) {
@@ -236,11 +243,7 @@ START_TEST(dirty_set_is_only_written_pages)
 	for (enum snapeng_tier tier = SNAPENG_PML; tier <= SNAPENG_WP; tier++) {
 		struct run r = { 0 };
 		run_open(&r);
-		struct sim *s = &r.s;
-		s->tier = tier;
-		s->mem = calloc(NPAGES, PAGE);
-		struct snapeng_host h = sim_host(s);
-		ck_assert_int_eq(snapeng_create(&h, r.st, NPAGES, tier, &s->e), 0);
+		struct sim *s = sim_start(&r, tier);
 		int committed = 0;
 		sim_capture(s, "first");
 		ck_assert_int_eq(snapeng_step(s->e, NPAGES, &committed), 0);
@@ -262,11 +265,7 @@ START_TEST(capture_while_busy_is_refused)
 {
 	struct run r = { 0 };
 	run_open(&r);
-	struct sim *s = &r.s;
-	s->tier = SNAPENG_PML;
-	s->mem = calloc(NPAGES, PAGE);
-	struct snapeng_host h = sim_host(s);
-	ck_assert_int_eq(snapeng_create(&h, r.st, NPAGES, SNAPENG_PML, &s->e), 0);
+	struct sim *s = sim_start(&r, SNAPENG_PML);
 	uint64_t gen;
 	sim_capture(s, "a");
 	ck_assert_int_eq(snapeng_capture(s->e, "b", 2, 0, &gen), SNAP_EBUSY);
@@ -284,11 +283,7 @@ START_TEST(failed_write_keeps_pages_dirty)
 {
 	struct run r = { 0 };
 	run_open(&r);
-	struct sim *s = &r.s;
-	s->tier = SNAPENG_WP;
-	s->mem = calloc(NPAGES, PAGE);
-	struct snapeng_host h = sim_host(s);
-	ck_assert_int_eq(snapeng_create(&h, r.st, NPAGES, SNAPENG_WP, &s->e), 0);
+	struct sim *s = sim_start(&r, SNAPENG_WP);
 	for (uint64_t g = 0; g < NPAGES; g++)
 		sim_write(s, g, 0, 1);
 	sim_capture(s, "x");
