@@ -12,6 +12,8 @@
 
 #define WORD_BITS 64u
 
+typedef uint64_t u64_any __attribute__((may_alias, aligned(1))); /* a word at any address */
+
 struct snapeng {
 	struct snapeng_host h;
 	snap_store *st;
@@ -24,6 +26,8 @@ struct snapeng {
 	uint64_t remaining;     /* pending pages left */
 	uint64_t cursor, rcursor;
 	snap_gen *rgen;         /* where absent pages are read from */
+	uint64_t *state;        /* the captured state blob, stored just before commit */
+	size_t state_len, state_cap;
 	struct snapeng_stats s;
 };
 
@@ -106,6 +110,8 @@ void snapeng_destroy(snapeng *e)
 		e->h.free(e->h.ctx, e->pending, e->words * 8);
 	if (e->absent)
 		e->h.free(e->h.ctx, e->absent, e->words * 8);
+	if (e->state)
+		e->h.free(e->h.ctx, e->state, e->state_cap * 8);
 	e->h.free(e->h.ctx, e, sizeof *e);
 }
 
@@ -229,13 +235,28 @@ int snapeng_capture(snapeng *e, const void *state, size_t len, uint64_t time_ns,
 		.npages = e->npages,
 		.time_ns = time_ns,
 	};
+	/* The blob is only copied during the pause; hashing and writing it
+	 * happen with the pages, while the guest runs. */
+	size_t words = (len + 7) / 8;
+	if (words > e->state_cap) {
+		uint64_t *p = e->h.alloc(e->h.ctx, words * 8);
+		if (!p)
+			return SNAP_ENOMEM;
+		if (e->state)
+			e->h.free(e->h.ctx, e->state, e->state_cap * 8);
+		e->state = p;
+		e->state_cap = words;
+	}
 	int rc = snap_begin(e->st, &o);
 	if (rc)
 		return rc;
-	if ((rc = snap_set_state(e->st, state, len))) {
-		snap_abort(e->st);
-		return rc;
-	}
+	if (words)
+		e->state[words - 1] = 0;
+	for (size_t i = 0; i < len / 8; i++)
+		e->state[i] = ((const u64_any *)state)[i];
+	for (size_t i = len / 8 * 8; i < len; i++)
+		((uint8_t *)e->state)[i] = ((const uint8_t *)state)[i];
+	e->state_len = len;
 	/* Nothing below can fail: the dirty state moves from track to pending. */
 	if (e->tier == SNAPENG_AD)
 		for (uint64_t g = 0; g < e->npages; g++)
@@ -302,7 +323,9 @@ int snapeng_step(snapeng *e, unsigned budget, int *committed)
 	if (e->remaining)
 		return 0;
 	uint64_t gen;
-	int rc = snap_commit(e->st, &gen);
+	int rc = snap_set_state(e->st, e->state, e->state_len);
+	if (!rc)
+		rc = snap_commit(e->st, &gen);
 	if (rc)
 		return give_back(e, rc);
 	e->busy = 0;
