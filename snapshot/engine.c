@@ -262,20 +262,24 @@ int snapeng_capture(snapeng *e, const void *state, size_t len, uint64_t time_ns,
 		for (uint64_t g = 0; g < e->npages; g++)
 			if (*e->h.leaf(e->h.ctx, g) & SNAPENG_EPT_D)
 				set_bit(e->track, g);
-	if (e->all_dirty)
+	if (e->all_dirty) {
 		for (uint64_t w = 0; w < e->words; w++)
 			e->track[w] = ~0ull;
-	uint64_t n = 0;
-	for (uint64_t g = next_bit(e, e->track, 0); g < e->npages; g = next_bit(e, e->track, g + 1)) {
-		if (test_bit(e->absent, g))
-			continue;
-		uint64_t *l = e->h.leaf(e->h.ctx, g);
-		*l &= ~(SNAPENG_EPT_W | SNAPENG_EPT_D);
-		set_bit(e->pending, g);
-		n++;
+		if (e->npages % WORD_BITS) /* no frames beyond the last */
+			e->track[e->words - 1] = (1ull << (e->npages % WORD_BITS)) - 1;
 	}
-	for (uint64_t w = 0; w < e->words; w++)
+	/* One pass over the bitmap, clearing it as it goes: the pause grows
+	 * with the dirty pages, plus one word test per 64 frames. */
+	uint64_t n = 0;
+	for (uint64_t w = 0; w < e->words; w++) {
+		uint64_t bits = e->track[w] & ~e->absent[w];
 		e->track[w] = 0;
+		e->pending[w] |= bits;
+		for (; bits; bits &= bits - 1, n++) {
+			uint64_t g = w * WORD_BITS + (uint64_t)__builtin_ctzll(bits);
+			*e->h.leaf(e->h.ctx, g) &= ~(SNAPENG_EPT_W | SNAPENG_EPT_D);
+		}
+	}
 	e->h.invept(e->h.ctx);
 	e->all_dirty = 0;
 	e->busy = 1;
