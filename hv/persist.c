@@ -1,12 +1,10 @@
 /*
  * hv/persist.c — live snapshots in the hypervisor (see persist.h).
  *
- * The state blob of a generation is struct hv_state: the guest's general
- * registers, every guest-state VMCS field (as field/value pairs, so a
- * blob names what it restores and a damaged one is refused field by
- * field), the read shadows and a pending event injection, the MSRs the
- * CPU holds for the guest, its FPU/SSE state (FXSAVE), the guest clocks
- * and timer, and the restart epoch.
+ * Its jobs: the engine's callbacks over EPT and guest RAM, the choice of
+ * dirty-tracking tier, starting a restore, and scheduling captures, writer
+ * slices and prefetch between exits. The vCPU state blob is
+ * hv/state_blob.c; the snapshot hypercalls are hv/snap_hcall.c.
  */
 #include "hv/persist.h"
 
@@ -17,39 +15,20 @@
 #include "hv/exit.h"
 #include "hv/heap.h"
 #include "hv/hv.h"
-#include "hv/msr.h"
 #include "hv/pmem.h"
+#include "hv/state_blob.h"
 #include "hv/time.h"
 #include "hv/vdev_backend.h"
 #include "hv/vmcs.h"
 #include "hv/vmx.h"
 #include "snapshot/engine.h"
 
-#define STATE_MAGIC    0x555043564D424D41ull /* "AMBMVCPU" */
-#define STATE_VERSION  1u
-#define MAX_PAIRS      64u
 #define SLICE_PAGES    32u   /* pages the writer stores per slice */
 #define PREFETCH_PAGES 64u   /* pages a lazy restore reads per slice */
 #define SLICE_HZ       2000u /* guest run between slices while there is work */
 #define PML_ENTRIES    512u  /* SDM Vol. 3C §29.3.6: one 4 KiB page of GPAs */
 #define PML_INDEX_START (PML_ENTRIES - 1)
 #define PROC_USE_TSC_OFFSETTING (1u << 3) /* SDM Vol. 3C §25.6.2, Table 25-6 */
-
-struct vmcs_pair {
-	uint32_t field, pad;
-	uint64_t value;
-};
-
-struct hv_state {
-	uint64_t magic;
-	uint32_t version, npairs;
-	struct guest_regs regs;
-	uint64_t guest_tsc, mono_ns, timer_deadline_ns, epoch;
-	uint32_t pending, event_set;
-	uint64_t star, lstar, cstar, fmask, kernel_gs;
-	uint8_t fxsave[512] __attribute__((aligned(16)));
-	struct vmcs_pair pairs[MAX_PAIRS];
-};
 
 static struct hv_state state __attribute__((aligned(16)));
 
@@ -68,22 +47,6 @@ static struct {
 } P;
 
 static struct vcpu *cur;
-
-/* ---- which VMCS fields a generation carries ---- */
-
-#define X(name, enc) enc,
-static const uint32_t vmcs_all[] = { VMCS_FIELDS(X) };
-#undef X
-
-#define VMCS_TYPE(f) (((f) >> 10) & 3) /* SDM Vol. 3C §25.11.2: 2 = guest state */
-
-static int carried(uint32_t f)
-{
-	if (VMCS_TYPE(f) == 2)
-		return f != VMCS_GUEST_VMCS_LINK && f != VMCS_GUEST_PML_INDEX && f != VMCS_GUEST_PREEMPT_TIMER;
-	return f == VMCS_CTRL_CR0_SHADOW || f == VMCS_CTRL_CR4_SHADOW || f == VMCS_CTRL_ENTRY_INTR_INFO ||
-	       f == VMCS_CTRL_ENTRY_EXC_ERRCODE || f == VMCS_CTRL_ENTRY_INSTR_LEN;
-}
 
 /* ---- the engine's view of guest memory ---- */
 
@@ -191,21 +154,16 @@ int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 	size_t len = 0;
 	P.restore_t0 = rdtsc();
 	e = snapeng_restore(P.e, newest, &state, sizeof state, &len);
-	if (e || len != sizeof state || state.magic != STATE_MAGIC || state.version != STATE_VERSION ||
-	    state.npairs > MAX_PAIRS) {
-		kprintf("amber: error: generation %llu: vCPU state %s (%llu bytes, magic %llx, version %u); "
-			"the disk is left as it is\n", (unsigned long long)newest,
-			e ? snap_errmsg(st) : "is damaged or of another version", (unsigned long long)len,
-			(unsigned long long)state.magic, state.version);
+	char why[160];
+	if (e) {
+		kprintf("amber: error: generation %llu: vCPU state: %s; the disk is left as it is\n",
+			(unsigned long long)newest, snap_errmsg(st));
 		return HV_EINVAL;
 	}
-	for (uint32_t i = 0; i < state.npairs; i++)
-		if (!carried(state.pairs[i].field)) {
-			kprintf("amber: error: generation %llu: vCPU state names VMCS field %04x, which a snapshot "
-				"never carries; the disk is left as it is\n", (unsigned long long)newest,
-				state.pairs[i].field);
-			return HV_EINVAL;
-		}
+	if (hv_state_check(&state, len, why, sizeof why)) {
+		kprintf("amber: error: generation %llu: %s; the disk is left as it is\n", (unsigned long long)newest, why);
+		return HV_EINVAL;
+	}
 	P.restored_from = P.captured = P.durable = newest;
 	if (cfg->eager_restore) {
 		int64_t left;
@@ -241,52 +199,12 @@ int persist_apply(struct vcpu *v)
 		kprintf("amber: fresh start\n");
 		return 0;
 	}
-	for (uint32_t i = 0; i < state.npairs; i++)
-		vmcs_write_raw(state.pairs[i].field, state.pairs[i].value);
-	v->regs = state.regs;
-	v->pending = state.pending;
-	v->event_set = 0; /* a saved injection is in CTRL_ENTRY_INTR_INFO */
-	wrmsr(MSR_IA32_STAR, state.star);
-	wrmsr(MSR_IA32_LSTAR, state.lstar);
-	wrmsr(MSR_IA32_CSTAR, state.cstar);
-	wrmsr(MSR_IA32_FMASK, state.fmask);
-	wrmsr(MSR_IA32_KERNEL_GS_BASE, state.kernel_gs);
-	__asm__ volatile("fxrstor64 %0" ::"m"(state.fxsave));
-	if (v->proc & PROC_USE_TSC_OFFSETTING)
-		vmcs_write64(VMCS_CTRL_TSC_OFFSET, state.guest_tsc - rdtsc());
+	hv_state_apply(v, &state);
 	kprintf("amber: restored gen=%llu\n", (unsigned long long)P.restored_from);
 	return 0;
 }
 
 /* ---- capture ---- */
-
-static void save_state(struct vcpu *v)
-{
-	state.magic = STATE_MAGIC;
-	state.version = STATE_VERSION;
-	state.npairs = 0;
-	for (unsigned i = 0; i < sizeof vmcs_all / sizeof vmcs_all[0]; i++)
-		if (carried(vmcs_all[i]))
-			state.pairs[state.npairs++] = (struct vmcs_pair){ vmcs_all[i], 0, vmcs_read_raw(vmcs_all[i]) };
-	/* An event this exit already set up for the next entry goes with it. */
-	if (!v->event_set)
-		for (uint32_t i = 0; i < state.npairs; i++)
-			if (state.pairs[i].field == VMCS_CTRL_ENTRY_INTR_INFO)
-				state.pairs[i].value = 0;
-	state.regs = v->regs;
-	state.pending = v->pending;
-	state.event_set = (uint32_t)v->event_set;
-	state.guest_tsc = rdtsc() + ((v->proc & PROC_USE_TSC_OFFSETTING) ? vmcs_read64(VMCS_CTRL_TSC_OFFSET) : 0);
-	state.mono_ns = vdev_backend_mono();
-	state.timer_deadline_ns = v->timer_deadline_ns;
-	state.epoch = v->env.epoch;
-	state.star = rdmsr(MSR_IA32_STAR);
-	state.lstar = rdmsr(MSR_IA32_LSTAR);
-	state.cstar = rdmsr(MSR_IA32_CSTAR);
-	state.fmask = rdmsr(MSR_IA32_FMASK);
-	state.kernel_gs = rdmsr(MSR_IA32_KERNEL_GS_BASE);
-	__asm__ volatile("fxsave64 %0" : "=m"(state.fxsave));
-}
 
 /* Hands every GPA the PML log holds to the engine; the log fills downward. */
 static void drain_pml(void)
@@ -302,7 +220,7 @@ static void capture(struct vcpu *v)
 	uint64_t t0 = rdtsc(), gen = 0;
 	if (P.tier == SNAPENG_PML)
 		drain_pml();
-	save_state(v);
+	hv_state_save(v, &state);
 	int e = snapeng_capture(P.e, &state, sizeof state, time_wall_ns(), &gen);
 	P.pause_cycles = rdtsc() - t0;
 	if (e) {
@@ -396,34 +314,22 @@ void persist_pml_full(struct vcpu *v)
 
 int persist_active(void) { return P.active; }
 
-/* ---- snapshot hypercalls ---- */
-
-static int64_t snap_request(void)
+uint64_t persist_request(void)
 {
 	if (!P.active)
-		return VDEV_EAGAIN;
+		return 0;
 	P.request = 1;
 	/* The next capture holds this moment (after the one being written, if
 	 * any); captures are numbered one after the other. */
-	return (int64_t)(P.captured + 1);
+	return P.captured + 1;
 }
 
-static int64_t snap_wait(uint64_t gen)
+void persist_status(struct persist_status *out)
 {
-	if (!gen || gen > P.captured + (P.request ? 1 : 0))
-		return VDEV_EINVAL;
-	while (P.durable < gen) {
-		if (!P.active)
-			return VDEV_EAGAIN;
-		persist_work(cur);
-	}
-	return VDEV_OK;
-}
-
-static void snap_status(struct vdev_snap_status *out)
-{
-	out->last_captured = P.captured;
-	out->last_durable = P.durable;
+	out->active = P.active;
+	out->requested = P.request;
+	out->captured = P.captured;
+	out->durable = P.durable;
 	out->restored_from = P.restored_from;
 }
 
@@ -437,7 +343,5 @@ void persist_attach_vdev(struct vcpu *v)
 	P.next_due = vdev_backend_mono() + P.snap_ns;
 	if (!P.e)
 		return;
-	v->env.snap_request = snap_request;
-	v->env.snap_wait = snap_wait;
-	v->env.snap_status = snap_status;
+	snap_hcall_attach(v);
 }

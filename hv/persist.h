@@ -48,4 +48,20 @@ void persist_pml_full(struct vcpu *v);
 /* Whether snapshots are on (a store is attached and working). */
 int persist_active(void);
 
+/* What the snapshot hypercalls and the control channel report. */
+struct persist_status {
+	int active;              /* snapshots are being taken */
+	int requested;           /* a capture was asked for and not taken yet */
+	uint64_t captured;       /* newest generation captured (maybe not durable) */
+	uint64_t durable;        /* newest generation committed */
+	uint64_t restored_from;  /* generation restored at boot, 0 = fresh */
+};
+void persist_status(struct persist_status *out);
+/* Asks for a capture soon: the generation that will hold this moment, or 0
+ * when snapshots are off. */
+uint64_t persist_request(void);
+
+/* hv/snap_hcall.c: hooks the snapshot hypercalls into v->env. */
+void snap_hcall_attach(struct vcpu *v);
+
 #endif
