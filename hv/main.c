@@ -10,6 +10,7 @@
 #include "hv/cpu.h"
 #include "hv/disk.h"
 #include "hv/cpuid.h"
+#include "hv/ctl.h"
 #include "hv/desc.h"
 #include "hv/exit.h"
 #include "hv/guest_load.h"
@@ -175,6 +176,8 @@ void hv_main(uint32_t magic, uint32_t mbi)
 		fatal("memory map", e);
 	kprintf("amber: pmem: %llu MiB free in %u ranges\n", (unsigned long long)(hv_pmem.total >> 20), hv_pmem.n);
 	snap_store *st = disk_open_store(config.format);
+	if (st && ctl_handed_over(st, config.takeback))
+		idle_echo();
 
 	struct vcpu *v = &vcpu0;
 	v->caps = &caps;
@@ -204,6 +207,7 @@ void hv_main(uint32_t magic, uint32_t mbi)
 	} else {
 		kprintf("amber: fresh start (no snapshot disk: nothing will persist)\n");
 	}
+	ctl_init(v, st, restored);
 	kprintf("amber: ready\n");
 	if (!restored)
 		kprintf("amber: launching the guest at %llx\n", (unsigned long long)gs.entry);

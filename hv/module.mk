@@ -6,7 +6,7 @@ HV_SRCS := hv/main.c hv/console.c hv/fmt.c hv/serial.c hv/string.c \
            hv/vmcs.c hv/vmcs_names.c hv/vmx.c hv/ept.c hv/event.c \
            hv/exit.c hv/exit_reason.c hv/exit_cr.c hv/exit_msr.c \
            hv/cpuid.c hv/msr.c hv/elf.c hv/guest_load.c hv/vdev_backend.c \
-           vdev/hcall.c hv/ata.c hv/heap.c hv/disk.c hv/persist.c \
+           vdev/hcall.c hv/ata.c hv/heap.c hv/disk.c hv/persist.c hv/ctl.c hv/ctl_proto.c \
            hv/state_blob.c hv/state_check.c hv/snap_hcall.c
 HV_ASMS := hv/isr.asm hv/vmx_entry.asm
 HV_OBJS := $(BUILD)/hv/entry.o $(HV_SRCS:%.c=$(BUILD)/%.o) $(HV_ASMS:%.asm=$(BUILD)/%.o) \
@@ -51,3 +51,22 @@ $(BUILD)/tests/check_vmx: $(VMX_TEST_SRCS) hv/*.h vdev/*.h tests/unit.h
 
 UNIT_TESTS += $(BUILD)/tests/check_vmx
 HOST_TOOLS += $(BUILD)/tests/check_vmx
+
+# The control channel's parser (hv/ctl_proto.c): Check tests and a libFuzzer
+# target (jsmn is header-only: libjsmn-dev).
+DEPS_PKGS += libjsmn-dev
+CTL_TEST_SRCS := tests/hv/check_ctl.c hv/ctl_proto.c hv/fmt.c
+$(BUILD)/tests/check_ctl: $(CTL_TEST_SRCS) hv/ctl.h hv/hv.h tests/unit.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ $(CTL_TEST_SRCS) $(CHECK_LIBS)
+UNIT_TESTS += $(BUILD)/tests/check_ctl
+HOST_TOOLS += $(BUILD)/tests/check_ctl
+
+CTL_FUZZ_CC ?= clang
+$(BUILD)/tests/fuzz_ctl: tests/hv/fuzz_ctl.c hv/ctl_proto.c hv/fmt.c hv/ctl.h
+	@mkdir -p $(@D)
+	$(CTL_FUZZ_CC) -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -o $@ tests/hv/fuzz_ctl.c hv/ctl_proto.c hv/fmt.c
+HOST_TOOLS += $(BUILD)/tests/fuzz_ctl
+FUZZERS    += tests/hv/fuzz_ctl.sh
+UNIT_TESTS += tests/hv/fuzz_ctl_test.sh

@@ -314,6 +314,23 @@ void persist_pml_full(struct vcpu *v)
 
 int persist_active(void) { return P.active; }
 
+snap_store *persist_store(void) { return P.st; }
+int persist_busy(void) { return P.e && snapeng_busy(P.e); }
+const char *persist_tier(void) { return P.e ? tier_name(P.tier) : "none"; }
+
+int persist_flush(struct vcpu *v)
+{
+	(void)v;
+	while (P.e && P.active && snapeng_busy(P.e)) {
+		int done = 0, e = snapeng_step(P.e, SLICE_PAGES, &done);
+		if (e)
+			stop_snapshots("writing a generation", e);
+		else if (done)
+			committed();
+	}
+	return P.active ? 0 : HV_EINVAL;
+}
+
 uint64_t persist_request(void)
 {
 	if (!P.active)

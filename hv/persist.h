@@ -61,6 +61,16 @@ void persist_status(struct persist_status *out);
  * when snapshots are off. */
 uint64_t persist_request(void);
 
+/* For the control channel (hv/ctl.c): the store, whether a generation is
+ * being written (the store takes pins and gc only between generations),
+ * the dirty-tracking tier in use, and a writer that finishes the generation
+ * being written without starting another (the guest is not run meanwhile):
+ * 0 once it is committed, negative when snapshots stopped. */
+snap_store *persist_store(void);
+int persist_busy(void);
+const char *persist_tier(void);
+int persist_flush(struct vcpu *v);
+
 /* hv/snap_hcall.c: hooks the snapshot hypercalls into v->env. */
 void snap_hcall_attach(struct vcpu *v);
 

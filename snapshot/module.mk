@@ -2,7 +2,7 @@
 # and freestanding with the hypervisor's flags, which must leave no
 # undefined symbol (no libc in the hypervisor).
 
-SNAP_SRCS    := $(addprefix snapshot/,util.c io.c super.c alloc.c map.c txn.c read.c stream.c)
+SNAP_SRCS    := $(addprefix snapshot/,util.c io.c super.c alloc.c map.c txn.c read.c stream.c ident.c)
 SNAP_HDRS    := snapshot/snap.h snapshot/snap_int.h
 SNAP_HOST_O  := $(SNAP_SRCS:%.c=$(BUILD)/host/%.o)
 SNAP_HV_O    := $(SNAP_SRCS:%.c=$(BUILD)/hv/%.o)

@@ -240,12 +240,33 @@ int snap_drop(snap_store *st, uint64_t gen);
 int snap_gc(snap_store *st, struct snap_space *out);
 int snap_space(snap_store *st, struct snap_space *out);
 
+/*
+ * Guest identity (ident.c, FORMAT.md "Guest identity"): 16 random bytes the
+ * hypervisor gives a store at the guest's first start; streams carry it and
+ * recv refuses another guest's. All zero = no identity yet. The handover
+ * mark is the generation at which the guest was moved to another host: a
+ * handed-over store is not resumed (the hypervisor's `takeback` clears it).
+ * Both setters are one superblock commit each, like snap_pin.
+ */
+#define SNAP_GUEST_ID_LEN 16u
+int snap_guest_id(const snap_store *st, uint8_t id[SNAP_GUEST_ID_LEN]); /* 1 set, 0 none */
+int snap_set_guest_id(snap_store *st, const uint8_t id[SNAP_GUEST_ID_LEN]);
+uint64_t snap_handed_over(const snap_store *st);
+int snap_set_handed_over(snap_store *st, uint64_t gen);
+
 /* Send streams (FORMAT.md): base 0 = full stream of gen. */
 typedef int (*snap_out_fn)(void *ctx, const void *buf, size_t len);
 typedef int (*snap_in_fn)(void *ctx, void *buf, size_t len); /* 0 = all read */
 int snap_send(snap_store *st, uint64_t base, uint64_t gen, snap_out_fn out,
 	      void *ctx);
-/* Receives one stream as a new generation, all or nothing. */
+/* Receives one stream as a new generation, all or nothing. Refused
+ * (SNAP_ESTREAM, target untouched): a stream of another guest, an
+ * incremental stream whose base is not the target's newest generation, a
+ * full stream into a target that already holds generations; unless
+ * SNAP_RECV_FORCE, which only requires that an incremental base be held. */
+#define SNAP_RECV_FORCE 1u
 int snap_recv(snap_store *st, snap_in_fn in, void *ctx, uint64_t *gen);
+int snap_recv_flags(snap_store *st, snap_in_fn in, void *ctx, unsigned flags,
+		    uint64_t *gen);
 
 #endif

@@ -44,7 +44,9 @@ struct sb_disk {
 	u64 npages;         /* guest frames, 0 until the first commit */
 	u32 keep;
 	u32 pad;
-	u8 reserved[SNAP_SECTOR_SIZE - 88];
+	u8 guest_id[SNAP_GUEST_ID_LEN]; /* 0: no identity yet (ident.c) */
+	u64 handed_over;    /* generation the guest was handed over at; 0 = here */
+	u8 reserved[SNAP_SECTOR_SIZE - 112];
 	u64 csum;           /* xxh64 of the bytes above, seed = slot */
 };
 _Static_assert(sizeof(struct sb_disk) == SNAP_SECTOR_SIZE, "superblock");
