@@ -68,6 +68,34 @@ expect 4 "commit to a non-store" "$S" commit junk.img raw0
 expect 4 "recv into a non-store" "$S" gc junk.img
 same junk.img junk.orig "non-store image untouched"
 
+# --- format never destroys data without --force (issue 9) ----------------------
+# probe before touching: an existing store is not truncated by --size first
+cp a.img a.keep
+expect 4 "format --size over a store" "$S" format a.img --size 64M
+has err.txt "already holds an Amber store" "format --size refusal message"
+same a.img a.keep "store byte-identical after a refused format --size"
+expect 4 "format --size (same size) over a store" "$S" format a.img --size 32M
+same a.img a.keep "store byte-identical after a refused format --size (same size)"
+# a file of other data is refused and named, with and without --size
+head -c 10M /dev/urandom > rnd.img
+cp rnd.img rnd.orig
+expect 4 "format over 10 MiB of random data" "$S" format rnd.img
+has err.txt "rnd.img holds 10485760 bytes of data that is not an Amber store" "format names the file and what it holds"
+same rnd.img rnd.orig "random file untouched by a refused format"
+expect 4 "format --size over random data" "$S" format rnd.img --size 32M
+same rnd.img rnd.orig "random file untouched by a refused format --size"
+expect 0 "format --force over random data" "$S" format rnd.img --force
+expect 0 "the forced format is a store" "$S" ls rnd.img
+# empty and all-zero (sparse) files hold nothing: no --force needed
+: > empty.img
+expect 0 "format --size an empty file" "$S" format empty.img --size 16M
+truncate -s 16M sparse.img
+expect 0 "format a sparse zero file" "$S" format sparse.img
+# a new image appears whole or not at all, and nothing is left behind
+expect 2 "format --size too small for a new file" "$S" format new-tiny.img --size 8K
+[ ! -e new-tiny.img ] && ok || bad "no file left by a failed format of a new image"
+ls -A | grep -q '^\.snapctl-out' && bad "temporary files left behind" || ok
+
 # --- commit, cat, ls, verify --------------------------------------------------
 dd if=/dev/urandom of=raw1 bs=4096 count=2048 status=none
 dd if=/dev/zero of=raw1 bs=4096 seek=100 count=300 conv=notrunc status=none
@@ -155,7 +183,7 @@ expect 0 "verify after gc" "$S" verify a.img
 # --- damage ----------------------------------------------------------------
 expect 0 "format d" "$S" format d.img --size 32M
 expect 0 "d: commit 1" "$S" commit d.img raw1
-expect 0 "d: commit 2" "$S" commit d.img raw2
+expect 0 "d: commit 2" "$S" commit d.img raw2 --state state2
 blk=$(block_of d.img AMBER-PAGE-500)
 cp d.img d.orig
 flip_byte d.img $((blk * 4096 + 777))
@@ -163,6 +191,14 @@ expect 3 "verify finds a flipped bit" "$S" verify d.img
 has err.txt "generation 2, guest frame 500: data block $blk" "damage names generation, frame, block"
 expect 3 "cat of a damaged generation fails" "$S" cat d.img -o outd
 [ ! -e outd ] && ok || bad "no partial output after damage"
+# an existing output survives a failed cat whole (it was opened O_TRUNC)
+echo "precious" > keep.out
+cp keep.out keep.orig
+expect 3 "cat of a damaged generation over an existing file" "$S" cat d.img -o keep.out
+same keep.out keep.orig "existing output untouched by a failed cat"
+cp d.img d.dam
+expect 4 "cat refuses to replace a store with its output" "$S" cat d.img -g 1 -o d.img
+same d.img d.dam "cat -o IMAGE leaves the store as it was"
 expect 0 "cat --fallback" "$S" cat d.img --fallback -o outd
 has err.txt "fell back to generation 1" "fallback is announced"
 same outd raw1 "fallback gives the previous generation"
@@ -173,6 +209,13 @@ b2=$(block_of d.img AMBER-PAGE-1500)
 dd if=d.img of=d.img bs=4096 skip=$((b2)) seek=$((blk)) count=1 conv=notrunc status=none
 expect 3 "verify finds a misdirected write" "$S" verify d.img
 has err.txt "guest frame 500" "misdirected write named"
+# a damaged state blob: neither the memory nor the state file appears
+cp d.orig d.img
+sblk=$(block_of d.img "vcpu state")
+flip_byte d.img $((sblk * 4096 + 2))
+expect 3 "cat --state with a damaged state blob" "$S" cat d.img -o outs --state sts
+[ ! -e outs ] && [ ! -e sts ] && ok || bad "cat --state left a partial output behind"
+ls -A | grep -q '^\.snapctl-out' && bad "temporary files left behind by cat" || ok
 # a superblock copy: nothing lost, still reported
 cp d.orig d.img
 flip_byte d.img 20

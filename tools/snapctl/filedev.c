@@ -7,6 +7,7 @@
  * same convention) never interleave commits.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -90,35 +91,103 @@ static uint64_t fd_now(void *ctx)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int filedev_open(struct filedev *d, const char *path, int mode, uint64_t size)
+/* Who holds the image open: a running Amber (amber-run keeps the lock for
+ * the engine's lifetime) is named as such; else the first other process. */
+static void name_holder(const char *path)
+{
+	struct stat img, sb;
+	char link[300], comm[64], hcomm[64] = "";
+	long holder = 0;
+	int amber = 0;
+	DIR *proc = opendir("/proc");
+	if (stat(path, &img) || !proc) {
+		if (proc)
+			closedir(proc);
+		goto unknown;
+	}
+	struct dirent *p;
+	while ((p = readdir(proc)) && !amber) {
+		long pid = strtol(p->d_name, NULL, 10);
+		if (pid <= 0 || pid == (long)getpid())
+			continue;
+		snprintf(link, sizeof link, "/proc/%ld/fd", pid);
+		DIR *fds = opendir(link);
+		if (!fds)
+			continue;
+		struct dirent *f;
+		while ((f = readdir(fds))) {
+			snprintf(link, sizeof link, "/proc/%ld/fd/%s", pid,
+				 f->d_name);
+			if (f->d_name[0] == '.' || stat(link, &sb) ||
+			    sb.st_dev != img.st_dev || sb.st_ino != img.st_ino)
+				continue;
+			snprintf(link, sizeof link, "/proc/%ld/comm", pid);
+			FILE *c = fopen(link, "r");
+			comm[0] = 0;
+			if (c) {
+				if (!fgets(comm, sizeof comm, c))
+					comm[0] = 0;
+				fclose(c);
+			}
+			comm[strcspn(comm, "\n")] = 0;
+			if (!strcmp(comm, "amber-run"))
+				amber = 1;
+			if (amber || !holder) {
+				holder = pid;
+				snprintf(hcomm, sizeof hcomm, "%s", comm);
+			}
+			break;
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	if (amber) {
+		fprintf(stderr, "%s: %s is in use by a running Amber (pid %ld); "
+			"stop it first, or use a read-only verb (ls, verify, cat, "
+			"export, send, diff)\n", prog, path, holder);
+		return;
+	}
+	if (holder) {
+		fprintf(stderr, "%s: %s is in use by another process (pid %ld, "
+			"%s)\n", prog, path, holder, hcomm);
+		return;
+	}
+unknown:
+	fprintf(stderr, "%s: %s: image is in use by another process\n", prog,
+		path);
+}
+
+/*
+ * Writers take the lock exclusively and refuse a locked image. Readers
+ * take it shared; when a writer holds it (a running Amber, a snapctl
+ * commit) they go on without it, "live": the store's invariant 1 keeps
+ * every block of a retained generation unchanged, and the verbs re-check
+ * and retry when a generation is freed under them (store_gone()).
+ */
+int filedev_open(struct filedev *d, const char *path, int mode)
 {
 	struct stat sb;
-	int flags = mode == FD_READ ? O_RDONLY : O_RDWR;
-	if (mode == FD_CREATE)
-		flags |= O_CREAT;
 	memset(d, 0, sizeof *d);
 	d->path = path;
-	d->fd = open(path, flags | O_CLOEXEC, 0644);
+	d->fd = open(path, (mode == FD_READ ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (d->fd < 0) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
 		return EX_IO;
 	}
 	if (flock(d->fd, (mode == FD_READ ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
-		fprintf(stderr, "%s: %s: image is in use by another process\n",
-			prog, path);
-		close(d->fd);
-		return EX_IO;
+		if (mode == FD_READ && errno == EWOULDBLOCK) {
+			d->live = 1;
+		} else {
+			name_holder(path);
+			close(d->fd);
+			return EX_IO;
+		}
 	}
 	if (fstat(d->fd, &sb))
 		goto io;
 	uint64_t bytes = (uint64_t)sb.st_size;
 	if (S_ISBLK(sb.st_mode) && ioctl(d->fd, BLKGETSIZE64, &bytes))
 		goto io;
-	if (mode == FD_CREATE && size && S_ISREG(sb.st_mode)) {
-		if (ftruncate(d->fd, (off_t)size))
-			goto io;
-		bytes = size;
-	}
 	d->blocks = bytes / SNAP_BLOCK_SIZE;
 	d->io = (struct snap_io){
 		.ctx = d, .read = fd_read, .write = fd_write, .flush = fd_flush,
@@ -168,7 +237,7 @@ int fail_store(snap_store *st, const char *path, int rc)
 int store_open(struct filedev *d, snap_store **st, const char *path,
 	       int writable, int fallback)
 {
-	int ex = filedev_open(d, path, writable ? FD_WRITE : FD_READ, 0);
+	int ex = filedev_open(d, path, writable ? FD_WRITE : FD_READ);
 	if (ex)
 		return ex;
 	unsigned flags = (writable ? 0 : SNAP_OPEN_RDONLY) |
