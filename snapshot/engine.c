@@ -28,6 +28,7 @@ struct snapeng {
 	snap_gen *rgen;         /* where absent pages are read from */
 	uint64_t *state;        /* the captured state blob, stored just before commit */
 	size_t state_len, state_cap;
+	int err;                /* why a generation was given up outside snapeng_step */
 	struct snapeng_stats s;
 };
 
@@ -179,6 +180,8 @@ int64_t snapeng_restore_step(snapeng *e, unsigned budget)
 	return (int64_t)e->s.absent;
 }
 
+static int give_back(snapeng *e, int rc);
+
 static int store_page(snapeng *e, uint64_t gfn)
 {
 	int rc = snap_write_page(e->st, gfn, e->h.page(e->h.ctx, gfn));
@@ -188,6 +191,23 @@ static int store_page(snapeng *e, uint64_t gfn)
 	e->remaining--;
 	e->s.stored++;
 	return 0;
+}
+
+/*
+ * A write is about to change a frame the generation being written still
+ * needs: store it first. When that fails the write must still go ahead (the
+ * guest cannot wait for a disk), so the generation is given up instead: its
+ * pages return to the dirty set and the error waits in e->err for the
+ * hypervisor (snapeng_take_error).
+ */
+static void copy_before_write(snapeng *e, uint64_t gfn)
+{
+	int rc = store_page(e, gfn);
+	if (rc) {
+		e->err = give_back(e, rc);
+		return;
+	}
+	e->s.cow_faults++;
 }
 
 int snapeng_fault(snapeng *e, uint64_t gfn, int write, int *handled)
@@ -203,16 +223,32 @@ int snapeng_fault(snapeng *e, uint64_t gfn, int write, int *handled)
 	if (!write)
 		return 0;
 	if (!(*e->h.leaf(e->h.ctx, gfn) & SNAPENG_EPT_W)) {
-		if (test_bit(e->pending, gfn)) { /* copy-on-write: store before the write */
-			int rc = store_page(e, gfn);
-			if (rc)
-				return rc;
-			e->s.cow_faults++;
-		}
+		if (test_bit(e->pending, gfn))
+			copy_before_write(e, gfn);
 		set_bit(e->track, gfn);
 		grant_write(e, gfn);
 	}
 	*handled = 1; /* also a stale TLB entry: the leaf already allows it */
+	return 0;
+}
+
+int snapeng_guest_read(snapeng *e, uint64_t gfn)
+{
+	if (gfn >= e->npages)
+		return SNAP_EINVAL;
+	return test_bit(e->absent, gfn) ? load_page(e, gfn) : 0;
+}
+
+int snapeng_guest_write(snapeng *e, uint64_t gfn)
+{
+	int rc = snapeng_guest_read(e, gfn);
+	if (rc)
+		return rc;
+	if (test_bit(e->pending, gfn))
+		copy_before_write(e, gfn);
+	/* No D bit, PML entry or fault will see a write by the host: record it. */
+	set_bit(e->track, gfn);
+	grant_write(e, gfn);
 	return 0;
 }
 
@@ -347,5 +383,12 @@ int snapeng_step(snapeng *e, unsigned budget, int *committed)
 }
 
 int snapeng_busy(const snapeng *e) { return e->busy; }
+
+int snapeng_take_error(snapeng *e)
+{
+	int rc = e->err;
+	e->err = 0;
+	return rc;
+}
 
 void snapeng_stats(const snapeng *e, struct snapeng_stats *out) { *out = e->s; }

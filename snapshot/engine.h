@@ -90,9 +90,26 @@ int64_t snapeng_restore_step(snapeng *e, unsigned budget);
  * An EPT violation on guest frame gfn. Sets *handled when the engine caused
  * it (absent page, or write to a protected page) and has fixed it, so the
  * guest can retry the access; *handled = 0 means the fault is not the
- * engine's (the hypervisor decides). Errors are the store's.
+ * engine's (the hypervisor decides). Errors are the store's reading an
+ * absent page; a failed copy-on-write is handled (snapeng_take_error).
  */
 int snapeng_fault(snapeng *e, uint64_t gfn, int write, int *handled);
+
+/*
+ * The hypervisor's own accesses to guest frame gfn (hypercall arguments and
+ * results: the one door, hv/guest_mem.c) go through these first, so that
+ * they obey the rules a guest access does:
+ *   snapeng_guest_read   reads the frame back if a lazy restore has not yet;
+ *   snapeng_guest_write  also stores it first if the generation being written
+ *                        still needs its old content (copy-before-write), and
+ *                        records it as written, since no EPT D bit, PML entry
+ *                        or write fault sees a write by the host.
+ * SNAP_EINVAL for a frame beyond guest RAM; other errors are the store's
+ * reading a restored page (the frame must not be touched then). A failed
+ * copy-before-write is no error here: see snapeng_take_error().
+ */
+int snapeng_guest_read(snapeng *e, uint64_t gfn);
+int snapeng_guest_write(snapeng *e, uint64_t gfn);
 
 /* Guest-physical addresses from the PML log (page offsets ignored). */
 void snapeng_pml_log(snapeng *e, const uint64_t *gpa, unsigned n);
@@ -106,6 +123,13 @@ int snapeng_capture(snapeng *e, const void *state, size_t len, uint64_t time_ns,
 /* Stores up to `budget` pages; commits when all are stored (*committed = 1). */
 int snapeng_step(snapeng *e, unsigned budget, int *committed);
 int snapeng_busy(const snapeng *e);   /* a generation is being written */
+/*
+ * The error that made the engine give up the generation being written
+ * outside snapeng_step (a copy-before-write that could not store its page:
+ * the write went ahead, the generation's pages went back to the dirty set),
+ * or 0. Reading it clears it.
+ */
+int snapeng_take_error(snapeng *e);
 
 void snapeng_stats(const snapeng *e, struct snapeng_stats *out);
 

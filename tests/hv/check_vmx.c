@@ -273,10 +273,25 @@ static void t_timer(uint64_t d) { timer_at = d; }
 static int t_wp(uint64_t gpa) { wp_gpa = gpa; return 0; }
 static void t_shutdown(uint64_t c) { shutdown_code = c; }
 
+static int t_copy_in(void *dst, uint64_t gpa, uint64_t len)
+{
+	ck_assert(gpa <= RAM && len <= RAM - gpa);
+	memcpy(dst, ram + gpa, len);
+	return 0;
+}
+static int t_copy_out(uint64_t gpa, const void *src, uint64_t len)
+{
+	ck_assert(gpa <= RAM && len <= RAM - gpa);
+	memcpy(ram + gpa, src, len);
+	return 0;
+}
+
 static void env_setup(void)
 {
 	ram = calloc(1, RAM);
-	env = (struct vdev_env){ ram, RAM, 1, { 0 }, t_out, t_in, t_mono, t_wall, t_timer, t_wp, t_shutdown, NULL, NULL, NULL };
+	env = (struct vdev_env){ .ram_bytes = RAM, .epoch = 1, .copy_in = t_copy_in, .copy_out = t_copy_out,
+				 .console_out = t_out, .console_in = t_in, .mono_ns = t_mono, .wall_ns = t_wall,
+				 .timer_set = t_timer, .write_protect = t_wp, .shutdown = t_shutdown };
 	out_len = 0;
 }
 

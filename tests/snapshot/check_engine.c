@@ -96,6 +96,13 @@ static uint8_t sim_read(struct sim *s, uint64_t g, unsigned off)
 	return s->mem[g * PAGE + off];
 }
 
+/* A write by the hypervisor (a hypercall result): through the one door. */
+static void host_write(struct sim *s, uint64_t g, unsigned off, uint8_t v)
+{
+	ck_assert_int_eq(snapeng_guest_write(s->e, g), 0);
+	s->mem[g * PAGE + off] = v;
+}
+
 static uint64_t sim_capture(struct sim *s, const char *state)
 {
 	uint64_t gen = 0;
@@ -297,6 +304,94 @@ START_TEST(failed_write_keeps_pages_dirty)
 }
 END_TEST
 
+static void commit_all(struct sim *s)
+{
+	int committed = 0;
+	while (!committed)
+		ck_assert_int_eq(snapeng_step(s->e, 7, &committed), 0);
+}
+
+static uint8_t gen_byte(snap_store *st, uint64_t gen, uint64_t g, unsigned off)
+{
+	static uint8_t page[PAGE];
+	snap_gen *h;
+	ck_assert_int_eq(snap_gen_open(st, gen, 0, &h), 0);
+	ck_assert_int_eq(snap_read_page(h, g, page), 0);
+	snap_gen_close(h);
+	return page[off];
+}
+
+/* A hypervisor write into a clean page is in the next generation. */
+START_TEST(host_write_reaches_next_generation)
+{
+	for (enum snapeng_tier tier = SNAPENG_PML; tier <= SNAPENG_WP; tier++) {
+		struct run r = { 0 };
+		run_open(&r);
+		struct sim *s = sim_start(&r, tier);
+		sim_capture(s, "first");
+		commit_all(s);
+		host_write(s, 20, 9, 0x42);
+		uint64_t gen = sim_capture(s, "second");
+		commit_all(s);
+		ck_assert_msg(gen_byte(r.st, gen, 20, 9) == 0x42, "tier %d: host write lost", tier);
+		run_close(&r);
+	}
+}
+END_TEST
+
+/* A hypervisor write into a page captured but not stored yet belongs to
+ * the next generation, not to the one being written. */
+START_TEST(host_write_to_captured_page_stays_out)
+{
+	for (enum snapeng_tier tier = SNAPENG_PML; tier <= SNAPENG_WP; tier++) {
+		struct run r = { 0 };
+		run_open(&r);
+		struct sim *s = sim_start(&r, tier);
+		sim_capture(s, "first");
+		commit_all(s);
+		sim_write(s, 30, 5, 0x11);
+		uint64_t n = sim_capture(s, "n");
+		host_write(s, 30, 5, 0x77);
+		commit_all(s);
+		ck_assert_msg(gen_byte(r.st, n, 30, 5) == 0x11, "tier %d: host write leaked into gen N", tier);
+		uint64_t n1 = sim_capture(s, "n+1");
+		commit_all(s);
+		ck_assert_msg(gen_byte(r.st, n1, 30, 5) == 0x77, "tier %d: host write missing in gen N+1", tier);
+		run_close(&r);
+	}
+}
+END_TEST
+
+/* During a lazy restore, a hypervisor write to a page not read back yet is
+ * not overwritten later by the restore; a read sees the restored content. */
+START_TEST(host_access_during_lazy_restore)
+{
+	struct run r = { 0 };
+	run_open(&r);
+	struct sim *s = sim_start(&r, SNAPENG_PML);
+	sim_write(s, 40, 0, 0x33);
+	sim_write(s, 41, 0, 0x44);
+	sim_capture(s, "x");
+	commit_all(s);
+	snapeng_destroy(s->e);
+	memset(s->mem, 0x5A, NPAGES * PAGE);
+	struct snapeng_host h = sim_host(s);
+	ck_assert_int_eq(snapeng_create(&h, r.st, NPAGES, SNAPENG_PML, &s->e), 0);
+	char state[8];
+	size_t len;
+	ck_assert_int_eq(snapeng_restore(s->e, 0, state, sizeof state, &len), 0);
+	host_write(s, 40, 1, 0x99);
+	ck_assert_int_eq(snapeng_guest_read(s->e, 41), 0);
+	ck_assert_uint_eq(s->mem[41 * PAGE], 0x44);
+	while (snapeng_restore_step(s->e, 16) > 0)
+		;
+	ck_assert_uint_eq(s->mem[40 * PAGE], 0x33);
+	ck_assert_uint_eq(s->mem[40 * PAGE + 1], 0x99);
+	ck_assert_int_eq(snapeng_guest_write(s->e, NPAGES), SNAP_EINVAL);
+	run_close(&r);
+}
+END_TEST
+
 /* Lazy restore: pages come back on first touch and by prefetch; writes and
  * captures during the restore see exactly the committed contents. */
 static void lazy_restore(enum snapeng_tier tier)
@@ -362,6 +457,9 @@ static Suite *engine_suite(void)
 	tcase_add_test(core, wp_generations_match_capture);
 	tcase_add_test(core, tiers_give_identical_generations);
 	tcase_add_test(core, dirty_set_is_only_written_pages);
+	tcase_add_test(core, host_write_reaches_next_generation);
+	tcase_add_test(core, host_write_to_captured_page_stays_out);
+	tcase_add_test(rest, host_access_during_lazy_restore);
 	tcase_add_test(rest, lazy_restore_pml);
 	tcase_add_test(rest, lazy_restore_wp);
 	tcase_add_test(rest, lazy_restore_ad);
