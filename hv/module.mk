@@ -44,7 +44,8 @@ HOST_TOOLS += $(BUILD)/tests/check_hv
 
 # Host unit tests of EPT, CPUID/MSR policy, hypercalls, exit reasons, ELF, pmem.
 VMX_TEST_SRCS := tests/hv/check_vmx.c hv/ept.c hv/cpuid.c hv/msr.c hv/exit_reason.c \
-                 hv/vmcs_names.c hv/elf.c hv/pmem.c hv/guest_load.c hv/fmt.c vdev/hcall.c
+                 hv/vmcs_names.c hv/elf.c hv/pmem.c hv/guest_load.c hv/fmt.c vdev/hcall.c \
+                 hv/state_check.c
 $(BUILD)/tests/check_vmx: $(VMX_TEST_SRCS) hv/*.h vdev/*.h tests/unit.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -DAMBER_HOST_TEST $(CHECK_CFLAGS) -o $@ $(VMX_TEST_SRCS) $(CHECK_LIBS)
