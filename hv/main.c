@@ -14,6 +14,7 @@
 #include "hv/desc.h"
 #include "hv/exit.h"
 #include "hv/guest_load.h"
+#include "hv/guest_mem.h"
 #include "hv/hv.h"
 #include "hv/mb2.h"
 #include "hv/persist.h"

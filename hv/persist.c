@@ -13,6 +13,7 @@
 #include "hv/cpu.h"
 #include "hv/ept.h"
 #include "hv/exit.h"
+#include "hv/guest_mem.h"
 #include "hv/heap.h"
 #include "hv/hv.h"
 #include "hv/pmem.h"
@@ -58,6 +59,16 @@ static void h_free(void *c, void *p, size_t n) { (void)c; (void)n; heap_free(p);
 
 static void restore_done(void);
 
+static void stop_snapshots(const char *what, int err);
+
+/* A generation the engine gave up outside its writer (a failed copy-on-write). */
+static void generation_error(const char *what)
+{
+	int e = snapeng_take_error(P.e);
+	if (e)
+		stop_snapshots(what, e);
+}
+
 static void stop_snapshots(const char *what, int err)
 {
 	kprintf("amber: snapshot: %s failed: %s (%s); snapshots stopped, the last committed generation stays\n",
@@ -70,15 +81,16 @@ static void stop_snapshots(const char *what, int err)
  * copying its dirty pages. One page copy, timed here on this machine, is
  * printed so that a benchmark can price a stop-and-copy of any dirty set.
  */
-static void copy_baseline(struct vcpu *v)
+static void copy_baseline(void)
 {
 	enum { PAGES = 64 };
-	uint8_t *buf = heap_alloc(PAGES * 4096);
+	uint8_t *buf = heap_alloc(2 * PAGES * 4096);
 	if (!buf)
 		return;
+	memset(buf, 0x5A, PAGES * 4096);
 	uint64_t t0 = rdtsc();
 	for (unsigned i = 0; i < PAGES; i++)
-		memcpy(buf + i * 4096, gpa_ptr(v, (uint64_t)i << 12), 4096);
+		memcpy(buf + (PAGES + i) * 4096, buf + i * 4096, 4096);
 	uint64_t per_page = (rdtsc() - t0) / PAGES;
 	heap_free(buf);
 	kprintf("amber: snapshots: stop-and-copy baseline %llu cycles per page\n", (unsigned long long)per_page);
@@ -145,7 +157,7 @@ int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 		P.pml = (uint64_t *)(uintptr_t)pa;
 	}
 	P.poll_normal = v->poll_tsc;
-	copy_baseline(v);
+	copy_baseline();
 	P.poll_slice = time_tsc_hz() / SLICE_HZ;
 	P.active = 1;
 	kprintf("amber: snapshots: every %u ms of guest time, dirty tracking %s\n", cfg->snap_ms, tier_name(P.tier));
@@ -286,23 +298,33 @@ void persist_work(struct vcpu *v)
 
 int persist_ept_violation(struct vcpu *v, uint64_t gpa, int write)
 {
+	(void)v;
 	if (!P.e)
 		return 0;
 	int handled = 0, e = snapeng_fault(P.e, gpa >> 12, write, &handled);
-	if (e) {
+	if (e) { /* a page of the restored generation is unreadable */
 		kprintf("amber: error: snapshot fault at GPA %llx: %s\n", (unsigned long long)gpa, snap_errmsg(P.st));
-		if (!handled) {
-			struct snapeng_stats s;
-			snapeng_stats(P.e, &s);
-			if (s.absent) /* a page of the restored generation is unreadable */
-				return -1;
-			stop_snapshots("copy-on-write", e);
-			/* The page stays read-only for the engine: open it so the guest runs on. */
-			*h_leaf(v, gpa >> 12) |= EPT_RWX;
-			return 1;
+		return -1;
+	}
+	generation_error("copy-on-write");
+	return handled;
+}
+
+int persist_guest_access(struct vcpu *v, uint64_t gpa, uint64_t len, int write)
+{
+	if (!P.e || !len)
+		return 0;
+	for (uint64_t gfn = gpa >> 12, last = (gpa + len - 1) >> 12; gfn <= last; gfn++) {
+		int e = write ? snapeng_guest_write(P.e, gfn) : snapeng_guest_read(P.e, gfn);
+		if (e) {
+			kprintf("amber: error: a page of the restored generation cannot be read (GPA %llx): %s\n",
+				(unsigned long long)(gfn << 12), snap_errmsg(P.st));
+			exit_stop_guest(v, "a page of the restored generation cannot be read");
+			return -1;
 		}
 	}
-	return handled;
+	generation_error("copy-before-write");
+	return 0;
 }
 
 void persist_pml_full(struct vcpu *v)

@@ -43,6 +43,14 @@ void persist_work(struct vcpu *v);
  * 0: not the snapshot engine's, -1: the guest must stop (printed).
  */
 int persist_ept_violation(struct vcpu *v, uint64_t gpa, int write);
+/*
+ * Makes guest RAM [gpa, gpa + len) ready for an access by the hypervisor
+ * (hv/guest_mem.c): restored pages read back; for a write, pages stored
+ * first if the generation being written needs them, and recorded dirty.
+ * 0, or -1 when a restored page cannot be read (printed; the guest is
+ * stopped).
+ */
+int persist_guest_access(struct vcpu *v, uint64_t gpa, uint64_t len, int write);
 /* PML log full (exit reason 62): drain it. */
 void persist_pml_full(struct vcpu *v);
 /* Whether snapshots are on (a store is attached and working). */

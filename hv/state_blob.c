@@ -50,7 +50,9 @@ void hv_state_apply(struct vcpu *v, const struct hv_state *s)
 		vmcs_write_raw(s->pairs[i].field, s->pairs[i].value);
 	v->regs = s->regs;
 	v->pending = s->pending;
-	v->event_set = 0; /* a saved injection is in CTRL_ENTRY_INTR_INFO */
+	/* A saved injection is in CTRL_ENTRY_INTR_INFO (a pair above): the next
+	 * entry delivers it, and no timer or console vector may replace it. */
+	v->event_set = hv_state_event_pending(s);
 	wrmsr(MSR_IA32_STAR, s->star);
 	wrmsr(MSR_IA32_LSTAR, s->lstar);
 	wrmsr(MSR_IA32_CSTAR, s->cstar);

@@ -48,6 +48,10 @@ int hv_state_carried(uint32_t f);
  */
 int hv_state_check(const struct hv_state *s, size_t len, char *why, size_t cap);
 
+/* Whether a checked blob holds an event injection for the next VM entry
+ * (the entry field itself travels as a VMCS pair). */
+int hv_state_event_pending(const struct hv_state *s);
+
 /* Fills *s from the current VMCS, v and the CPU (in a VM exit). */
 void hv_state_save(struct vcpu *v, struct hv_state *s);
 /* Loads a checked blob into the current VMCS, v and the CPU. */

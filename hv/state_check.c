@@ -7,6 +7,7 @@
 
 #include "hv/hv.h"
 #include "hv/vmcs.h"
+#include "hv/vmx.h"
 
 #define VMCS_TYPE(f) (((f) >> 10) & 3) /* SDM Vol. 3C §25.11.2: 2 = guest state */
 
@@ -16,6 +17,20 @@ int hv_state_carried(uint32_t f)
 		return f != VMCS_GUEST_VMCS_LINK && f != VMCS_GUEST_PML_INDEX && f != VMCS_GUEST_PREEMPT_TIMER;
 	return f == VMCS_CTRL_CR0_SHADOW || f == VMCS_CTRL_CR4_SHADOW || f == VMCS_CTRL_ENTRY_INTR_INFO ||
 	       f == VMCS_CTRL_ENTRY_EXC_ERRCODE || f == VMCS_CTRL_ENTRY_INSTR_LEN;
+}
+
+/* The value a blob holds for VMCS field f (0 when it does not carry it). */
+static uint64_t pair_value(const struct hv_state *s, uint32_t f)
+{
+	for (uint32_t i = 0; i < s->npairs && i < HV_STATE_MAX_PAIRS; i++)
+		if (s->pairs[i].field == f)
+			return s->pairs[i].value;
+	return 0;
+}
+
+int hv_state_event_pending(const struct hv_state *s)
+{
+	return s->event_set && (pair_value(s, VMCS_CTRL_ENTRY_INTR_INFO) & INTR_INFO_VALID);
 }
 
 int hv_state_check(const struct hv_state *s, size_t len, char *why, size_t cap)
@@ -35,5 +50,13 @@ int hv_state_check(const struct hv_state *s, size_t len, char *why, size_t cap)
 				    s->pairs[i].field);
 			return HV_EINVAL;
 		}
+	/* A saved injection is an event_set flag and a valid entry field
+	 * together; save clears the field otherwise (hv_state_save). */
+	uint64_t info = pair_value(s, VMCS_CTRL_ENTRY_INTR_INFO);
+	if (s->event_set > 1 || (s->event_set && !(info & INTR_INFO_VALID)) || (!s->event_set && info)) {
+		hv_snprintf(why, cap, "vCPU state holds event_set %u with VM-entry interruption information %llx",
+			    s->event_set, (unsigned long long)info);
+		return HV_EINVAL;
+	}
 	return 0;
 }

@@ -5,8 +5,6 @@
  */
 #include "vdev/vdev_hv.h"
 
-#include <string.h>
-
 int vdev_check_range(const struct vdev_env *env, uint64_t gpa, uint64_t len)
 {
 	if (gpa > env->ram_bytes || len > env->ram_bytes - gpa)
@@ -28,6 +26,9 @@ const char *vdev_hc_name(uint64_t nr)
 	return nr < VDEV_HC_COUNT && names[nr] ? names[nr] : "?";
 }
 
+/* The console's bounce buffer: the dispatcher runs on one vCPU at a time. */
+static char conbuf[VDEV_CONSOLE_MAX];
+
 static int64_t console_write(struct vdev_env *env, uint64_t gpa, uint64_t len, uint64_t epoch)
 {
 	if (len > VDEV_CONSOLE_MAX)
@@ -36,7 +37,9 @@ static int64_t console_write(struct vdev_env *env, uint64_t gpa, uint64_t len, u
 		return VDEV_EFAULT;
 	if (epoch && epoch != env->epoch)
 		return VDEV_ESTALE;
-	env->console_out((const char *)env->ram + gpa, len);
+	if (env->copy_in(conbuf, gpa, len))
+		return VDEV_EFAULT;
+	env->console_out(conbuf, len);
 	return (int64_t)len;
 }
 
@@ -46,14 +49,18 @@ static int64_t console_read(struct vdev_env *env, uint64_t gpa, uint64_t len)
 		return VDEV_E2BIG;
 	if (vdev_check_range(env, gpa, len))
 		return VDEV_EFAULT;
-	return (int64_t)env->console_in((char *)env->ram + gpa, len);
+	size_t n = env->console_in(conbuf, len);
+	if (n > len)
+		n = len; /* a backend never gives more than asked; be sure */
+	if (env->copy_out(gpa, conbuf, n))
+		return VDEV_EFAULT;
+	return (int64_t)n;
 }
 
 static int64_t copy_out(struct vdev_env *env, uint64_t gpa, const void *src, uint64_t len)
 {
-	if (vdev_check_range(env, gpa, len))
+	if (vdev_check_range(env, gpa, len) || env->copy_out(gpa, src, len))
 		return VDEV_EFAULT;
-	memcpy(env->ram + gpa, src, len);
 	return VDEV_OK;
 }
 
