@@ -73,7 +73,11 @@
  *   - the allocation bitmap: device blocks / 8 bytes (32 KiB per GiB of
  *     disk), built on the first write operation, not by read-only users;
  *   - a write-combining buffer of SNAP_WBUF_BLOCKS blocks (128 KiB);
- *   - during a generation, 24 bytes per page written (sorted at commit);
+ *   - during a generation: the page entries not yet spilled into the map
+ *     (24 bytes each, at most SNAP_WP_MAX = 32768, and as much again to
+ *     sort them: 1.5 MiB), plus 16 bytes per 256 guest frames (the map
+ *     leaves' pointers) and one bit per frame; a 3 GiB guest's first
+ *     commit peaks under 2 MiB in all (tests/snapshot/check_mem);
  *   - a handful of 4 KiB buffers and the store handle (about 13 KiB: three
  *     catalogs); a page lookup reads depth (1..4) map blocks and caches one
  *     per level, so lazy restore needs no full map;
@@ -222,7 +226,8 @@ struct snap_begin_opts {
 };
 int snap_begin(snap_store *st, const struct snap_begin_opts *o);
 /* Stores one page (any order; a page written again replaces the earlier
- * write). The page is hashed and copied before the call returns, so it must
+ * write). Every SNAP_WP_MAX pages (snap_int.h) the pages so far are spilled
+ * into the map: this call then also rewrites the map leaves they touch. The page is hashed and copied before the call returns, so it must
  * not change during the call and may be reused after it: the hypervisor
  * keeps it write-protected or passes its copy-on-write buffer. */
 int snap_write_page(snap_store *st, uint64_t gfn, const void *page);

@@ -94,6 +94,25 @@ struct wpage {
 	u64 csum;
 };
 
+/* Page entries buffered before a spill (build.c): 768 KiB, plus as much to
+ * sort; a generation of up to this many pages is spilled once, at commit. */
+#define SNAP_WP_MAX   32768u
+/* Superseded blocks of this generation waiting for a flush to be freed. */
+#define SNAP_DEAD_MAX 1024u
+
+/* The map of the generation being written (build.c): per leaf, not per
+ * page. */
+struct build {
+	struct ptr *leaf;            /* current pointer of each leaf */
+	u8 *lflag;                   /* LEAF_MOD, LEAF_OWN */
+	u8 *wbits;                   /* frame written in this generation */
+	u64 npages, nleaves, ndirty;
+	u64 *dead;                   /* superseded, freed after a flush */
+	u32 ndead;
+	int loaded;                  /* leaf[] holds the base's pointers */
+	u8 *node;                    /* one leaf being rewritten */
+};
+
 enum st_state { ST_OPEN, ST_WRITING, ST_ERROR };
 
 /* A parsed catalog, as one superblock slot sees it; one spare entry holds
@@ -134,8 +153,9 @@ struct snap_store {
 
 	/* the generation being written */
 	struct rec_disk *rec;
-	struct wpage *wp;
+	struct wpage *wp;            /* entries not yet spilled */
 	u64 nwp, capwp;
+	struct build b;
 	u64 blocks_written;
 	int txn_rc;                  /* first failed write: commit refuses */
 
@@ -200,12 +220,19 @@ int alloc_mark_tolerant(snap_store *st, u64 gen);
 /* map.c */
 u32 map_depth(u64 npages);
 int map_lookup(snap_gen *g, u64 gfn, struct ptr *out);
-int map_apply(snap_store *st, struct ptr base, u32 depth, const struct wpage *wp,
-	      u64 n, struct ptr *out);
 typedef int (*map_walk_fn)(void *ctx, u64 blk, int is_node);
 int map_walk(snap_store *st, struct ptr root, u32 depth, u64 gen,
 	     int tolerant, map_walk_fn fn, void *ctx);
 int rec_load(snap_store *st, const struct cat_ent *e, struct rec_disk *rec);
+
+/* build.c */
+int build_init(snap_store *st, u64 npages);
+void build_free(snap_store *st);
+int build_dead(snap_store *st, u64 blk);
+int build_release_dead(snap_store *st, int flushed);
+int build_spill(snap_store *st);
+int build_commit(snap_store *st, struct ptr *root);
+void build_abort(snap_store *st);
 
 /* txn.c */
 const struct cat_ent *cat_find(const struct catalog *c, u64 gen);

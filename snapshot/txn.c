@@ -4,11 +4,11 @@
  *
  * Pages go to disk as they arrive, each into a fresh block (never one a
  * committed generation can reach, invariant 1), so the hypervisor can write
- * them in any order over many VM exits and from a copy-on-write buffer. Only
- * 24 bytes per page stay in memory; commit sorts them and rewrites the map
- * paths they touch. A block released in this generation (a page written
- * twice, a replaced state blob) is not reused before the commit's flush
- * (invariant 5).
+ * them in any order over many VM exits and from a copy-on-write buffer. The
+ * page map is built in bounded memory as they come (build.c): 24 bytes per
+ * page for at most SNAP_WP_MAX pages, then per map leaf. A block released in
+ * this generation (a page written twice, a replaced state blob) is not
+ * reused before a flush (invariant 5).
  */
 #include "snapshot/snap_int.h"
 
@@ -48,6 +48,7 @@ static int cat_retain(snap_store *st, struct catalog *c, unsigned keep)
 
 static void txn_free(snap_store *st)
 {
+	build_free(st);
 	snap_free(st, st->wp, st->capwp * sizeof *st->wp);
 	snap_free(st, st->rec, SNAP_BLOCK_SIZE);
 	st->wp = NULL;
@@ -99,6 +100,10 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 		txn_free(st);
 		return SNAP_ENOMEM;
 	}
+	if ((rc = build_init(st, npages))) {
+		txn_free(st);
+		return rc;
+	}
 	snap_memset(st->rec, 0, SNAP_BLOCK_SIZE);
 	if (base && (rc = rec_load(st, base, st->rec))) {
 		txn_free(st);
@@ -119,25 +124,27 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 	return 0;
 }
 
+/* The entry buffer grows to SNAP_WP_MAX; when full, or when it cannot
+ * grow for want of memory, it is spilled into the map leaves. */
 static int wp_push(snap_store *st, u64 gfn, u64 blk, u64 csum)
 {
+	int rc;
 	if (st->nwp == st->capwp) {
 		u64 cap = st->capwp * 2;
-		struct wpage *n = snap_alloc(st, cap * sizeof *n);
-		if (!n)
-			return snap_err(st, SNAP_ENOMEM, "no memory for %llu page "
-					"entries", cap);
-		snap_memcpy(n, st->wp, st->nwp * sizeof *n);
-		snap_free(st, st->wp, st->capwp * sizeof *n);
-		st->wp = n;
-		st->capwp = cap;
+		struct wpage *n = cap <= SNAP_WP_MAX ?
+			snap_alloc(st, cap * sizeof *n) : NULL;
+		if (n) {
+			snap_memcpy(n, st->wp, st->nwp * sizeof *n);
+			snap_free(st, st->wp, st->capwp * sizeof *n);
+			st->wp = n;
+			st->capwp = cap;
+		} else if ((rc = build_spill(st))) {
+			return rc;
+		}
 	}
 	st->wp[st->nwp++] = (struct wpage){ gfn, blk, csum };
 	return 0;
 }
-
-/* Blocks to release after the commit flush ride in wp with this gfn. */
-#define GFN_DEAD UINT64_MAX
 
 /* A generation missing one of its writes must never be committed: the first
  * failed write or state call is remembered and snap_commit refuses. */
@@ -183,7 +190,7 @@ static int set_state(snap_store *st, const void *blob, size_t len)
 		return snap_err(st, SNAP_ELIMIT, "state blob of %llu bytes is "
 				"larger than %u", (u64)len, SNAP_MAX_STATE);
 	for (u32 i = 0; i < r->nstate; i++)
-		if ((rc = wp_push(st, GFN_DEAD, r->state[i].blk, 0)))
+		if ((rc = build_dead(st, r->state[i].blk)))
 			return rc;
 	r->nstate = 0;
 	r->state_len = 0;
@@ -209,57 +216,6 @@ int snap_set_state(snap_store *st, const void *blob, size_t len)
 	return rc ? rc : poison(st, set_state(st, blob, len));
 }
 
-/* Stable bottom-up merge sort by gfn: of two writes of one page, the later
- * must win. The hypervisor has no qsort, and qsort is not stable. */
-static int wp_sort(snap_store *st)
-{
-	u64 n = st->nwp;
-	struct wpage *a = st->wp;
-	struct wpage *b = snap_alloc(st, n * sizeof *b + 1);
-	if (!b)
-		return snap_err(st, SNAP_ENOMEM, "no memory to sort %llu pages", n);
-	struct wpage *src = a, *dst = b;
-	for (u64 w = 1; w < n; w *= 2) {
-		for (u64 lo = 0; lo < n; lo += 2 * w) {
-			u64 mid = lo + w < n ? lo + w : n;
-			u64 hi = lo + 2 * w < n ? lo + 2 * w : n;
-			u64 i = lo, j = mid, k = lo;
-			while (i < mid && j < hi)
-				dst[k++] = src[j].gfn < src[i].gfn ? src[j++] : src[i++];
-			while (i < mid)
-				dst[k++] = src[i++];
-			while (j < hi)
-				dst[k++] = src[j++];
-		}
-		struct wpage *t = src;
-		src = dst;
-		dst = t;
-	}
-	if (src != a)
-		snap_memcpy(a, src, n * sizeof *a);
-	snap_free(st, b, n * sizeof *b + 1);
-	return 0;
-}
-
-/* After sorting: the last write of each page leads, superseded writes and
- * dead state blocks follow as GFN_DEAD. Returns the number of live pages. */
-static u64 wp_dedup(snap_store *st)
-{
-	u64 n = st->nwp, live = 0;
-	for (u64 i = 0; i < n; i++) {
-		if (st->wp[i].gfn == GFN_DEAD)
-			continue;
-		if (i + 1 < n && st->wp[i + 1].gfn == st->wp[i].gfn) {
-			st->wp[i].gfn = GFN_DEAD;
-			continue;
-		}
-		struct wpage t = st->wp[live];
-		st->wp[live++] = st->wp[i];
-		st->wp[i] = t;
-	}
-	return live;
-}
-
 static int commit_gen(snap_store *st, uint64_t *gen)
 {
 	struct rec_disk *r = st->rec;
@@ -267,12 +223,9 @@ static int commit_gen(snap_store *st, uint64_t *gen)
 	struct ptr recp;
 	int rc;
 
-	if ((rc = wp_sort(st)))
+	if ((rc = build_commit(st, &r->root)))
 		return rc;
-	u64 live = wp_dedup(st);
-	if ((rc = map_apply(st, r->root, r->depth, st->wp, live, &r->root)))
-		return rc;
-	r->dirty_pages = live;
+	r->dirty_pages = st->b.ndirty;
 	/* the record, the catalog and the superblock are still to come */
 	r->bytes_written = (st->blocks_written + 3) * SNAP_BLOCK_SIZE;
 	if ((rc = alloc_block(st, &recp.blk)))
@@ -290,8 +243,7 @@ static int commit_gen(snap_store *st, uint64_t *gen)
 		return rc;
 	if (r->bytes_written / SNAP_BLOCK_SIZE > st->big_commit)
 		st->big_commit = r->bytes_written / SNAP_BLOCK_SIZE;
-	for (u64 i = live; i < st->nwp; i++)
-		alloc_release(st, st->wp[i].blk);
+	build_release_dead(st, 1); /* super_write flushed */
 	if (gen)
 		*gen = r->gen;
 	txn_free(st);
@@ -323,14 +275,12 @@ void snap_abort(snap_store *st)
 	if (st->state != ST_WRITING)
 		return;
 	/* Nothing reachable was written; but the blocks may only be reused
-	 * once these writes are out of the way (see the file comment). */
-	st->wbuf_n = 0;
-	if (io_flush(st) == 0) {
-		for (u64 i = 0; i < st->nwp; i++)
-			alloc_release(st, st->wp[i].blk);
+	 * once these writes are out of the way (see the file comment): the
+	 * flush in build_abort() drains them. */
+	build_abort(st);
+	if (st->state == ST_WRITING)
 		for (u32 i = 0; i < st->rec->nstate; i++)
 			alloc_release(st, st->rec->state[i].blk);
-	}
 	txn_free(st);
 	st->dropped_since_mark = 1; /* map blocks of a failed commit leak */
 	if (st->state == ST_WRITING)
