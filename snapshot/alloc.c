@@ -103,6 +103,9 @@ static int mark(snap_store *st, u64 except)
 	st->nfree = st->dev_blocks;
 	for (u64 b = 0; b < FIRST_DATA_BLOCK; b++)
 		set_bit(st, b);
+	/* the input log region (inlog.c) is never handed out */
+	for (u64 b = st->dev_blocks - st->sb.inlog_blocks; b < st->dev_blocks; b++)
+		set_bit(st, b);
 	int rc = mark_catalog(st, &st->sb, &st->cat, except);
 	if (!rc && st->other_valid)
 		rc = mark_catalog(st, &st->other_sb, &st->other_cat, except);
@@ -205,7 +208,8 @@ int snap_space(snap_store *st, struct snap_space *out)
 		return rc;
 	out->dev_blocks = st->dev_blocks;
 	out->free_blocks = st->nfree;
-	out->used_blocks = st->dev_blocks - st->nfree;
+	/* the input log region is neither free nor generations' data */
+	out->used_blocks = st->dev_blocks - st->nfree - st->sb.inlog_blocks;
 	return 0;
 }
 

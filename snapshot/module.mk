@@ -2,7 +2,7 @@
 # and freestanding with the hypervisor's flags, which must leave no
 # undefined symbol (no libc in the hypervisor).
 
-SNAP_SRCS    := $(addprefix snapshot/,util.c io.c super.c alloc.c map.c build.c txn.c read.c stream.c ident.c)
+SNAP_SRCS    := $(addprefix snapshot/,util.c io.c super.c alloc.c map.c build.c txn.c read.c stream.c ident.c inlog.c)
 SNAP_HDRS    := snapshot/snap.h snapshot/snap_int.h
 SNAP_HOST_O  := $(SNAP_SRCS:%.c=$(BUILD)/host/%.o)
 SNAP_HV_O    := $(SNAP_SRCS:%.c=$(BUILD)/hv/%.o)
@@ -118,3 +118,11 @@ $(SNAP_TDIR)/check_engine: tests/snapshot/check_engine.c snapshot/engine.c snaps
 	$(HOST_CC) $(HOST_CFLAGS) -DSNAPENG_DEBUG $(CHECK_CFLAGS) -o $@ tests/snapshot/check_engine.c snapshot/engine.c $(SNAP_LIB) $(CHECK_LIBS)
 HOST_TOOLS   += $(SNAP_TDIR)/check_engine
 UNIT_TESTS   += $(SNAP_TDIR)/check_engine
+
+# the input log: unit cases and a crash at every request (about 5 s)
+$(SNAP_TDIR)/crash_inlog: tests/snapshot/crash_inlog.c $(SNAP_CRASHDEV) $(SNAP_LIB)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ tests/snapshot/crash_inlog.c tests/snapshot/crashdev.c $(SNAP_LIB)
+
+HOST_TOOLS   += $(SNAP_TDIR)/crash_inlog
+UNIT_TESTS   += $(SNAP_TDIR)/crash_inlog

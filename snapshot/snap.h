@@ -152,10 +152,16 @@ struct snap_space {
 	uint64_t dev_blocks, used_blocks, free_blocks;
 };
 
-/* Format: never over a store unless force; keep = K newest kept (>= 2). */
+/* Format: never over a store unless force; keep = K newest kept (>= 2).
+ * inlog_blocks: size of the input log region (0: SNAP_INLOG_DEFAULT_BLOCKS,
+ * SNAP_INLOG_NONE: none); a device too small for it gets none. */
+#define SNAP_INLOG_DEFAULT_BLOCKS 8u
+#define SNAP_INLOG_MAX_BLOCKS     64u
+#define SNAP_INLOG_NONE           (~0u)
 struct snap_format_opts {
 	unsigned keep;
 	int force;
+	unsigned inlog_blocks;
 };
 int snap_format(const struct snap_io *io, const struct snap_format_opts *o);
 /* 0 if the device holds an Amber store (any superblock magic), else code. */
@@ -264,6 +270,35 @@ int snap_guest_id(const snap_store *st, uint8_t id[SNAP_GUEST_ID_LEN]); /* 1 set
 int snap_set_guest_id(snap_store *st, const uint8_t id[SNAP_GUEST_ID_LEN]);
 uint64_t snap_handed_over(const snap_store *st);
 int snap_set_handed_over(snap_store *st, uint64_t gen);
+
+/*
+ * Input log (inlog.c, FORMAT.md "Input log"): the bytes typed to the guest,
+ * in a ring of 512-byte records in the device's last blocks, appended and
+ * flushed before the guest may read them. Offsets count bytes since the
+ * store was formatted. The log keeps every byte at or after the offset
+ * last given to snap_inlog_release() (what the newest durable generation
+ * had consumed); older records are overwritten as the ring wraps.
+ */
+typedef struct snap_inlog snap_inlog;
+/* Reads and checks the region; SNAP_ENOENT when the store has none. The log
+ * lives beside the store: close it before snap_close(). */
+int snap_inlog_open(snap_store *st, snap_inlog **out);
+void snap_inlog_close(snap_inlog *l);
+/* Bytes [*start, *end) are held; start == end: nothing. */
+void snap_inlog_span(const snap_inlog *l, uint64_t *start, uint64_t *end);
+/* Appends up to n bytes and flushes: *taken bytes are durable on return
+ * (fewer than n when the ring is full of bytes not yet released). Any
+ * device error is sticky for the log (SNAP_EIO until reopened). */
+int snap_inlog_append(snap_inlog *l, const void *buf, size_t n, size_t *taken);
+/* Copies bytes from offset off (clipped to what is held); returns the count. */
+size_t snap_inlog_read(const snap_inlog *l, uint64_t off, void *buf, size_t n);
+/* Bytes before off are no longer needed: their records may be overwritten. */
+void snap_inlog_release(snap_inlog *l, uint64_t off);
+/* The next append starts at off if off is beyond the end (a generation that
+ * consumed more than this log holds, e.g. received from another store). */
+void snap_inlog_skip_to(snap_inlog *l, uint64_t off);
+/* Records in the ring and the largest payload of one. */
+#define SNAP_INLOG_REC_DATA 464u
 
 /* Send streams (FORMAT.md): base 0 = full stream of gen. */
 typedef int (*snap_out_fn)(void *ctx, const void *buf, size_t len);

@@ -43,7 +43,7 @@ struct sb_disk {
 	u64 newest_gen;     /* highest generation ever committed */
 	u64 npages;         /* guest frames, 0 until the first commit */
 	u32 keep;
-	u32 pad;
+	u32 inlog_blocks;   /* input log: the device's last blocks (inlog.c) */
 	u8 guest_id[SNAP_GUEST_ID_LEN]; /* 0: no identity yet (ident.c) */
 	u64 handed_over;    /* generation the guest was handed over at; 0 = here */
 	u8 reserved[SNAP_SECTOR_SIZE - 112];

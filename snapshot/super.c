@@ -26,7 +26,9 @@ static int sb_check(const struct sb_disk *sb, unsigned slot)
 	if (sb->version != SNAP_VERSION || sb->block_size != SNAP_BLOCK_SIZE)
 		return SNAP_EVERSION;
 	if (sb->txid % SB_SLOTS != slot || sb->keep < 2 ||
-	    sb->dev_blocks < MIN_DEV_BLOCKS)
+	    sb->dev_blocks < MIN_DEV_BLOCKS ||
+	    sb->inlog_blocks > SNAP_INLOG_MAX_BLOCKS ||
+	    sb->dev_blocks - sb->inlog_blocks < MIN_DEV_BLOCKS)
 		return SNAP_ECORRUPT;
 	return 0;
 }
@@ -87,8 +89,15 @@ static void sb_block(u8 *buf, const struct sb_disk *sb)
 int snap_format(const struct snap_io *io, const struct snap_format_opts *o)
 {
 	unsigned keep = o && o->keep ? o->keep : 2;
+	unsigned inlog = !o || !o->inlog_blocks ? SNAP_INLOG_DEFAULT_BLOCKS :
+		o->inlog_blocks == SNAP_INLOG_NONE ? 0 : o->inlog_blocks;
 	u64 dev = io->size(io->ctx);
 	if (keep < 2 || keep > SNAP_MAX_RETAINED || dev < MIN_DEV_BLOCKS)
+		return SNAP_EINVAL;
+	/* a small device gets no input log rather than no store */
+	if (dev < MIN_DEV_BLOCKS + 4 * (u64)inlog)
+		inlog = 0;
+	if (inlog > SNAP_INLOG_MAX_BLOCKS)
 		return SNAP_EINVAL;
 	if (!(o && o->force) && snap_probe(io) == 0)
 		return SNAP_EEXIST;
@@ -96,6 +105,11 @@ int snap_format(const struct snap_io *io, const struct snap_format_opts *o)
 	if (!buf)
 		return SNAP_ENOMEM;
 	int rc = 0;
+	/* The input log region starts empty: records a previous store left
+	 * there must not be read as this store's input (inlog.c). */
+	snap_memset(buf, 0, SNAP_BLOCK_SIZE);
+	for (u64 b = dev - inlog; b < dev && !rc; b++)
+		rc = io->write(io->ctx, b, 1, buf) ? SNAP_EIO : 0;
 	/* Both slots, txid 0 and 1, empty catalogs: each slot is always valid
 	 * unless damaged, so a slot without a valid copy is damage. */
 	for (unsigned s = 0; s < SB_SLOTS && !rc; s++) {
@@ -104,6 +118,7 @@ int snap_format(const struct snap_io *io, const struct snap_format_opts *o)
 			.block_size = SNAP_BLOCK_SIZE, .txid = s,
 			.time_ns = io->now ? io->now(io->ctx) : 0,
 			.dev_blocks = dev, .keep = keep,
+			.inlog_blocks = inlog,
 		};
 		sb_seal(&sb, s);
 		sb_block(buf, &sb);
