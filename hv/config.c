@@ -46,6 +46,7 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 		{ "mem", 16, 3072, &cfg->mem_mib },
 		{ "snap_ms", 10, 600000, &cfg->snap_ms },
 		{ "tick_hz", 1, 1000, &cfg->tick_hz },
+		{ "hold_ms", 0, 60000, &cfg->hold_ms },
 	};
 	for (unsigned i = 0; i < sizeof nums / sizeof nums[0]; i++) {
 		if (!streq(key, nums[i].name))
@@ -82,6 +83,22 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 		hv_snprintf(err, errlen, "option restore=%s: want lazy or eager", val ? val : "");
 		return HV_EINVAL;
 	}
+	if (streq(key, "console")) { /* hv/console_hold.c */
+		if (val && (streq(val, "held") || streq(val, "direct"))) {
+			cfg->console_direct = streq(val, "direct");
+			return 0;
+		}
+		hv_snprintf(err, errlen, "option console=%s: want held or direct", val ? val : "");
+		return HV_EINVAL;
+	}
+	if (streq(key, "console_stats")) { /* echo latency lines for make bench */
+		if (val) {
+			hv_snprintf(err, errlen, "option console_stats takes no value (got console_stats=%s)", val);
+			return HV_EINVAL;
+		}
+		cfg->console_stats = 1;
+		return 0;
+	}
 	if (streq(key, "format")) {
 		if (val) {
 			hv_snprintf(err, errlen, "option format takes no value (got format=%s)", val);
@@ -104,7 +121,8 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 
 int hv_config_parse(const char *cmdline, struct hv_config *cfg, char *err, size_t errlen)
 {
-	*cfg = (struct hv_config){ .mem_mib = 64, .snap_ms = 500, .dirty = DIRTY_AUTO, .tick_hz = 4 };
+	*cfg = (struct hv_config){ .mem_mib = 64, .snap_ms = 500, .dirty = DIRTY_AUTO, .tick_hz = 4,
+				    .hold_ms = 10 };
 	hv_snprintf(cfg->guest, sizeof cfg->guest, "default");
 	if (errlen)
 		err[0] = '\0';

@@ -9,6 +9,13 @@
  *   tick_hz=HZ     guest timer ticks reported per second (1..1000, default 4)
  *   restore=HOW    lazy (default: pages are read on first touch) or eager
  *                  (every page is read before the guest runs again)
+ *   console=HOW    held (default with a snapshot disk: guest output leaves
+ *                  COM1 once the generation holding it is durable, input is
+ *                  logged on the disk before the guest reads it) or direct
+ *                  (both at once, as without a disk; for debugging)
+ *   hold_ms=MS     held output makes the next capture come at least MS guest
+ *                  ms after the previous one, not snap_ms (0..60000, default 10)
+ *   console_stats  print echo latency every 8 echoes (make bench)
  *   format         allow formatting a disk that holds no Amber store
  *   takeback       resume a store that was handed over to another host
  *                  (hv/CONTROL.md: the other copy must no longer run)
@@ -33,6 +40,9 @@ struct hv_config {
 	int format;
 	int takeback;
 	int eager_restore;
+	int console_direct;
+	int console_stats;
+	uint32_t hold_ms;
 };
 
 /*

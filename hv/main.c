@@ -22,6 +22,7 @@
 #include "hv/serial.h"
 #include "hv/time.h"
 #include "hv/vcpu.h"
+#include "hv/console_hold.h"
 #include "hv/vdev_backend.h"
 #include "hv/vmx.h"
 #include "hv/vmxcap.h"
@@ -202,6 +203,7 @@ void hv_main(uint32_t magic, uint32_t mbi)
 	if (e)
 		fatal("VMCS setup", e);
 	vdev_backend_init(v);
+	con_init(v, st, &config);
 	if (st) {
 		persist_apply(v);
 		persist_attach_vdev(v);

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "hv/console_hold.h"
 #include "hv/cpu.h"
 #include "hv/ept.h"
 #include "hv/exit.h"
@@ -74,6 +75,7 @@ static void stop_snapshots(const char *what, int err)
 	kprintf("amber: snapshot: %s failed: %s (%s); snapshots stopped, the last committed generation stays\n",
 		what, snap_strerror(err), P.st ? snap_errmsg(P.st) : "");
 	P.active = 0;
+	con_snapshots_stopped();
 }
 
 /*
@@ -233,6 +235,7 @@ static void capture(struct vcpu *v)
 	if (P.tier == SNAPENG_PML)
 		drain_pml();
 	hv_state_save(v, &state);
+	state.con_consumed = con_consumed();
 	int e = snapeng_capture(P.e, &state, sizeof state, time_wall_ns(), &gen);
 	P.pause_cycles = rdtsc() - t0;
 	if (e) {
@@ -241,6 +244,7 @@ static void capture(struct vcpu *v)
 	}
 	P.captured = gen;
 	P.request = 0;
+	con_captured(gen, vdev_backend_mono());
 	kprintf("amber: snapshot gen=%llu captured\n", (unsigned long long)gen);
 }
 
@@ -253,6 +257,7 @@ static void committed(void)
 	kprintf("amber: snapshot gen=%llu committed pages=%llu bytes=%llu pause_cycles=%llu\n",
 		(unsigned long long)P.captured, (unsigned long long)gi.dirty_pages,
 		(unsigned long long)gi.bytes_written, (unsigned long long)P.pause_cycles);
+	con_committed(P.captured);
 }
 
 static void restore_done(void)
@@ -287,7 +292,7 @@ void persist_work(struct vcpu *v)
 				committed();
 		}
 		uint64_t now = vdev_backend_mono();
-		if (!snapeng_busy(P.e) && P.active && (P.request || now >= P.next_due)) {
+		if (!snapeng_busy(P.e) && P.active && (P.request || now >= P.next_due || con_wants_capture(now))) {
 			capture(v);
 			P.next_due = now + P.snap_ns;
 		}
@@ -378,6 +383,7 @@ void persist_attach_vdev(struct vcpu *v)
 		v->env.epoch = state.epoch + 1;
 		vdev_backend_set_mono(state.mono_ns);
 		vdev_backend_timer(state.timer_deadline_ns);
+		con_restored(P.restored_from, state.con_consumed);
 	}
 	P.next_due = vdev_backend_mono() + P.snap_ns;
 	if (!P.e)

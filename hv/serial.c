@@ -14,7 +14,7 @@
 #define UART_LSR  5
 #define LCR_8N1   0x03
 #define LCR_DLAB  0x80
-#define FCR_ENABLE_CLEAR_14 0xC7 /* enable FIFOs, clear both, RX trigger 14 */
+#define FCR_FIFO_OFF        0x00 /* 16450 mode: one receive byte at a time */
 #define MCR_DTR_RTS_OUT2    0x0B
 #define LSR_DATA_READY      0x01
 #define LSR_THR_EMPTY       0x20
@@ -28,7 +28,12 @@ void serial_init(void)
 	outb(COM1 + UART_DATA, DIVISOR_115200);
 	outb(COM1 + UART_IER, 0);
 	outb(COM1 + UART_LCR, LCR_8N1);
-	outb(COM1 + UART_FCR, FCR_ENABLE_CLEAR_14);
+	/* FIFOs off: an emulator then hands the UART one byte only when the
+	 * last one was read, so bytes typed while the hypervisor is busy (boot,
+	 * restore, a disk flush) wait on the host side instead of overrunning
+	 * a 16-byte FIFO (Bochs fills an enabled FIFO regardless and drops the
+	 * rest). Output loses nothing: put() waits for THR empty per byte. */
+	outb(COM1 + UART_FCR, FCR_FIFO_OFF);
 	outb(COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
 }
 

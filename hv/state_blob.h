@@ -18,7 +18,7 @@
 #include "hv/vcpu.h"
 
 #define HV_STATE_MAGIC     0x555043564D424D41ull /* "AMBMVCPU" */
-#define HV_STATE_VERSION   1u
+#define HV_STATE_VERSION   2u /* 2: con_consumed */
 #define HV_STATE_MAX_PAIRS 64u
 
 struct hv_vmcs_pair {
@@ -35,6 +35,8 @@ struct hv_state {
 	uint64_t star, lstar, cstar, fmask, kernel_gs;
 	uint8_t fxsave[512] __attribute__((aligned(16)));
 	struct hv_vmcs_pair pairs[HV_STATE_MAX_PAIRS];
+	uint64_t con_consumed;    /* input log bytes the guest had read (hv/console_hold.c) */
+	uint64_t con_pad;
 };
 
 /* Whether a generation carries VMCS field `f` (guest state and the entry

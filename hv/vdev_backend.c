@@ -1,12 +1,14 @@
 /*
  * hv/vdev_backend.c — backends of the paravirtual devices (vdev/ABI.md):
- *   console  COM1 output; input polled into a ring, VDEV_VEC_CONSOLE on arrival
+ *   console  hv/console_hold.c: output held until durable, input logged
+ *            on disk; VDEV_VEC_CONSOLE on arrival
  *   clock    monotonic from the calibrated TSC, wall from the RTC at boot
  *   timer    one deadline, checked on every exit and bounded by the
  *            preemption timer; VDEV_VEC_TIMER when reached
  *   write-protect  clears W in the EPT leaf; hv/exit.c restores it on the
  *            write's EPT violation
  */
+#include "hv/console_hold.h"
 #include "hv/exit.h"
 #include "hv/guest_mem.h"
 #include "hv/hv.h"
@@ -16,33 +18,10 @@
 #include "hv/vdev_backend.h"
 #include "hv/vmx.h"
 
-#define RING_SIZE 4096 /* power of two */
-
-static struct { char buf[RING_SIZE]; uint32_t head, tail; } rx; /* head: write, tail: read */
 static struct vcpu *cur;
 
-int vdev_console_poll(void)
-{
-	int got = 0;
-	for (int c; (c = serial_getc()) >= 0;) {
-		if (rx.head - rx.tail == RING_SIZE)
-			break; /* full: the byte stays in the UART FIFO (or is lost there) */
-		rx.buf[rx.head++ % RING_SIZE] = (char)c;
-		got = 1;
-	}
-	return got;
-}
-
-static void console_out(const char *s, size_t n) { serial_write(s, n); }
-
-static size_t console_in(char *buf, size_t n)
-{
-	vdev_console_poll();
-	size_t k = 0;
-	while (k < n && rx.tail != rx.head)
-		buf[k++] = rx.buf[rx.tail++ % RING_SIZE];
-	return k;
-}
+/* The console lives in hv/console_hold.c (output commit, input log). */
+int vdev_console_poll(void) { return con_poll(); }
 
 /* Guest monotonic time = the hypervisor's + an offset that makes it
  * continue across restores (the guest's clock never goes back). */
@@ -88,8 +67,8 @@ void vdev_backend_init(struct vcpu *v)
 	guest_mem_attach(v);
 	v->env.ram_bytes = v->ram_bytes;
 	v->env.epoch = 1; /* no snapshot store yet: every start is fresh */
-	v->env.console_out = console_out;
-	v->env.console_in = console_in;
+	v->env.console_out = con_out;
+	v->env.console_in = con_in;
 	v->env.mono_ns = vdev_backend_mono;
 	v->env.wall_ns = time_wall_ns;
 	v->env.timer_set = vdev_backend_timer;

@@ -8,7 +8,8 @@
 #include "hv/vcpu.h"
 
 void vdev_backend_init(struct vcpu *v);
-/* Moves waiting COM1 bytes into the console ring; 1 when new bytes came. */
+/* Moves waiting COM1 bytes towards the guest (hv/console_hold.c); 1 when
+ * the guest has new bytes to read. */
 int vdev_console_poll(void);
 
 /* Guest monotonic ns (continues across restores), and setting it at restore. */

@@ -1,0 +1,59 @@
+/*
+ * hv/console_hold.h — the console's promise to the outside world (issue 13,
+ * DESIGN.md "Truth to the outside world").
+ *
+ * Output commit: with console=held (the default with a working snapshot
+ * store) a guest's console write is kept here, tagged with the generation
+ * that will hold the state after the write (the last captured + 1), and
+ * goes out on COM1 only once that generation is committed. A restore
+ * drops whatever was still held: the restored guest writes it again. Held
+ * output makes the next capture come hold_ms after the previous one
+ * instead of snap_ms. Hypervisor messages (kprintf, "amber: ...") are
+ * never held.
+ *
+ * Input log: bytes arriving on COM1 are appended to the store's input log
+ * (snapshot/inlog.c) and flushed before the guest may read them. The guest
+ * reads the log at `consumed`; each generation's state blob carries that
+ * offset, so a restore delivers again exactly what the restored state had
+ * not read, and the log may forget what the newest durable generation read.
+ *
+ * Serial lines (tests rely on them):
+ *   amber: console: held (...)         or  amber: console: direct (...)
+ *   amber: console: input log: N bytes waiting from an earlier run
+ *   amber: console: echo n=N mean_us=U max_us=M   (every 8 echoes, console_stats)
+ */
+#ifndef AMBER_HV_CONSOLE_HOLD_H
+#define AMBER_HV_CONSOLE_HOLD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv/config.h"
+#include "hv/vcpu.h"
+#include "snapshot/snap.h"
+
+/* Chooses held or direct (st NULL or snapshots off: direct) and opens the
+ * input log. Before the guest first runs. */
+void con_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg);
+
+/* The vdev console backends (env.console_out, env.console_in). A write
+ * that does not fit in the hold buffer waits in the hypervisor (captures
+ * and the writer run meanwhile) until earlier output is released. */
+void con_out(const char *s, size_t n);
+size_t con_in(char *buf, size_t n);
+/* Moves COM1 bytes into the log (or the direct ring); 1 when the guest has
+ * new bytes to read. */
+int con_poll(void);
+
+/* Snapshot events, from hv/persist.c. */
+int con_wants_capture(uint64_t now_ns);     /* held output waits long enough */
+uint64_t con_consumed(void);                /* for the state blob */
+void con_captured(uint64_t gen, uint64_t now_ns);
+void con_committed(uint64_t gen);
+/* The guest came back from generation gen, which had consumed `consumed`. */
+void con_restored(uint64_t gen, uint64_t consumed);
+/* Snapshots stopped: nothing will become durable any more. Held output is
+ * released and both directions turn direct (said on COM1). */
+void con_snapshots_stopped(void);
+
+#endif
