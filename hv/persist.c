@@ -254,10 +254,12 @@ static void committed(void)
 	unsigned n = 0;
 	snap_list(P.st, &gi, 1, &n);
 	P.durable = P.captured;
+	/* Released before the line below: a watcher that saw "committed" has
+	 * seen the output that generation made durable. */
+	con_committed(P.captured);
 	kprintf("amber: snapshot gen=%llu committed pages=%llu bytes=%llu pause_cycles=%llu\n",
 		(unsigned long long)P.captured, (unsigned long long)gi.dirty_pages,
 		(unsigned long long)gi.bytes_written, (unsigned long long)P.pause_cycles);
-	con_committed(P.captured);
 }
 
 static void restore_done(void)
