@@ -280,11 +280,8 @@ void con_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 		uint64_t s, end;
 		snap_inlog_span(C.log, &s, &end);
 		C.consumed = s; /* a fresh start reads all the log holds */
-		kprintf("amber: console: held (output leaves once durable, hold_ms=%u; input logged on disk)\n",
-			cfg->hold_ms);
-		if (end > s)
-			kprintf("amber: console: input log: %llu bytes waiting from an earlier run\n",
-				(unsigned long long)(end - s));
+		kprintf("amber: console: held (output leaves once durable, hold_ms=%u); input log holds bytes %llu..%llu\n",
+			cfg->hold_ms, (unsigned long long)s, (unsigned long long)end);
 	}
 	if (unread())
 		v->pending |= PEND_CONSOLE;

@@ -18,8 +18,10 @@
  * not read, and the log may forget what the newest durable generation read.
  *
  * Serial lines (tests rely on them):
- *   amber: console: held (...)         or  amber: console: direct (...)
- *   amber: console: input log: N bytes waiting from an earlier run
+ *   amber: console: held (...); input log holds bytes S..E   (E: the end of
+ *          what is durable: a sender may resend what it typed after E)
+ *   amber: console: direct (...)
+ *   amber: console: input log: N bytes the restored guest had not read
  *   amber: console: echo n=N mean_us=U max_us=M   (every 8 echoes, console_stats)
  */
 #ifndef AMBER_HV_CONSOLE_HOLD_H

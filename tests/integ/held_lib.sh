@@ -9,7 +9,7 @@ held_crash() {
 	local pg=${PGID[$1]} b
 	# Only the emulator dies at once: socat still reads what Bochs wrote to
 	# the pty, as a serial cable delivers what a dying machine sent.
-	b=$(pgrep -g "$pg" -x bochs)
+	b=$(pgrep -g "$pg" -x 'bochs(-bin)?')
 	[ -n "$b" ] && kill -KILL $b 2>/dev/null
 	sleep 0.3
 	engine_kill "$1"
