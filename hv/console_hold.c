@@ -246,6 +246,19 @@ void con_restored(uint64_t gen, uint64_t consumed)
 	}
 }
 
+void con_shutdown(void)
+{
+	/* The guest asked to stop: make its last words durable, then say them
+	 * (a generation captured now holds it at the SHUTDOWN call, so a
+	 * restore of this disk stops again rather than living on). */
+	if (!C.held || !C.nmark)
+		return;
+	uint64_t want = C.mark[C.nmark - 1].gen;
+	persist_request();
+	while (C.held && C.nmark && C.mark[C.nmark - 1].gen <= want)
+		persist_work(C.v);
+}
+
 void con_snapshots_stopped(void)
 {
 	if (!C.held && !C.log)

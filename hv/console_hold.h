@@ -54,6 +54,8 @@ void con_captured(uint64_t gen, uint64_t now_ns);
 void con_committed(uint64_t gen);
 /* The guest came back from generation gen, which had consumed `consumed`. */
 void con_restored(uint64_t gen, uint64_t consumed);
+/* The guest shut down: held output is made durable and released. */
+void con_shutdown(void);
 /* Snapshots stopped: nothing will become durable any more. Held output is
  * released and both directions turn direct (said on COM1). */
 void con_snapshots_stopped(void);

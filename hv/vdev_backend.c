@@ -58,6 +58,7 @@ static int write_protect(uint64_t gpa)
 
 static void shutdown(uint64_t code)
 {
+	con_shutdown();
 	kprintf("amber: guest shutdown code=%llu\n", (unsigned long long)code);
 }
 
