@@ -13,8 +13,9 @@
  *                  COM1 once the generation holding it is durable, input is
  *                  logged on the disk before the guest reads it) or direct
  *                  (both at once, as without a disk; for debugging)
- *   hold_ms=MS     held output makes the next capture come at least MS guest
- *                  ms after the previous one, not snap_ms (0..60000, default 10)
+ *   hold_ms=MS     held output makes the next capture come MS guest ms (or
+ *                  the last write's time, if longer) after the last commit,
+ *                  not snap_ms after the last capture (0..60000, default 10)
  *   console_stats  print echo latency every 8 echoes (make bench)
  *   format         allow formatting a disk that holds no Amber store
  *   takeback       resume a store that was handed over to another host

@@ -39,7 +39,7 @@ static struct {
 	uint64_t head, tail;
 	struct mark mark[MARKS];
 	unsigned nmark;
-	uint64_t captured, last_capture_ns;
+	uint64_t captured, last_capture_ns, last_commit_ns, last_write_ns;
 	/* input */
 	char rx[RX_SIZE];
 	uint32_t rx_head, rx_tail;
@@ -199,7 +199,14 @@ int con_wants_capture(uint64_t now_ns)
 	/* a nearly full buffer does not wait: the writer would block */
 	if (C.head - C.tail > HOLD_SIZE / 2)
 		return 1;
-	return now_ns - C.last_capture_ns >= C.hold_ns;
+	/* The rule: held output brings the next capture to hold_ms after the
+	 * last commit, but never sooner than the last generation took to
+	 * write. A guest that prints all the time then runs at least half
+	 * the time (captures back to back would starve it: the writer's own
+	 * time counts as guest time), and a line after a quiet spell leaves
+	 * after one capture and one write. */
+	uint64_t gap = C.hold_ns > C.last_write_ns ? C.hold_ns : C.last_write_ns;
+	return now_ns - C.last_commit_ns >= gap;
 }
 
 uint64_t con_consumed(void) { return C.consumed; }
@@ -211,8 +218,10 @@ void con_captured(uint64_t gen, uint64_t now_ns)
 	C.cap_consumed = C.consumed;
 }
 
-void con_committed(uint64_t gen)
+void con_committed(uint64_t gen, uint64_t now_ns)
 {
+	C.last_commit_ns = now_ns;
+	C.last_write_ns = now_ns - C.last_capture_ns;
 	release_durable(gen);
 	if (C.log && !C.log_dead)
 		snap_inlog_release(C.log, C.cap_consumed);

@@ -7,8 +7,9 @@
  * that will hold the state after the write (the last captured + 1), and
  * goes out on COM1 only once that generation is committed. A restore
  * drops whatever was still held: the restored guest writes it again. Held
- * output makes the next capture come hold_ms after the previous one
- * instead of snap_ms. Hypervisor messages (kprintf, "amber: ...") are
+ * output makes the next capture come max(hold_ms, the last generation's
+ * write time) after the last commit instead of snap_ms after the last
+ * capture. Hypervisor messages (kprintf, "amber: ...") are
  * never held.
  *
  * Input log: bytes arriving on COM1 are appended to the store's input log
@@ -51,7 +52,7 @@ int con_poll(void);
 int con_wants_capture(uint64_t now_ns);     /* held output waits long enough */
 uint64_t con_consumed(void);                /* for the state blob */
 void con_captured(uint64_t gen, uint64_t now_ns);
-void con_committed(uint64_t gen);
+void con_committed(uint64_t gen, uint64_t now_ns);
 /* The guest came back from generation gen, which had consumed `consumed`. */
 void con_restored(uint64_t gen, uint64_t consumed);
 /* The guest shut down: held output is made durable and released. */

@@ -256,7 +256,7 @@ static void committed(void)
 	P.durable = P.captured;
 	/* Released before the line below: a watcher that saw "committed" has
 	 * seen the output that generation made durable. */
-	con_committed(P.captured);
+	con_committed(P.captured, vdev_backend_mono());
 	kprintf("amber: snapshot gen=%llu committed pages=%llu bytes=%llu pause_cycles=%llu\n",
 		(unsigned long long)P.captured, (unsigned long long)gi.dirty_pages,
 		(unsigned long long)gi.bytes_written, (unsigned long long)P.pause_cycles);
