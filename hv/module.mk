@@ -72,3 +72,10 @@ $(BUILD)/tests/fuzz_ctl: tests/hv/fuzz_ctl.c hv/ctl_proto.c hv/fmt.c hv/ctl.h
 HOST_TOOLS += $(BUILD)/tests/fuzz_ctl
 FUZZERS    += tests/hv/fuzz_ctl.sh
 UNIT_TESTS += tests/hv/fuzz_ctl_test.sh
+
+# tools/amber-ctl: the host client of the control channel (jsmn for replies).
+AMBER_CTL_SRCS := tools/amber-ctl/main.c tools/amber-ctl/migrate.c
+$(BUILD)/tools/amber-ctl: $(AMBER_CTL_SRCS) tools/amber-ctl/ctl.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(AMBER_CTL_SRCS)
+HOST_TOOLS += $(BUILD)/tools/amber-ctl

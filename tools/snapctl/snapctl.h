@@ -83,6 +83,9 @@ int verb_commit(struct opts *o);
 int verb_export(struct opts *o);
 int verb_import(struct opts *o);
 int verb_send(struct opts *o);
-int verb_recv(struct opts *o);
+int verb_recv(struct opts *o);   /* verbs_move.c */
+/* Disk images amber-run boots are whole 16-head, 63-sector cylinders. */
+#define ENGINE_CYLINDER 516096ull
+uint64_t engine_size(uint64_t bytes); /* rounded up to whole cylinders */
 
 #endif

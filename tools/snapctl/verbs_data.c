@@ -381,12 +381,4 @@ int verb_import(struct opts *o)
 	return ex;
 }
 
-int verb_recv(struct opts *o)
-{
-	if (isatty(0)) {
-		usage_error("recv: reads a stream on stdin, which is a terminal; "
-			    "pipe `snapctl send` into it");
-		return EX_USAGE;
-	}
-	return recv_from(o, 0, o->args[0], "stdin");
-}
+/* verb_recv: verbs_move.c */

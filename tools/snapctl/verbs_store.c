@@ -134,6 +134,7 @@ int verb_format(struct opts *o)
 	struct stat sb;
 	const char *path = o->args[0];
 	off_t where = 0;
+	o->size = engine_size(o->size); /* an image every engine boots */
 	uint64_t blocks = o->size / SNAP_BLOCK_SIZE;
 	int ex;
 
