@@ -110,3 +110,10 @@ $(SNAP_TDIR)/check_engine: tests/snapshot/check_engine.c snapshot/engine.c snaps
 	$(HOST_CC) $(HOST_CFLAGS) -DSNAPENG_DEBUG $(CHECK_CFLAGS) -o $@ tests/snapshot/check_engine.c snapshot/engine.c $(SNAP_LIB) $(CHECK_LIBS)
 HOST_TOOLS   += $(SNAP_TDIR)/check_engine
 UNIT_TESTS   += $(SNAP_TDIR)/check_engine
+
+# --- guest identity and stream lineage (ident.c, stream.c) ---------------------
+$(SNAP_TDIR)/check_lineage: tests/snapshot/check_lineage.c $(SNAP_CRASHDEV) $(SNAP_LIB) tests/unit.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ tests/snapshot/check_lineage.c tests/snapshot/crashdev.c $(SNAP_LIB) $(CHECK_LIBS)
+HOST_TOOLS   += $(SNAP_TDIR)/check_lineage
+UNIT_TESTS   += $(SNAP_TDIR)/check_lineage

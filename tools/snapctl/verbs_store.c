@@ -134,7 +134,10 @@ int verb_format(struct opts *o)
 	struct stat sb;
 	const char *path = o->args[0];
 	off_t where = 0;
-	o->size = engine_size(o->size); /* an image every engine boots */
+	/* an image every engine boots; a size too small for any store is
+	 * still refused as such below */
+	if (o->size >= 16 * SNAP_BLOCK_SIZE)
+		o->size = engine_size(o->size);
 	uint64_t blocks = o->size / SNAP_BLOCK_SIZE;
 	int ex;
 
