@@ -408,6 +408,30 @@ void ctl_init(struct vcpu *v, snap_store *st, int restored)
 		kprintf("amber: guest id %s (new%s)\n", hex, restored ? "; this store had none" : "");
 }
 
+/* Whether the command line names key= as an option of its own. */
+static int has_option(const char *cl, const char *key)
+{
+	for (const char *p = cl; *p; p++) {
+		if (p != cl && p[-1] != ' ')
+			continue;
+		unsigned i = 0;
+		while (key[i] && p[i] == key[i])
+			i++;
+		if (!key[i])
+			return 1;
+	}
+	return 0;
+}
+
+void ctl_note_restore(const char *cmdline)
+{
+	static const char *const ignored[] = { "guest=", "pvm=" };
+	for (unsigned i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
+		if (has_option(cmdline, ignored[i]))
+			kprintf("amber: note: %s on the command line is ignored: the restored guest continues as "
+				"it was (a new guest needs a new disk)\n", ignored[i]);
+}
+
 int ctl_handed_over(snap_store *st, int takeback)
 {
 	uint64_t g = snap_handed_over(st);

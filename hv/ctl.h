@@ -89,5 +89,7 @@ void ctl_poll(struct vcpu *v);
 /* Boot check before anything is restored: 1 when the store was handed over
  * to another host and the command line does not say takeback (printed). */
 int ctl_handed_over(snap_store *st, int takeback);
+/* After a restore: says which command-line options it made moot. */
+void ctl_note_restore(const char *cmdline);
 
 #endif

@@ -209,6 +209,8 @@ void hv_main(uint32_t magic, uint32_t mbi)
 		kprintf("amber: fresh start (no snapshot disk: nothing will persist)\n");
 	}
 	ctl_init(v, st, restored);
+	if (restored)
+		ctl_note_restore(boot.cmdline);
 	kprintf("amber: ready\n");
 	if (!restored)
 		kprintf("amber: launching the guest at %llx\n", (unsigned long long)gs.entry);

@@ -118,10 +118,14 @@ int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 	P.st = st;
 	P.snap_ns = (uint64_t)cfg->snap_ms * 1000000ull;
 	P.tier = choose_tier(v, cfg->dirty);
-	if (!P.tier) {
-		kprintf("amber: error: dirty=%s: this CPU lacks %s; use dirty=auto\n", hv_dirty_tier_name(cfg->dirty),
-			cfg->dirty == DIRTY_PML ? "PML" : "EPT accessed/dirty flags");
-		return HV_ENOTSUP;
+	if (!P.tier || (cfg->dirty == DIRTY_AUTO && P.tier != SNAPENG_PML)) {
+		/* A guest moved here from a CPU with more keeps running: all
+		 * tiers give identical generations (tests/integ/tiers.sh). */
+		enum snapeng_tier t = choose_tier(v, DIRTY_AUTO);
+		kprintf("amber: snapshots: this CPU lacks %s; dirty tracking %s instead of %s\n",
+			(P.tier ? DIRTY_PML : cfg->dirty) == DIRTY_PML ? "PML" : "EPT accessed/dirty flags",
+			tier_name(t), P.tier ? "pml" : hv_dirty_tier_name(cfg->dirty));
+		P.tier = t;
 	}
 	uint64_t npages = v->ram_bytes >> 12;
 	uint64_t newest = snap_newest(st);

@@ -16,6 +16,11 @@ raw() { # LINES...: one connection, lines sent, replies until 3 s of silence
 quiet() { "$@" >/dev/null; }
 counts() { grep -c '^count=' "$T/ctl.serial"; }
 
+echo "amber-run: --cpu is checked; a refusing Amber is a failed run"
+check "--cpu names the Bochs models with VMX and EPT" bash -c "'$TOP/tools/amber-run' --engine bochs --cpu pentium 2>&1 | grep -q 'corei7_icelake_u tigerlake'"
+check "--engine qemu (no VT-x) exits 3" bash -c "'$TOP/tools/amber-run' --engine qemu --timeout 60 >/dev/null 2>&1; [ \$? = 3 ]"
+
+echo "control channel"
 engine_start ctl --engine bochs --disk "$img" --timeout 240 --cmdline "format guest=counter"
 check "boots, control channel up" wait_for ctl '^amber: control: JSON lines on COM2' 60
 check "guest counts" wait_for ctl '^count=3$' 60

@@ -52,6 +52,7 @@ engine_kill mig-a2
 engine_start mig-b --engine bochs --disk "$B" --timeout 200 --cmdline "guest=counter"
 check "B resumes" wait_for mig-b '^integrity (ok|FAIL)' 90
 check "B: integrity ok" grep -q '^integrity ok' "$T/mig-b.serial"
+check "B says guest= on its command line is moot" grep -q '^amber: note: guest= on the command line is ignored' "$T/mig-b.serial"
 check "B continues A's count" continues mig-b "$lastA"
 check "B keeps A's guest id" bash -c "[ \"\$(grep -m1 -oE '^amber: guest id [0-9a-f]+' '$T/mig-a.serial')\" = \"\$(grep -m1 -oE '^amber: guest id [0-9a-f]+' '$T/mig-b.serial')\" ]"
 check "B counts on" wait_for mig-b "^count=$((lastA + 4))\$" 60
