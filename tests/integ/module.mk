@@ -6,3 +6,4 @@ TORTURES    += tests/integ/torture-long
 INTEG_TESTS += tests/integ/tiers.sh
 INTEG_TESTS += tests/integ/ctl.sh
 INTEG_TESTS += tests/integ/migrate.sh
+BENCHES     += tests/bench/migrate-bench.sh
