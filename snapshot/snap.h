@@ -193,6 +193,11 @@ uint64_t snap_newest(const snap_store *st); /* 0 when there is none */
  * capture numbers itself with this, never with snap_newest() + 1. */
 uint64_t snap_next_gen(const snap_store *st);
 unsigned snap_keep(const snap_store *st);
+/* 1 if gen is listed by the catalog of either superblock slot, so that its
+ * blocks are never overwritten (invariant 1), else 0. A reader of a store
+ * another process writes uses it to tell damage (still retained: the
+ * failure is real) from a generation freed while it was read. */
+int snap_is_retained(const snap_store *st, uint64_t gen);
 uint64_t snap_txid(const snap_store *st);
 
 /* Reading. gen 0 = newest. With SNAP_OPEN_FALLBACK the generation is

@@ -320,6 +320,12 @@ uint64_t snap_newest(const snap_store *st)
 	return st->cat.count ? st->cat.ent[0].gen : 0;
 }
 
+int snap_is_retained(const snap_store *st, uint64_t gen)
+{
+	return cat_find(&st->cat, gen) ||
+	       (st->other_valid && cat_find(&st->other_cat, gen));
+}
+
 unsigned snap_keep(const snap_store *st)
 {
 	return st->sb.keep;
