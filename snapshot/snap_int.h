@@ -55,6 +55,7 @@ struct cat_ent {
 	u64 flags;          /* CAT_PINNED */
 };
 #define CAT_PINNED 1ull
+#define CAT_DAMAGED 2ull /* kept after a fallback stepped over it */
 
 struct cat_disk {
 	u64 magic;
@@ -137,6 +138,14 @@ struct snap_store {
 	 * damaged slot claimed (or may have committed), so a number is never
 	 * given twice (snap_next_gen). */
 	u64 gen_floor;
+	struct snap_fallback fb;     /* what a fallback stepped over */
+	/* generations a fallback stepped over, kept until dropped: a damaged
+	 * catalog's generations (marked, listed by the next commit) and
+	 * damaged generations (flagged by the next commit) */
+	struct catalog orphan;
+	u64 quar[8];
+	u32 nquar;
+	u64 keep_blk;                /* a damaged catalog block: not reused */
 
 	u8 *bitmap;                  /* 1 = in use or reachable */
 	u64 nfree;
@@ -169,7 +178,7 @@ struct snap_gen {
 	struct snap_gen *next;       /* the store's open generations */
 	struct rec_disk *rec;
 	u64 rec_blk;
-	int pinned;
+	int pinned, damaged;
 	/* one cached map block per level: lookups walk the same path often */
 	u8 *node[MAX_DEPTH];
 	u64 node_blk[MAX_DEPTH];
@@ -205,6 +214,8 @@ struct sb_read {
 int sb_read_both(const struct snap_io *io, struct sb_read *r);
 void sb_seal(struct sb_disk *sb, unsigned slot);
 int cat_load(snap_store *st, const struct sb_disk *sb, struct catalog *c);
+int cat_check(snap_store *st, const struct sb_disk *sb, const u8 *blk,
+	      struct catalog *c);
 int super_write(snap_store *st, const struct catalog *c, u64 npages,
 		u64 newest_gen, unsigned keep);
 
@@ -234,6 +245,7 @@ void build_abort(snap_store *st);
 
 /* txn.c */
 const struct cat_ent *cat_find(const struct catalog *c, u64 gen);
+int gen_quarantined(const snap_store *st, u64 gen);
 
 /* The reader fuzzer is built a second time with checksums ignored, so that
  * damaged structures reach the code behind the checksum checks. Never in a

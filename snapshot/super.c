@@ -115,15 +115,13 @@ int snap_format(const struct snap_io *io, const struct snap_format_opts *o)
 	return rc;
 }
 
-int cat_load(snap_store *st, const struct sb_disk *sb, struct catalog *c)
+/* A catalog block's content, checked against the superblock pointing at
+ * it (the block's checksum is checked by the caller, or not: salvage). */
+int cat_check(snap_store *st, const struct sb_disk *sb, const u8 *blk,
+	      struct catalog *c)
 {
+	const struct cat_disk *d = (const struct cat_disk *)blk;
 	c->count = 0;
-	if (!sb->cat.blk)
-		return 0;
-	int rc = io_read_meta(st, sb->cat, st->tmp, "catalog", sb->newest_gen);
-	if (rc)
-		return rc;
-	const struct cat_disk *d = (const struct cat_disk *)st->tmp;
 	if (d->magic != CAT_MAGIC || d->txid != sb->txid ||
 	    d->count > SNAP_MAX_RETAINED)
 		return snap_err(st, SNAP_ECORRUPT, "catalog block %llu of "
@@ -139,6 +137,57 @@ int cat_load(snap_store *st, const struct sb_disk *sb, struct catalog *c)
 	}
 	c->count = d->count;
 	return 0;
+}
+
+int cat_load(snap_store *st, const struct sb_disk *sb, struct catalog *c)
+{
+	c->count = 0;
+	if (!sb->cat.blk)
+		return 0;
+	int rc = io_read_meta(st, sb->cat, st->tmp, "catalog", sb->newest_gen);
+	return rc ? rc : cat_check(st, sb, st->tmp, c);
+}
+
+/*
+ * The newest superblock's catalog is damaged and the previous commit is
+ * used instead. The generations only the damaged catalog lists (normally
+ * the newest one, whole) must not be overwritten by the commits that
+ * follow: each entry is taken without the block's checksum but only if the
+ * record it points at verifies through the entry's own checksum (seeded
+ * with the record's block number, so a wrong pointer fails too).
+ */
+static void salvage_catalog(snap_store *st, const struct sb_disk *bad)
+{
+	struct rec_disk *rec = snap_alloc(st, SNAP_BLOCK_SIZE);
+	char keep[sizeof st->errmsg];
+	snap_memcpy(keep, st->errmsg, sizeof keep);
+	st->orphan.count = 0;
+	if (!rec || bad->cat.blk < FIRST_DATA_BLOCK ||
+	    bad->cat.blk >= st->dev_blocks || io_read(st, bad->cat.blk, st->tmp))
+		goto out;
+	st->keep_blk = bad->cat.blk;
+	const struct cat_disk *d = (const struct cat_disk *)st->tmp;
+	u32 n = d->count < SNAP_MAX_RETAINED ? d->count : SNAP_MAX_RETAINED;
+	if (d->magic != CAT_MAGIC)
+		n = SNAP_MAX_RETAINED; /* the count may be what flipped */
+	struct cat_ent ent[SNAP_MAX_RETAINED];
+	snap_memcpy(ent, d->ent, n * sizeof ent[0]);
+	for (u32 i = 0; i < n; i++) {
+		const struct cat_ent *e = &ent[i];
+		if (!e->gen || e->gen > bad->newest_gen || cat_find(&st->cat, e->gen) ||
+		    cat_find(&st->orphan, e->gen) || rec_load(st, e, rec))
+			continue;
+		u32 j = st->orphan.count++;
+		while (j && st->orphan.ent[j - 1].gen < e->gen) {
+			st->orphan.ent[j] = st->orphan.ent[j - 1];
+			j--;
+		}
+		st->orphan.ent[j] = *e;
+		st->orphan.ent[j].flags |= CAT_PINNED | CAT_DAMAGED;
+	}
+out:
+	snap_free(st, rec, SNAP_BLOCK_SIZE);
+	snap_memcpy(st->errmsg, keep, sizeof keep);
 }
 
 /* The commit point of everything: data is flushed, then one sector. */
@@ -267,11 +316,42 @@ int snap_open(const struct snap_io *io, unsigned flags, snap_store **out)
 	rc = cat_load(st, &st->sb, &st->cat);
 	if (rc && (flags & SNAP_OPEN_FALLBACK) && r.valid[other]) {
 		/* asked for: the previous commit's view */
+		int why = rc;
 		snap_fmt(st->sb_damage, sizeof st->sb_damage, "%s", st->errmsg);
+		struct sb_disk bad = st->sb;
 		st->sb = r.sb[other];
 		r.valid[newest] = 0;
 		rc = cat_load(st, &st->sb, &st->cat);
 		other = newest;
+		if (!rc) {
+			salvage_catalog(st, &bad);
+			st->fb = (struct snap_fallback){
+				.why = SNAP_FB_CATALOG, .err = why,
+				.damaged_txid = bad.txid,
+				.damaged_gen = bad.newest_gen,
+				.used_txid = st->sb.txid,
+				.used_gen = snap_newest(st),
+				.salvaged = st->orphan.count,
+			};
+			snap_fmt(st->fb.msg, sizeof st->fb.msg, "the catalog of "
+				 "superblock txid %llu (generation %llu) is "
+				 "damaged (%s); using txid %llu, newest generation "
+				 "%llu; %u generation(s) of the damaged catalog "
+				 "kept", bad.txid, bad.newest_gen,
+				 snap_strerror(why), st->sb.txid, snap_newest(st),
+				 st->orphan.count);
+		}
+	} else if (!rc && !r.valid[other]) {
+		st->fb = (struct snap_fallback){
+			.why = SNAP_FB_SLOT_LOST, .err = SNAP_ECORRUPT,
+			.used_txid = st->sb.txid, .used_gen = snap_newest(st),
+		};
+		snap_fmt(st->fb.msg, sizeof st->fb.msg, "superblock slot %u is "
+			 "damaged in both copies; using slot %u (txid %llu, newest "
+			 "generation %llu); a newer commit the lost slot may have "
+			 "held (generation %llu at most) cannot be found",
+			 other, newest, st->sb.txid, snap_newest(st),
+			 st->gen_floor);
 	}
 	if (rc)
 		goto fail;
@@ -318,6 +398,11 @@ uint64_t snap_next_gen(const snap_store *st)
 uint64_t snap_newest(const snap_store *st)
 {
 	return st->cat.count ? st->cat.ent[0].gen : 0;
+}
+
+void snap_fallback_info(const snap_store *st, struct snap_fallback *out)
+{
+	*out = st->fb;
 }
 
 int snap_is_retained(const snap_store *st, uint64_t gen)

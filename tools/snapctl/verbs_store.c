@@ -228,11 +228,13 @@ int verb_ls(struct opts *o)
 			       ", \"time\": \"%s\", \"time_ns\": %" PRIu64
 			       ", \"pages\": %" PRIu64 ", \"dirty_pages\": %"
 			       PRIu64 ", \"bytes_written\": %" PRIu64
-			       ", \"state_bytes\": %" PRIu64 ", \"pinned\": %s}",
+			       ", \"state_bytes\": %" PRIu64 ", \"pinned\": %s"
+			       ", \"damaged\": %s}",
 			       i ? "," : "", gi[i].gen, gi[i].base, t,
 			       gi[i].time_ns, gi[i].npages, gi[i].dirty_pages,
 			       gi[i].bytes_written, gi[i].state_len,
-			       gi[i].pinned ? "true" : "false");
+			       gi[i].pinned ? "true" : "false",
+			       gi[i].damaged ? "true" : "false");
 		}
 		printf("%s]}\n", n ? "\n" : "");
 	} else {
@@ -244,7 +246,8 @@ int verb_ls(struct opts *o)
 			printf("%-6" PRIu64 " %-20s %10" PRIu64 " %10" PRIu64
 			       " %14" PRIu64 " %6s\n", gi[i].gen, t,
 			       gi[i].npages, gi[i].dirty_pages,
-			       gi[i].bytes_written, gi[i].pinned ? "yes" : "");
+			       gi[i].bytes_written, gi[i].damaged ? "damaged" :
+			       gi[i].pinned ? "yes" : "");
 		}
 	}
 out:
