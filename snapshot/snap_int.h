@@ -95,9 +95,13 @@ struct wpage {
 
 /* Page entries buffered before a spill (build.c): 768 KiB, plus as much to
  * sort; a generation of up to this many pages is spilled once, at commit. */
+#ifndef SNAP_WP_MAX /* smaller only in a test build (crash_sim_spill) */
 #define SNAP_WP_MAX   32768u
+#endif
 /* Superseded blocks of this generation waiting for a flush to be freed. */
+#ifndef SNAP_DEAD_MAX
 #define SNAP_DEAD_MAX 1024u
+#endif
 
 /* The map of the generation being written (build.c): per leaf, not per
  * page. */
@@ -208,6 +212,7 @@ int io_flush(snap_store *st);
 struct sb_read {
 	struct sb_disk sb[SB_SLOTS];  /* the better copy of each slot */
 	int valid[SB_SLOTS];
+	int zero[SB_SLOTS];           /* the slot's block is all zeros */
 	int magic_seen;
 	unsigned bad_copies;
 };

@@ -50,6 +50,8 @@ int sb_read_both(const struct snap_io *io, struct sb_read *r)
 			r->bad_copies += SB_COPIES;
 			continue;
 		}
+		r->zero[s] = snap_is_zero(buf, SNAP_BLOCK_SIZE);
+		unsigned blank = 0;
 		for (unsigned c = 0; c < SB_COPIES; c++) {
 			const struct sb_disk *sb =
 				(const struct sb_disk *)(buf + c * SNAP_SECTOR_SIZE);
@@ -58,6 +60,7 @@ int sb_read_both(const struct snap_io *io, struct sb_read *r)
 				r->magic_seen = 1;
 			if (rc) {
 				r->bad_copies++;
+				blank += snap_is_zero(sb, SNAP_SECTOR_SIZE);
 				if (best == SNAP_ENOTSTORE || rc == SNAP_EVERSION)
 					best = rc;
 			} else if (!r->valid[s] || sb->txid > r->sb[s].txid) {
@@ -65,6 +68,10 @@ int sb_read_both(const struct snap_io *io, struct sb_read *r)
 				r->valid[s] = 1;
 			}
 		}
+		/* a format's write torn on a blank device: the copy was never
+		 * written, not damaged (only format writes txid 0 and 1) */
+		if (r->valid[s] && r->sb[s].txid < SB_SLOTS)
+			r->bad_copies -= blank;
 	}
 	io->free(io->ctx, buf, SNAP_BLOCK_SIZE);
 	return r->valid[0] || r->valid[1] ? 0 : best;
@@ -92,13 +99,24 @@ int snap_format(const struct snap_io *io, const struct snap_format_opts *o)
 		return SNAP_EINVAL;
 	if (!(o && o->force) && snap_probe(io) == 0)
 		return SNAP_EEXIST;
+	/* Interrupted, a format must leave the old store or the new one: the
+	 * slot of the old store's previous commit is overwritten first and
+	 * flushed, so that the old newest commit stays the higher txid until
+	 * the second write; never the previous commit alone. */
+	struct sb_read old;
+	unsigned first = 0;
+	if (sb_read_both(io, &old) == 0 && old.valid[0] && old.valid[1] &&
+	    old.sb[0].txid > old.sb[1].txid)
+		first = 1;
 	u8 *buf = io->alloc(io->ctx, SNAP_BLOCK_SIZE);
 	if (!buf)
 		return SNAP_ENOMEM;
 	int rc = 0;
 	/* Both slots, txid 0 and 1, empty catalogs: each slot is always valid
-	 * unless damaged, so a slot without a valid copy is damage. */
-	for (unsigned s = 0; s < SB_SLOTS && !rc; s++) {
+	 * unless damaged, so a slot without a valid copy is damage (but see
+	 * format_interrupted()). */
+	for (unsigned i = 0; i < SB_SLOTS && !rc; i++) {
+		unsigned s = i ? !first : first;
 		struct sb_disk sb = {
 			.magic = SB_MAGIC, .version = SNAP_VERSION,
 			.block_size = SNAP_BLOCK_SIZE, .txid = s,
@@ -107,10 +125,9 @@ int snap_format(const struct snap_io *io, const struct snap_format_opts *o)
 		};
 		sb_seal(&sb, s);
 		sb_block(buf, &sb);
-		rc = io->write(io->ctx, s, 1, buf) ? SNAP_EIO : 0;
+		rc = io->write(io->ctx, s, 1, buf) || io->flush(io->ctx) ?
+			SNAP_EIO : 0;
 	}
-	if (!rc && io->flush(io->ctx))
-		rc = SNAP_EIO;
 	io->free(io->ctx, buf, SNAP_BLOCK_SIZE);
 	return rc;
 }
@@ -284,19 +301,26 @@ int snap_open(const struct snap_io *io, unsigned flags, snap_store **out)
 	for (unsigned s = 0; s < SB_SLOTS; s++)
 		if (r.valid[s] && r.sb[s].newest_gen > st->gen_floor)
 			st->gen_floor = r.sb[s].newest_gen;
-	if (!r.valid[0] || !r.valid[1])
+	if ((!r.valid[0] && !r.zero[0]) || (!r.valid[1] && !r.zero[1]))
 		st->gen_floor++; /* a lost slot may have committed one more */
 	unsigned newest = !r.valid[0] ||
 		(r.valid[1] && r.sb[1].txid > r.sb[0].txid);
 	unsigned other = !newest;
+	/* A slot is never invalid after a crash (format writes both, sectors
+	 * are atomic), so a lost slot is damage, and it may have held the
+	 * newest commit: using the other one is a fallback, asked for. The
+	 * one exception is a format interrupted between its two writes on a
+	 * blank device: nothing can be lost there. */
+	int interrupted = !r.valid[other] && r.zero[other] &&
+		r.sb[newest].txid < SB_SLOTS && !r.sb[newest].cat.blk &&
+		!r.sb[newest].newest_gen;
+	if (interrupted)
+		r.bad_copies = 0;
 	if (r.bad_copies)
 		snap_fmt(st->sb_damage, sizeof st->sb_damage, "%u of 4 superblock "
 			 "copies are damaged%s", r.bad_copies, r.valid[other] ?
 			 "" : "; a whole slot is lost");
-	/* A slot is never invalid after a crash (format writes both, sectors
-	 * are atomic), so a lost slot is damage, and it may have held the
-	 * newest commit: using the other one is a fallback, asked for. */
-	if (!r.valid[other] && !(flags & SNAP_OPEN_FALLBACK)) {
+	if (!r.valid[other] && !interrupted && !(flags & SNAP_OPEN_FALLBACK)) {
 		rc = snap_err(st, SNAP_ECORRUPT, "superblock slot %u (block %u) "
 			      "is damaged in both copies and may have held the "
 			      "newest commit; slot %u holds txid %llu, "
@@ -341,7 +365,7 @@ int snap_open(const struct snap_io *io, unsigned flags, snap_store **out)
 				 snap_strerror(why), st->sb.txid, snap_newest(st),
 				 st->orphan.count);
 		}
-	} else if (!rc && !r.valid[other]) {
+	} else if (!rc && !r.valid[other] && !interrupted) {
 		st->fb = (struct snap_fallback){
 			.why = SNAP_FB_SLOT_LOST, .err = SNAP_ECORRUPT,
 			.used_txid = st->sb.txid, .used_gen = snap_newest(st),

@@ -132,7 +132,7 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 		return rc;
 
 	st->rec = snap_alloc(st, SNAP_BLOCK_SIZE);
-	st->capwp = 1024;
+	st->capwp = SNAP_WP_MAX < 1024 ? SNAP_WP_MAX : 1024;
 	st->wp = snap_alloc(st, st->capwp * sizeof *st->wp);
 	if (!st->rec || !st->wp) {
 		txn_free(st);

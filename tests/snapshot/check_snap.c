@@ -353,7 +353,7 @@ START_TEST(failed_flush_is_sticky)
 	 * superblock */
 	dev.fail_flush_at = dev.ops + 2;
 	ck_assert_int_eq(snap_commit(st, NULL), SNAP_EIO);
-	ck_assert_uint_eq(dev.flushes, 3); /* format 1, commit 1 two: no more */
+	ck_assert_uint_eq(dev.flushes, 4); /* format 2, commit 1 two: no more */
 	ck_assert_int_eq(snap_begin(st, &bo), SNAP_EFATAL);
 	reopen();
 	ck_assert_uint_eq(snap_newest(st), 1);
@@ -697,6 +697,54 @@ START_TEST(drop_newest_then_commit_again)
 	ck_assert_int_eq(snap_begin(st, &bo), 0);
 	ck_assert_int_eq(snap_commit(st, &g), 0);
 	ck_assert_uint_eq(g, 5);
+}
+END_TEST
+
+/* Issue 9: a format interrupted between its two superblock writes. On a
+ * blank device the half-written store opens (nothing can be lost); over an
+ * old store the old newest commit stays current until the second write,
+ * never the commit before it. */
+START_TEST(interrupted_format)
+{
+	struct crashdev d2, c;
+	struct snap_io io2;
+	snap_store *s2;
+	crashdev_init(&d2, NULL, 64);
+	crashdev_io(&d2, &io2);
+	d2.crash_at = 3; /* slot write, flush, then power is lost */
+	ck_assert_int_eq(snap_format(&io2, NULL), SNAP_EIO);
+	crashdev_crash(&d2, 1, &c);
+	crashdev_io(&c, &io2);
+	ck_assert_int_eq(snap_open(&io2, 0, &s2), 0);
+	ck_assert_msg(snap_verify_super(s2) == 0, "%s", snap_errmsg(s2));
+	snap_close(s2);
+	crashdev_free(&c);
+	crashdev_free(&d2);
+
+	commit_n(1, 20, 1);
+	commit_n(2, 20, 2);
+	commit_n(3, 20, 3);
+	snap_close(st);
+	st = NULL;
+	for (uint64_t k = 1; k <= 4; k++) {
+		crashdev_io(&dev, &io);
+		dev.crash_at = dev.ops + k;
+		struct snap_format_opts fo = { .force = 1 };
+		snap_format(&io, &fo);
+		crashdev_crash(&dev, k, &c);
+		crashdev_io(&c, &io2);
+		ck_assert_int_eq(snap_open(&io2, 0, &s2), 0);
+		/* the old store as it was, or the new empty one */
+		ck_assert_msg(snap_newest(s2) == 3 || snap_newest(s2) == 0,
+			      "crash at request %llu: newest %llu",
+			      (unsigned long long)k,
+			      (unsigned long long)snap_newest(s2));
+		snap_close(s2);
+		crashdev_free(&c);
+	}
+	dev.crash_at = 0;
+	crashdev_io(&dev, &io);
+	ck_assert_int_eq(snap_open(&io, 0, &st), 0);
 }
 END_TEST
 
@@ -1065,7 +1113,7 @@ int main(void)
 	const TTest *fmt[] = {
 		format_refuses_existing_store, open_refuses_non_store,
 		format_bad_keep_and_tiny_device, empty_store_has_no_generation,
-		NULL };
+		interrupted_format, NULL };
 	const TTest *commit[] = {
 		commit_round_trip, zero_pages_cost_no_block,
 		page_written_twice_last_wins, retention_keeps_newest_k_and_pinned,
