@@ -182,6 +182,12 @@ void snap_set_progress(snap_store *st, snap_progress_fn fn, void *ctx);
 int snap_list(snap_store *st, struct snap_geninfo *out, unsigned max,
 	      unsigned *n);
 uint64_t snap_newest(const snap_store *st); /* 0 when there is none */
+/* The number the next generation gets (snap_begin with gen 0): above every
+ * generation ever committed to this store, also after the newest was
+ * dropped (the superblock keeps the highest number ever committed) and
+ * after a fallback open (above what the damaged superblock claimed). A
+ * capture numbers itself with this, never with snap_newest() + 1. */
+uint64_t snap_next_gen(const snap_store *st);
 unsigned snap_keep(const snap_store *st);
 uint64_t snap_txid(const snap_store *st);
 

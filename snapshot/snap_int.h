@@ -113,6 +113,11 @@ struct snap_store {
 	struct catalog other_cat;    /* and catalog (invariant 1) */
 	struct catalog newcat;       /* the next catalog, off the stack */
 	int other_valid;
+	/* Highest generation number that may exist on the disk: the newest
+	 * superblock's newest_gen, raised at a fallback open to what the
+	 * damaged slot claimed (or may have committed), so a number is never
+	 * given twice (snap_next_gen). */
+	u64 gen_floor;
 
 	u8 *bitmap;                  /* 1 = in use or reachable */
 	u64 nfree;

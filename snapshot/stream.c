@@ -276,9 +276,9 @@ int snap_recv(snap_store *st, snap_in_fn in, void *ctx, uint64_t *gen)
 			goto out;
 		}
 	}
-	if (h.gen <= st->sb.newest_gen) {
+	if (h.gen < snap_next_gen(st)) {
 		rc = bad(&r, "target already holds generations up to",
-			 st->sb.newest_gen);
+			 snap_next_gen(st) - 1);
 		goto out;
 	}
 	rc = SNAP_ENOMEM;

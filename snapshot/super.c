@@ -167,6 +167,10 @@ int super_write(snap_store *st, const struct catalog *c, u64 npages,
 	}
 	nsb.txid = txid;
 	nsb.time_ns = snap_now(st);
+	/* never below a number the disk may hold (a dropped newest generation,
+	 * or one only the damaged superblock of a fallback open knew) */
+	if (newest_gen < st->gen_floor)
+		newest_gen = st->gen_floor;
 	nsb.newest_gen = newest_gen;
 	nsb.npages = npages;
 	nsb.keep = keep;
@@ -227,6 +231,12 @@ int snap_open(const struct snap_io *io, unsigned flags, snap_store **out)
 				 "damaged");
 		goto fail;
 	}
+	/* numbers a damaged view may have used are never given again */
+	for (unsigned s = 0; s < SB_SLOTS; s++)
+		if (r.valid[s] && r.sb[s].newest_gen > st->gen_floor)
+			st->gen_floor = r.sb[s].newest_gen;
+	if (!r.valid[0] || !r.valid[1])
+		st->gen_floor++; /* a lost slot may have committed one more */
 	unsigned newest = !r.valid[0] ||
 		(r.valid[1] && r.sb[1].txid > r.sb[0].txid);
 	unsigned other = !newest;
@@ -296,6 +306,13 @@ void snap_close(snap_store *st)
 	snap_free(st, st->wbuf, (size_t)SNAP_WBUF_BLOCKS * SNAP_BLOCK_SIZE);
 	struct snap_io io = st->io;
 	io.free(io.ctx, st, sizeof *st);
+}
+
+uint64_t snap_next_gen(const snap_store *st)
+{
+	u64 top = st->sb.newest_gen > st->gen_floor ? st->sb.newest_gen :
+		st->gen_floor;
+	return top + 1;
 }
 
 uint64_t snap_newest(const snap_store *st)

@@ -78,10 +78,12 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 			return snap_err(st, SNAP_ENOENT, "base generation %llu is "
 					"not retained", b);
 	}
-	u64 gen = o->gen ? o->gen : st->sb.newest_gen + 1;
-	if (gen <= st->sb.newest_gen)
+	u64 next = snap_next_gen(st);
+	u64 gen = o->gen ? o->gen : next;
+	if (gen < next)
 		return snap_err(st, SNAP_EEXIST, "generation %llu is not newer "
-				"than generation %llu", gen, st->sb.newest_gen);
+				"than generation %llu, the highest ever committed",
+				gen, next - 1);
 
 	/* Reclaim only when short, judged by the largest commit so far:
 	 * marking reads every retained map. */

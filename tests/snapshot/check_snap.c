@@ -621,6 +621,8 @@ START_TEST(damaged_catalog_needs_fallback_flag)
 	ck_assert_int_eq(snap_open(&io, SNAP_OPEN_FALLBACK, &st), 0);
 	ck_assert_uint_eq(snap_newest(st), 1);
 	ck_assert(gen_matches(1, mem[1]));
+	/* generation 2 is only in the damaged view: its number is not reused */
+	ck_assert_uint_eq(snap_next_gen(st), 3);
 }
 END_TEST
 
@@ -662,6 +664,39 @@ START_TEST(damaged_old_map_stops_writes_until_dropped)
 	reopen();
 	ck_assert_int_eq(snap_gen_open(st, 1, 0, &g), SNAP_ENOENT);
 	ck_assert(gen_matches(3, mem[3]));
+}
+END_TEST
+
+/* Issue 9: after `snapctl drop` of the newest generation a capture must
+ * still find a number: snap_next_gen() is above every number ever
+ * committed, across reopen, and snap_begin refuses the dropped number. */
+START_TEST(drop_newest_then_commit_again)
+{
+	commit_n(1, 20, 1);
+	commit_n(2, 20, 2);
+	commit_n(3, 20, 3);
+	ck_assert_uint_eq(snap_next_gen(st), 4);
+	ck_assert_int_eq(snap_drop(st, 3), 0);
+	ck_assert_uint_eq(snap_newest(st), 2);
+	ck_assert_uint_eq(snap_next_gen(st), 4);
+	reopen();
+	ck_assert_uint_eq(snap_newest(st), 2);
+	ck_assert_uint_eq(snap_next_gen(st), 4);
+	struct snap_begin_opts bo = { .npages = NP, .gen = 3 };
+	ck_assert_int_eq(snap_begin(st, &bo), SNAP_EEXIST);
+	bo.gen = snap_next_gen(st);
+	ck_assert_msg(snap_begin(st, &bo) == 0, "%s", snap_errmsg(st));
+	uint64_t g;
+	ck_assert_msg(snap_commit(st, &g) == 0, "%s", snap_errmsg(st));
+	ck_assert_uint_eq(g, 4);
+	ck_assert(gen_matches(4, mem[2]));
+	reopen();
+	ck_assert_uint_eq(snap_newest(st), 4);
+	ck_assert_uint_eq(snap_next_gen(st), 5);
+	bo.gen = 0;
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
+	ck_assert_int_eq(snap_commit(st, &g), 0);
+	ck_assert_uint_eq(g, 5);
 }
 END_TEST
 
@@ -811,7 +846,7 @@ int main(void)
 		blocks_are_reused_and_space_is_bounded,
 		open_generation_survives_retention,
 		bytes_written_counts_every_block, abort_leaves_store_as_it_was,
-		NULL };
+		drop_newest_then_commit_again, NULL };
 	const TTest *errors[] = {
 		failed_write_is_sticky, failed_flush_is_sticky, too_many_pinned,
 		bad_arguments,
