@@ -7,3 +7,4 @@ INTEG_TESTS += tests/integ/tiers.sh
 INTEG_TESTS += tests/integ/ctl.sh
 INTEG_TESTS += tests/integ/migrate.sh
 BENCHES     += tests/bench/migrate-bench.sh
+INTEG_TESTS += tests/integ/diskfull.sh
