@@ -61,6 +61,13 @@ static struct {
 	struct snap_geninfo list[SNAP_MAX_RETAINED];
 } C;
 
+/* The store as persist.c has it now: it reopens one after an I/O error. */
+static snap_store *store(void)
+{
+	snap_store *st = persist_store();
+	return st ? st : C.st;
+}
+
 static int uart_present(void)
 {
 	return inb(COM2 + UART_LSR) != LSR_ABSENT;
@@ -132,20 +139,21 @@ static void do_status(const struct ctl_req *req)
 	uint8_t gid[SNAP_GUEST_ID_LEN];
 	unsigned n = 0;
 	persist_status(&s);
-	int has_id = C.st && snap_guest_id(C.st, gid);
+	snap_store *st = store();
+	int has_id = st && snap_guest_id(st, gid);
 	if (has_id)
 		id_hex(id, gid);
 	int len = hv_snprintf(f, sizeof f,
 			      "\"state\":\"%s\",\"snapshots\":%s,\"tier\":\"%s\",\"captured\":%llu,"
-			      "\"durable\":%llu,\"restored_from\":%llu,\"mem_mib\":%llu,\"guest_id\":%s%s%s,"
-			      "\"handed_over\":%llu,\"pinned\":[",
+			      "\"durable\":%llu,\"restored_from\":%llu,\"degraded\":%s,\"failures\":%llu,"
+			      "\"mem_mib\":%llu,\"guest_id\":%s%s%s,\"handed_over\":%llu,\"pinned\":[",
 			      C.v && C.v->stopped ? "stopped" : "running", s.active ? "true" : "false",
 			      persist_tier(), (unsigned long long)s.captured, (unsigned long long)s.durable,
-			      (unsigned long long)s.restored_from,
-			      C.v ? (unsigned long long)(C.v->ram_bytes >> 20) : 0ull, has_id ? "\"" : "",
+			      (unsigned long long)s.restored_from, s.degraded ? "true" : "false",
+			      (unsigned long long)s.failures, C.v ? (unsigned long long)(C.v->ram_bytes >> 20) : 0ull, has_id ? "\"" : "",
 			      has_id ? id : "null", has_id ? "\"" : "",
-			      C.st ? (unsigned long long)snap_handed_over(C.st) : 0ull);
-	if (C.st && !snap_list(C.st, C.list, SNAP_MAX_RETAINED, &n)) {
+			      st ? (unsigned long long)snap_handed_over(st) : 0ull);
+	if (st && !snap_list(st, C.list, SNAP_MAX_RETAINED, &n)) {
 		int first = 1;
 		for (unsigned i = 0; i < n && len < (int)sizeof f - 24; i++)
 			if (C.list[i].pinned) {
@@ -168,7 +176,7 @@ static int do_store(const struct ctl_req *req)
 	int e;
 	if (req->cmd == CTL_GC) {
 		struct snap_space sp;
-		e = snap_gc(C.st, &sp);
+		e = snap_gc(store(), &sp);
 		if (!e) {
 			hv_snprintf(f, sizeof f, "\"dev_blocks\":%llu,\"used_blocks\":%llu,\"free_blocks\":%llu",
 				    (unsigned long long)sp.dev_blocks, (unsigned long long)sp.used_blocks,
@@ -177,7 +185,7 @@ static int do_store(const struct ctl_req *req)
 			return 1;
 		}
 	} else {
-		e = snap_pin(C.st, req->gen, req->cmd == CTL_PIN);
+		e = snap_pin(store(), req->gen, req->cmd == CTL_PIN);
 		if (!e) {
 			hv_snprintf(f, sizeof f, "\"gen\":%llu,\"pinned\":%s", (unsigned long long)req->gen,
 				    req->cmd == CTL_PIN ? "true" : "false");
@@ -187,7 +195,7 @@ static int do_store(const struct ctl_req *req)
 			return 1;
 		}
 	}
-	reply_err(req, e == SNAP_ENOENT ? CTL_ENOENT : CTL_EFAIL, snap_errmsg(C.st));
+	reply_err(req, e == SNAP_ENOENT ? CTL_ENOENT : CTL_EFAIL, snap_errmsg(store()));
 	return 1;
 }
 
@@ -198,7 +206,7 @@ static void handle(const struct ctl_req *req)
 		do_status(req);
 		return;
 	}
-	if (!C.st || !persist_active()) {
+	if (!store() || !persist_active()) {
 		if (req->cmd == CTL_STOP) { /* nothing to keep: just power off */
 			reply_ok(req, "\"gen\":0");
 			kprintf("amber: control: stop without snapshots; powering off\n");
@@ -206,7 +214,7 @@ static void handle(const struct ctl_req *req)
 			serial_flush();
 			hv_poweroff();
 		}
-		reply_err(req, CTL_ESTORE, C.st ? "snapshots are stopped (see the console)"
+		reply_err(req, CTL_ESTORE, store() ? "snapshots are stopped (see the console)"
 					      : "no snapshot store: boot with a disk");
 		return;
 	}
@@ -234,8 +242,9 @@ static void handle(const struct ctl_req *req)
 	}
 }
 
-/* The final generation is captured: the guest never runs again. */
-static _Noreturn void finish_stop(void)
+/* The final generation is captured: the guest does not run again unless
+ * writing it fails. */
+static void finish_stop(void)
 {
 	char f[128];
 	uint64_t t0 = rdtsc();
@@ -244,10 +253,16 @@ static _Noreturn void finish_stop(void)
 	struct persist_status s;
 	persist_status(&s);
 	if (e || s.durable < C.gen) {
-		reply_err(&C.req, CTL_EFAIL, "the final generation could not be written; powering off, "
-			  "the last committed generation stays");
-	} else if (C.req.handover && (e = snap_set_handed_over(C.st, C.gen))) {
-		reply_err(&C.req, CTL_EFAIL, snap_errmsg(C.st));
+		/* Nothing is lost by running on: the failed generation's pages
+		 * are written by the next one (persist.c retries). */
+		reply_err(&C.req, CTL_EFAIL, "the final generation could not be written (see the console); "
+			  "not stopped, the guest runs on");
+		kprintf("amber: control: stop failed: the final generation could not be written; the guest runs on\n");
+		C.pend = P_NONE;
+		return;
+	}
+	if (C.req.handover && (e = snap_set_handed_over(store(), C.gen))) {
+		reply_err(&C.req, CTL_EFAIL, snap_errmsg(store()));
 	} else {
 		hv_snprintf(f, sizeof f, "\"gen\":%llu,\"handed_over\":%s,\"write_ms\":%llu", (unsigned long long)C.gen,
 			    C.req.handover ? "true" : "false", (unsigned long long)ms);

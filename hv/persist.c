@@ -407,14 +407,16 @@ const char *persist_tier(void) { return P.e ? tier_name(P.tier) : "none"; }
 int persist_flush(struct vcpu *v)
 {
 	(void)v;
-	while (P.e && P.active && snapeng_busy(P.e)) {
+	while (P.e && snapeng_busy(P.e)) {
 		int done = 0, e = snapeng_step(P.e, SLICE_PAGES, &done);
-		if (e)
-			stop_snapshots("writing a generation", e);
-		else if (done)
+		if (e) {
+			generation_failed("writing", e);
+			return HV_EINVAL;
+		}
+		if (done)
 			committed();
 	}
-	return P.active ? 0 : HV_EINVAL;
+	return 0;
 }
 
 uint64_t persist_request(void)

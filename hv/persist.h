@@ -85,7 +85,8 @@ uint64_t persist_request(void);
  * being written (the store takes pins and gc only between generations),
  * the dirty-tracking tier in use, and a writer that finishes the generation
  * being written without starting another (the guest is not run meanwhile):
- * 0 once it is committed, negative when snapshots stopped. */
+ * 0 once it is committed, negative when it failed (it is retried later,
+ * like any failed generation). */
 snap_store *persist_store(void);
 int persist_busy(void);
 const char *persist_tier(void);
