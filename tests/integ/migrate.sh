@@ -8,7 +8,8 @@
 # count (N is that count or the one after it, whose line the source never
 # got to print) and its first count= line is the source's last + 1: nothing
 # lost, nothing shown twice; the whole region verifies ("integrity ok").
-# A handed-over source refuses to resume. Streams that do not continue a
+# A handed-over source refuses to resume, unless booted with `takeback`.
+# Streams that do not continue a
 # target (a diverged base, another store's full stream) are refused and
 # leave it byte-identical.
 . "$(dirname "$0")/lib.sh"
@@ -41,6 +42,8 @@ check "migrate A -> B" migrate "$A" "$B" mig1
 check "A stops by itself, handed over" wait_exit mig-a 60
 check "A says so" grep -qE '^amber: handed over at gen=[0-9]+' "$T/mig-a.serial"
 lastA=$(last_count mig-a)
+check "A's store is marked handed over" bash -c "'$SNAPCTL' ls --json '$A' | grep -qE '\"handed_over\": [1-9]'"
+check "the migration's pins on A are gone" bash -c "! '$SNAPCTL' ls '$A' | grep -qE ' yes( |\$)'"
 check "B was created for the engine (whole cylinders)" test $(( $(stat -c %s "$B") % 516096 )) = 0
 check "B verifies" bash -c "'$SNAPCTL' verify '$B' >/dev/null"
 
@@ -91,4 +94,12 @@ check "C continues B's count" continues mig-c "$lastB"
 check "C commits generations of its own" wait_for mig-c '^amber: snapshot gen=[0-9]+ committed' 60
 engine_kill mig-c
 check "C verifies" bash -c "'$SNAPCTL' verify '$C' >/dev/null"
+
+echo "takeback: A resumes when told to"
+engine_start mig-a3 --engine bochs --disk "$A" --timeout 120 --cmdline "guest=counter takeback"
+check "A says it takes the guest back" wait_for mig-a3 '^amber: takeback: resuming this copy' 60
+check "A resumes where it handed over" wait_for mig-a3 '^integrity (ok|FAIL)' 90
+check "A continues its own count" continues mig-a3 "$lastA"
+engine_kill mig-a3
+check "A is no longer marked" bash -c "'$SNAPCTL' ls --json '$A' | grep -q '\"handed_over\": 0'"
 finish

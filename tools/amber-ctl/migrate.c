@@ -171,6 +171,32 @@ static void unpin(uint64_t gen)
 			gen);
 }
 
+/* The source is off: its pins of the migration go, so that a takeback
+ * does not keep them forever. The engine may still hold the image's lock
+ * for a moment while it exits (snapctl's status 6): tried for a few seconds. */
+static void unpin_offline(uint64_t gen)
+{
+	char g[32];
+	snprintf(g, sizeof g, "%" PRIu64, gen);
+	for (int i = 0; i < 20; i++) {
+		pid_t p = fork();
+		if (p == 0) {
+			int null = open("/dev/null", O_WRONLY);
+			dup2(null, 2);
+			execl(snapctl, "snapctl", "unpin", "-q", ctl_disk(), g, (char *)NULL);
+			_exit(127);
+		}
+		int x = status_of(p);
+		if (x != 6) {
+			if (x)
+				fprintf(stderr, "%s: migrate: note: generation %s stays pinned on the source\n", prog, g);
+			return;
+		}
+		usleep(250000);
+	}
+	fprintf(stderr, "%s: migrate: note: generation %s stays pinned on the source (image in use)\n", prog, g);
+}
+
 /* Pages that differ between generations a and b of the (stopped) source. */
 static uint64_t changed_pages(uint64_t a, uint64_t b)
 {
@@ -301,6 +327,9 @@ int cmd_migrate(int argc, char **argv)
 	double t_end = now_ms();
 	total += bytes;
 	uint64_t changed = changed_pages(g0, gen) * 4096ull;
+	unpin_offline(g0);
+	if (base != g0)
+		unpin_offline(base);
 	printf("migrate: final: generation %" PRIu64 " on %" PRIu64 ", %" PRIu64 " bytes; the source is handed over\n",
 	       gen, base, bytes);
 	printf("migrate: downtime %.0f ms (stop request to the final generation received: %.0f ms for the source "

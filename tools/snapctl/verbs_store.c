@@ -223,8 +223,15 @@ int verb_ls(struct opts *o)
 	if (o->json) {
 		printf("{\"image\": ");
 		json_str(o->args[0]);
-		printf(", \"txid\": %" PRIu64 ", \"keep\": %u, \"generations\": [",
+		uint8_t id[SNAP_GUEST_ID_LEN];
+		int has_id = snap_guest_id(st, id);
+		printf(", \"txid\": %" PRIu64 ", \"keep\": %u, \"guest_id\": ",
 		       snap_txid(st), snap_keep(st));
+		if (has_id)
+			for (unsigned i = 0; i < SNAP_GUEST_ID_LEN; i++)
+				printf("%s%02x", i ? "" : "\"", id[i]);
+		printf("%s, \"handed_over\": %" PRIu64 ", \"generations\": [",
+		       has_id ? "\"" : "null", snap_handed_over(st));
 		for (unsigned i = 0; i < n; i++) {
 			char t[32];
 			fmt_time(gi[i].time_ns, t, sizeof t);
