@@ -219,6 +219,24 @@ static void handle(const struct ctl_req *req)
 		return;
 	}
 	C.req = *req;
+	if (C.v && C.v->stopped && (req->cmd == CTL_SNAPSHOT || req->cmd == CTL_STOP)) {
+		/* No guest runs: nothing new to capture; stop writes out what is
+		 * being written and powers off. */
+		if (req->cmd == CTL_SNAPSHOT) {
+			reply_err(req, CTL_EFAIL, "the guest is stopped (see the console): nothing to capture");
+			return;
+		}
+		struct persist_status s;
+		persist_flush(C.v);
+		persist_status(&s);
+		hv_snprintf(f, sizeof f, "\"gen\":%llu,\"handed_over\":false", (unsigned long long)s.durable);
+		reply_ok(req, f);
+		kprintf("amber: stopped at gen=%llu by the control channel; powering off\n",
+			(unsigned long long)s.durable);
+		tx_all();
+		serial_flush();
+		hv_poweroff();
+	}
 	switch (req->cmd) {
 	case CTL_SNAPSHOT:
 		C.gen = persist_request();

@@ -94,6 +94,7 @@ static _Noreturn void idle_echo(void)
 	kprintf("amber: ready\n");
 	kprintf("amber: no guest running; the hypervisor stays up and echoes the console (stop the engine to end)\n");
 	for (;;) {
+		ctl_poll(&vcpu0); /* status still answers; stop powers off */
 		int c = serial_getc();
 		if (c < 0) {
 			cpu_pause();
