@@ -247,6 +247,19 @@ static void handle(const struct ctl_req *req)
 		}
 		C.pend = P_WAIT;
 		return;
+	case CTL_WAIT: {
+		struct persist_status s;
+		persist_status(&s);
+		if (req->gen > s.captured + (s.requested ? 1 : 0)) {
+			hv_snprintf(f, sizeof f, "generation %llu is not captured yet (newest %llu); ask for a snapshot",
+				    (unsigned long long)req->gen, (unsigned long long)s.captured);
+			reply_err(req, CTL_ENOENT, f);
+			return;
+		}
+		C.gen = req->gen;
+		C.pend = P_WAIT;
+		return;
+	}
 	case CTL_STOP:
 		C.gen = persist_request();
 		C.pend = P_STOP;

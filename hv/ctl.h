@@ -28,6 +28,7 @@ enum ctl_cmd {
 	CTL_UNPIN,     /* "gen": G */
 	CTL_GC,
 	CTL_STOP,      /* final snapshot, power off; "handover": true marks it */
+	CTL_WAIT,      /* "gen": G — reply once generation G is durable */
 };
 
 /* Error codes of the protocol (the "error" member of a reply). */
@@ -47,7 +48,7 @@ struct ctl_req {
 	enum ctl_cmd cmd;
 	int has_id;
 	uint64_t id;     /* echoed in the reply; 0..2^53 */
-	uint64_t gen;    /* pin/unpin */
+	uint64_t gen;    /* pin, unpin, wait */
 	int wait;        /* snapshot */
 	int handover;    /* stop */
 };

@@ -33,6 +33,8 @@ check "status --json is one JSON object" bash -c "ctl() { \"$CTL\" --socket '$so
 "$CTL" --socket "$sock" snapshot --wait > "$T/ctl-snap.txt"
 check "snapshot --wait: durable" grep -qx 'durable: true' "$T/ctl-snap.txt"
 g=$(sed -n 's/^gen: //p' "$T/ctl-snap.txt")
+check "wait for it (already durable)" ctl wait "$g"
+check "wait for a generation not captured yet: refused" bash -c "'$CTL' --socket '$sock' wait 999999 2>/dev/null; [ \$? = 1 ]"
 check "pin the generation" ctl pin "$g"
 check "status lists the pin" bash -c "'$CTL' --socket '$sock' status | grep -qE '^pinned: \\[(.*,)?$g(,.*)?\\]'"
 sleep 4 # several commits later: the pin held

@@ -34,6 +34,7 @@ static void usage(FILE *f)
 		"verbs:\n"
 		"  status [--json]        state, generations captured/durable, tier, pins\n"
 		"  snapshot [--wait]      capture now; --wait returns once it is durable\n"
+		"  wait G                 return once generation G is durable\n"
 		"  pin G | unpin G        keep (or release) generation G on the live store\n"
 		"  gc                     reclaim space of generations no longer kept\n"
 		"  stop [--handover]      final snapshot, then power off; --handover marks\n"
@@ -317,10 +318,10 @@ int main(int argc, char **argv)
 			goto bad;
 		return simple("snapshot", wait ? ",\"wait\":true" : "", 0, timeout_s * (wait ? 4 : 1));
 	}
-	if (!strcmp(verb, "pin") || !strcmp(verb, "unpin")) {
+	if (!strcmp(verb, "pin") || !strcmp(verb, "unpin") || !strcmp(verb, "wait")) {
 		if (nargs != 1 || gen_arg(args[0], extra, sizeof extra))
 			goto bad;
-		return simple(verb, extra, 0, timeout_s);
+		return simple(verb, extra, 0, timeout_s * (verb[0] == 'w' ? 4 : 1));
 	}
 	if (!strcmp(verb, "gc")) {
 		if (nargs)
