@@ -292,19 +292,21 @@ static void finish_stop(void)
 		C.pend = P_NONE;
 		return;
 	}
-	if (C.req.handover && (e = snap_set_handed_over(store(), C.gen))) {
+	/* The generation just committed holds the guest's last instruction
+	 * (its number is C.gen unless numbering skipped: snap_next_gen). */
+	uint64_t final = s.durable;
+	if (C.req.handover && (e = snap_set_handed_over(store(), final))) {
 		reply_err(&C.req, CTL_EFAIL, snap_errmsg(store()));
 	} else {
-		hv_snprintf(f, sizeof f, "\"gen\":%llu,\"handed_over\":%s,\"write_ms\":%llu", (unsigned long long)C.gen,
+		hv_snprintf(f, sizeof f, "\"gen\":%llu,\"handed_over\":%s,\"write_ms\":%llu", (unsigned long long)final,
 			    C.req.handover ? "true" : "false", (unsigned long long)ms);
 		reply_ok(&C.req, f);
 	}
 	if (C.req.handover && !e)
 		kprintf("amber: handed over at gen=%llu: this copy stops and will not resume "
-			"(boot with takeback to resume it instead)\n", (unsigned long long)C.gen);
+			"(boot with takeback to resume it instead)\n", (unsigned long long)final);
 	else
-		kprintf("amber: stopped at gen=%llu by the control channel; powering off\n",
-			(unsigned long long)s.durable);
+		kprintf("amber: stopped at gen=%llu by the control channel; powering off\n", (unsigned long long)final);
 	tx_all();
 	serial_flush();
 	hv_poweroff();
