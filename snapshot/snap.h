@@ -47,7 +47,9 @@
  *      refuses everything but snap_close(): memory no longer says what the
  *      disk holds. Reopening reads the truth back from the superblocks.
  *   7. Reads never substitute another generation for a damaged one unless
- *      the caller asks (SNAP_OPEN_FALLBACK), and then say which they used.
+ *      the caller asks (SNAP_OPEN_FALLBACK), and then say which they used
+ *      (snap_fallback_info); what they stepped over is kept until dropped.
+ *   8. Generation numbers are never given twice (snap_next_gen).
  *
  * States (one writer at a time; readers may run in any state but ERROR)
  *
