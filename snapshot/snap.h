@@ -195,7 +195,9 @@ int snap_verify_super(snap_store *st);
  *   SNAP_FB_CATALOG  the damaged catalog block is read without its
  *       checksum, and every generation it lists whose record verifies
  *       (through the entry's own checksum) but that the previous commit
- *       does not list is kept the same way: marked from the open on, listed
+ *       does not list is kept the same way: readable at once (snap_list,
+ *       snap_gen_open, snap_newest: typically the newest generation, whole,
+ *       which a boot then restores), marked from the open on, listed
  *       pinned and damaged by the next commit. The damaged superblock slot
  *       is the one the next commit writes (the commit protocol alternates
  *       slots); the catalog block itself is not reused in this session.
