@@ -33,8 +33,8 @@ int snap_list(snap_store *st, struct snap_geninfo *out, unsigned max,
 	if (!rec)
 		return SNAP_ENOMEM;
 	*n = 0;
-	for (u32 i = 0; i < st->cat.count && *n < max; i++) {
-		const struct cat_ent *e = &st->cat.ent[i];
+	const struct cat_ent *e;
+	for (u32 i = 0; (e = view_ent(st, i)) && *n < max; i++) {
 		if ((rc = rec_load(st, e, rec)))
 			break;
 		info_of(rec, !!(e->flags & CAT_PINNED),
@@ -90,38 +90,38 @@ fail:
 
 int snap_gen_open(snap_store *st, uint64_t gen, unsigned flags, snap_gen **out)
 {
-	u32 i = 0;
+	const struct cat_ent *e;
+	u32 k = 0;
 	int rc;
 	*out = NULL;
 	if (st->state == ST_ERROR)
 		return SNAP_EFATAL;
-	if (!st->cat.count)
+	if (!view_ent(st, 0))
 		return snap_err(st, SNAP_ENOENT, "the store holds no generation");
-	if (gen)
-		while (i < st->cat.count && st->cat.ent[i].gen != gen)
-			i++;
-	if (i == st->cat.count)
+	while (gen && (e = view_ent(st, k)) && e->gen != gen)
+		k++;
+	if (!(e = view_ent(st, k)))
 		return snap_err(st, SNAP_ENOENT, "generation %llu is not in the "
 				"store (newest is %llu)", gen, snap_newest(st));
 	if (!(flags & SNAP_OPEN_FALLBACK))
-		return gen_open_one(st, &st->cat.ent[i], out);
+		return gen_open_one(st, e, out);
 
 	char first[sizeof st->errmsg];
-	u64 asked = st->cat.ent[i].gen;
+	u64 asked = e->gen;
 	int first_rc = 0;
 	first[0] = 0;
-	for (; i < st->cat.count; i++) {
+	for (; (e = view_ent(st, k)); k++) {
 		snap_gen *g;
-		rc = gen_open_one(st, &st->cat.ent[i], &g);
+		rc = gen_open_one(st, e, &g);
 		if (!rc && !(rc = snap_verify(g))) {
 			if (first[0]) {
 				snap_err(st, 0, "%s; fell back to generation %llu",
-					 first, st->cat.ent[i].gen);
+					 first, e->gen);
 				st->fb = (struct snap_fallback){
 					.why = SNAP_FB_GENERATION,
 					.err = first_rc, .damaged_gen = asked,
 					.used_txid = st->sb.txid,
-					.used_gen = st->cat.ent[i].gen,
+					.used_gen = e->gen,
 				};
 				snap_fmt(st->fb.msg, sizeof st->fb.msg, "%s",
 					 st->errmsg);
@@ -134,9 +134,9 @@ int snap_gen_open(snap_store *st, uint64_t gen, unsigned flags, snap_gen **out)
 			return rc;
 		/* kept, and kept out of retention and of new bases, until the
 		 * user drops it (snap.h, snap_fallback) */
-		if (!gen_quarantined(st, st->cat.ent[i].gen) &&
+		if (!gen_quarantined(st, e->gen) &&
 		    st->nquar < ARRAY_SIZE(st->quar))
-			st->quar[st->nquar++] = st->cat.ent[i].gen;
+			st->quar[st->nquar++] = e->gen;
 		if (!first[0]) {
 			snap_memcpy(first, st->errmsg, sizeof first);
 			first_rc = rc;

@@ -47,7 +47,9 @@
  *      refuses everything but snap_close(): memory no longer says what the
  *      disk holds. Reopening reads the truth back from the superblocks.
  *   7. Reads never substitute another generation for a damaged one unless
- *      the caller asks (SNAP_OPEN_FALLBACK), and then say which they used.
+ *      the caller asks (SNAP_OPEN_FALLBACK), and then say which they used
+ *      (snap_fallback_info); what they stepped over is kept until dropped.
+ *   8. Generation numbers are never given twice (snap_next_gen).
  *
  * States (one writer at a time; readers may run in any state but ERROR)
  *
@@ -193,7 +195,9 @@ int snap_verify_super(snap_store *st);
  *   SNAP_FB_CATALOG  the damaged catalog block is read without its
  *       checksum, and every generation it lists whose record verifies
  *       (through the entry's own checksum) but that the previous commit
- *       does not list is kept the same way: marked from the open on, listed
+ *       does not list is kept the same way: readable at once (snap_list,
+ *       snap_gen_open, snap_newest: typically the newest generation, whole,
+ *       which a boot then restores), marked from the open on, listed
  *       pinned and damaged by the next commit. The damaged superblock slot
  *       is the one the next commit writes (the commit protocol alternates
  *       slots); the catalog block itself is not reused in this session.

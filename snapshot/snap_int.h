@@ -253,6 +253,8 @@ void build_abort(snap_store *st);
 /* txn.c */
 const struct cat_ent *cat_find(const struct catalog *c, u64 gen);
 int gen_quarantined(const snap_store *st, u64 gen);
+const struct cat_ent *view_ent(const snap_store *st, u32 k);
+const struct cat_ent *view_find(const snap_store *st, u64 gen);
 
 /* The reader fuzzer is built a second time with checksums ignored, so that
  * damaged structures reach the code behind the checksum checks. Never in a

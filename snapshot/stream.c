@@ -333,7 +333,7 @@ int snap_recv_flags(snap_store *st, snap_in_fn in, void *ctx, unsigned flags,
 		rc = bad(&r, "unsupported stream header, version", h.version);
 		goto out;
 	}
-	const struct cat_ent *be = h.base ? cat_find(&st->cat, h.base) : NULL;
+	const struct cat_ent *be = h.base ? view_find(st, h.base) : NULL;
 	if (h.base) {
 		struct rec_disk *br = (struct rec_disk *)st->tmp;
 		if (!be) {

@@ -359,11 +359,11 @@ int snap_open(const struct snap_io *io, unsigned flags, snap_store **out)
 			};
 			snap_fmt(st->fb.msg, sizeof st->fb.msg, "the catalog of "
 				 "superblock txid %llu (generation %llu) is "
-				 "damaged (%s); using txid %llu, newest generation "
-				 "%llu; %u generation(s) of the damaged catalog "
-				 "kept", bad.txid, bad.newest_gen,
-				 snap_strerror(why), st->sb.txid, snap_newest(st),
-				 st->orphan.count);
+				 "damaged (%s); using txid %llu and %u generation(s) "
+				 "whose records still verify in the damaged one: "
+				 "newest generation %llu", bad.txid, bad.newest_gen,
+				 snap_strerror(why), st->sb.txid, st->orphan.count,
+				 snap_newest(st));
 		}
 	} else if (!rc && !r.valid[other] && !interrupted) {
 		st->fb = (struct snap_fallback){
@@ -421,7 +421,8 @@ uint64_t snap_next_gen(const snap_store *st)
 
 uint64_t snap_newest(const snap_store *st)
 {
-	return st->cat.count ? st->cat.ent[0].gen : 0;
+	const struct cat_ent *e = view_ent(st, 0);
+	return e ? e->gen : 0;
 }
 
 void snap_fallback_info(const snap_store *st, struct snap_fallback *out)
@@ -431,7 +432,7 @@ void snap_fallback_info(const snap_store *st, struct snap_fallback *out)
 
 int snap_is_retained(const snap_store *st, uint64_t gen)
 {
-	return cat_find(&st->cat, gen) ||
+	return view_find(st, gen) ||
 	       (st->other_valid && cat_find(&st->other_cat, gen));
 }
 

@@ -32,6 +32,32 @@ const struct cat_ent *cat_find(const struct catalog *c, u64 gen)
 	return NULL;
 }
 
+/* The generations this session can read, newest first: the catalog and,
+ * after a fallback past a damaged catalog, the ones only that catalog
+ * listed (st->orphan). The k-th newest, or NULL. */
+const struct cat_ent *view_ent(const snap_store *st, u32 k)
+{
+	u32 i = 0, j = 0;
+	for (;;) {
+		const struct cat_ent *a = i < st->cat.count ? &st->cat.ent[i] : NULL;
+		const struct cat_ent *b = j < st->orphan.count ?
+			&st->orphan.ent[j] : NULL;
+		const struct cat_ent *e = !b || (a && a->gen > b->gen) ? a : b;
+		if (!e || !k--)
+			return e;
+		if (e == a)
+			i++;
+		else
+			j++;
+	}
+}
+
+const struct cat_ent *view_find(const snap_store *st, u64 gen)
+{
+	const struct cat_ent *e = cat_find(&st->cat, gen);
+	return e ? e : cat_find(&st->orphan, gen);
+}
+
 int gen_quarantined(const snap_store *st, u64 gen)
 {
 	for (u32 i = 0; i < st->nquar; i++)
@@ -113,7 +139,7 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 			if (!(st->cat.ent[i].flags & CAT_DAMAGED) &&
 			    !gen_quarantined(st, st->cat.ent[i].gen))
 				b = st->cat.ent[i].gen;
-		if (b && !(base = cat_find(&st->cat, b)))
+		if (b && !(base = view_find(st, b)))
 			return snap_err(st, SNAP_ENOENT, "base generation %llu is "
 					"not retained", b);
 	}

@@ -766,12 +766,12 @@ static uint64_t newest_catalog_block(void)
 }
 
 /* Commits one generation on the newest undamaged one: page gfn gets seed. */
-static uint64_t commit_one(uint8_t *model, const uint8_t *base_model,
-			   uint64_t gfn, uint64_t seed)
+static uint64_t commit_on(uint64_t base, uint8_t *model,
+			  const uint8_t *base_model, uint64_t gfn, uint64_t seed)
 {
 	uint8_t page[PS];
 	uint64_t g;
-	struct snap_begin_opts bo = { .npages = NP };
+	struct snap_begin_opts bo = { .npages = NP, .base = base };
 	memcpy(model, base_model, (size_t)NP * PS);
 	ck_assert_msg(snap_begin(st, &bo) == 0, "%s", snap_errmsg(st));
 	fill(page, seed);
@@ -779,6 +779,12 @@ static uint64_t commit_one(uint8_t *model, const uint8_t *base_model,
 	memcpy(model + gfn * PS, page, PS);
 	ck_assert_msg(snap_commit(st, &g) == 0, "%s", snap_errmsg(st));
 	return g;
+}
+
+static uint64_t commit_one(uint8_t *model, const uint8_t *base_model,
+			   uint64_t gfn, uint64_t seed)
+{
+	return commit_on(SNAP_BASE_NEWEST, model, base_model, gfn, seed);
 }
 
 static int listed(uint64_t gen, int *pinned, int *damaged)
@@ -796,9 +802,10 @@ static int listed(uint64_t gen, int *pinned, int *damaged)
 }
 
 /* Issue 9: a damaged newest catalog. The fallback open says what it
- * stepped over; the generation only the damaged catalog listed survives
- * the commits that follow (listed pinned and damaged, whole), and the
- * damaged catalog block is not written, until the user drops it. */
+ * stepped over; the generation only the damaged catalog listed is found
+ * through its record's checksum and restored (it is whole), survives the
+ * commits that follow (listed pinned and damaged), and the damaged catalog
+ * block is not written, until the user drops it. */
 START_TEST(damaged_catalog_generation_survives_later_commits)
 {
 	struct snap_fallback fb;
@@ -819,17 +826,24 @@ START_TEST(damaged_catalog_generation_survives_later_commits)
 	ck_assert_uint_eq(fb.damaged_txid, tx);
 	ck_assert_uint_eq(fb.damaged_gen, 2);
 	ck_assert_uint_eq(fb.used_txid, tx - 1);
-	ck_assert_uint_eq(fb.used_gen, 1);
+	ck_assert_uint_eq(fb.used_gen, 2);
 	ck_assert_uint_eq(fb.salvaged, 1);
 	ck_assert_msg(strstr(fb.msg, "catalog of superblock txid"), "%s", fb.msg);
-	/* three commits on generation 1 (keep 2): generation 2 stays */
-	uint64_t g3 = commit_one(mem[3], mem[1], 5, 333);
-	ck_assert_uint_eq(g3, 3);
+	/* the boot's restore: the newest that verifies is generation 2 */
 	snap_gen *g;
 	struct snap_geninfo gi;
+	ck_assert_int_eq(snap_gen_open(st, 0, SNAP_OPEN_FALLBACK, &g), 0);
+	snap_gen_info(g, &gi);
+	ck_assert_uint_eq(gi.gen, 2);
+	ck_assert(gi.damaged && gi.pinned);
+	snap_gen_close(g);
+	ck_assert(gen_matches(2, mem[2]));
+	/* three commits (keep 2), the first on the generation restored */
+	uint64_t g3 = commit_on(2, mem[3], mem[2], 5, 333);
+	ck_assert_uint_eq(g3, 3);
 	ck_assert_int_eq(snap_gen_open(st, 3, 0, &g), 0);
 	snap_gen_info(g, &gi);
-	ck_assert_uint_eq(gi.base, 1); /* never built on the damaged view */
+	ck_assert_uint_eq(gi.base, 2);
 	snap_gen_close(g);
 	crashdev_get(&dev, cb, now);
 	ck_assert_msg(!memcmp(now, damaged, PS), "damaged catalog block written");

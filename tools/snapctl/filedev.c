@@ -333,10 +333,11 @@ int live_freed(const char *path, uint64_t gen)
 	return freed;
 }
 
-void live_freed_msg(const char *path, uint64_t gen)
+void live_freed_msg(const char *path, uint64_t gen, int partial)
 {
 	fprintf(stderr, "%s: %s: generation %" PRIu64 " left the store while "
 		"it was being read (the running writer's retention dropped "
-		"it); nothing was written: read a newer generation\n", prog,
-		path, gen);
+		"it); %s: read a newer generation\n", prog, path, gen,
+		partial ? "what was written so far is incomplete (a receiver "
+		"refuses an incomplete stream)" : "nothing was written");
 }

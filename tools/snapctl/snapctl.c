@@ -34,7 +34,8 @@ static const struct verb verbs[] = {
 	  1, 1 },
 	{ "ls", verb_ls, "IMAGE [--json] [--fallback]",
 	  "List the retained generations, newest first: capture time, guest\n"
-	  "pages, dirty pages and bytes written by the commit, pin flag.\n"
+	  "pages, dirty pages and bytes written by the commit, pin flag\n"
+	  "('damaged': kept pinned because a fallback stepped over it).\n"
 	  "--fallback lists the previous commit's catalog when the newest\n"
 	  "superblock or catalog is damaged.", 1, 1 },
 	{ "verify", verb_verify, "IMAGE [-g N] [--json]",

@@ -61,7 +61,7 @@ void outfile_discard(struct outfile *f);
 #define LIVE_TRIES    20
 #define LIVE_PAUSE_US 20000
 int live_freed(const char *path, uint64_t gen);
-void live_freed_msg(const char *path, uint64_t gen);
+void live_freed_msg(const char *path, uint64_t gen, int partial);
 
 /* Opens the store on IMAGE; prints why not and returns an exit code. */
 int store_open(struct filedev *d, snap_store **st, const char *path,

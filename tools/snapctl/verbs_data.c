@@ -186,7 +186,7 @@ int verb_cat(struct opts *o)
 				store_close(&d, st);
 				continue;
 			}
-			live_freed_msg(path, target);
+			live_freed_msg(path, target, 0);
 			ex = EX_FAIL;
 		} else if (rc < 0) {
 			ex = fail_store(st, path, rc);
@@ -344,7 +344,7 @@ static int send_to(struct opts *o, const char *out, uint64_t base)
 		if (d.live && (live_freed(path, o->gen) ||
 			       live_freed(path, base))) {
 			live_freed_msg(path, live_freed(path, o->gen) ? o->gen :
-				       base);
+				       base, f.direct);
 			ex = EX_FAIL;
 		} else {
 			ex = fail_store(st, path, rc);

@@ -412,7 +412,8 @@ int verb_diff(struct opts *o)
 			PRIu64 " and %" PRIu64 "\n", c.n, ga, gb);
 	if (rc && d.live && (live_freed(o->args[0], ga) ||
 			     live_freed(o->args[0], gb))) {
-		live_freed_msg(o->args[0], live_freed(o->args[0], ga) ? ga : gb);
+		live_freed_msg(o->args[0], live_freed(o->args[0], ga) ? ga : gb,
+			       c.n > 0);
 		ex = EX_FAIL;
 	} else if (rc) {
 		ex = fail_store(st, o->args[0], rc);
