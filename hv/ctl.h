@@ -76,6 +76,9 @@ const char *ctl_cmd_name(enum ctl_cmd c);
  * ("\"gen\":3,\"x\":true") or NULL; `msg` is escaped. */
 int ctl_reply_ok(char *out, size_t n, const struct ctl_req *req, const char *fields);
 int ctl_reply_err(char *out, size_t n, const struct ctl_req *req, int err, const char *msg);
+/* A guest identity (SNAP_GUEST_ID_LEN bytes) as 32 hex digits and a NUL. */
+#define CTL_ID_LEN 16
+void ctl_id_hex(char *out, const uint8_t *id);
 
 /* ---- hypervisor side (hv/ctl.c) ---- */
 struct vcpu;
@@ -87,6 +90,9 @@ void ctl_init(struct vcpu *v, snap_store *st, int restored);
 /* Polled after every VM exit and in the HLT idle loop: never blocks the
  * guest except for `stop`, which ends with a power-off. */
 void ctl_poll(struct vcpu *v);
+/* hv/ctl_boot.c: gives a store without one a new guest identity (RDRAND,
+ * else TSC and wall clock) and prints it. */
+void ctl_identity(snap_store *st, int restored);
 /* Boot check before anything is restored: 1 when the store was handed over
  * to another host and the command line does not say takeback (printed). */
 int ctl_handed_over(snap_store *st, int takeback);

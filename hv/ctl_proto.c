@@ -279,3 +279,13 @@ int ctl_reply_err(char *out, size_t n, const struct ctl_req *req, int err, const
 		len = (int)n - 4, out[len++] = '"';
 	return tail(out, n, len);
 }
+
+void ctl_id_hex(char *out, const uint8_t *id)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (unsigned i = 0; i < CTL_ID_LEN; i++) {
+		out[2 * i] = hex[id[i] >> 4];
+		out[2 * i + 1] = hex[id[i] & 15];
+	}
+	out[2 * CTL_ID_LEN] = 0;
+}
