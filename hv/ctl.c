@@ -81,7 +81,9 @@ static void uart_init(void)
 	outb(COM2 + UART_LCR, LCR_8N1);
 	/* FIFOs off (16450 mode): an emulator then passes the next byte only
 	 * once the last one was read, so a busy hypervisor loses nothing
-	 * (Bochs' FIFO mode drops bytes that find the FIFO full). */
+	 * (Bochs' FIFO mode drops bytes that find the FIFO full). The price in
+	 * Bochs: it looks for new input only every 100 ms of emulated time
+	 * while the line is idle, so a request waits up to that long. */
 	outb(COM2 + UART_FCR, FCR_FIFO_OFF);
 	outb(COM2 + UART_MCR, MCR_DTR_RTS_OUT2);
 }
