@@ -320,6 +320,14 @@ static type gen_new(node *e)
 	type t = e->ty;
 	int n = 0;
 	for (node *a = e->b; a; a = a->next) n++;
+	if (e->a) {   /* new *(class) */
+		type ct = gen(e->a);
+		if (ct.kind == TY_VOID || ty_numeric(ct.kind)) err(e, "'new *' needs a class object");
+		to_obj(ct);
+		op(OP_NEW);
+		if (n) err(e, "'new *(class)' takes no constructor arguments");
+		return t;
+	}
 	summon(t, e);
 	op(OP_NEW);
 	if (t.kind != TY_ARRAY && ty_main_name(t)[0] && strncmp(ty_main_name(t), ".internal.", 10)) {

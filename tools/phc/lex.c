@@ -68,8 +68,10 @@ token *phc_lex(const char *file, const char *src, size_t n, int *ntok)
 				phc_error(file, line, col, "bad character '%c' in number", src[i]);
 				while (i < n && (isalnum((unsigned char)src[i]) || src[i] == '_')) ADV();
 			}
-			if (over || v > (uint64_t)INT64_MAX)
+			if (over || (v > (uint64_t)INT64_MAX && !(s + 2 <= i && (src[s + 1] == 'x' || src[s + 1] == 'X'))))
 				phc_error(file, k->line, k->col, "integer constant '%.*s' is too large", (int)(i - s), src + s);
+			/* hexadecimal constants up to 32 bits are ints (0xFF000000 is -16777216), as in Java */
+			if (s + 2 <= i && (src[s + 1] == 'x' || src[s + 1] == 'X') && v <= 0xffffffffu) v = (uint64_t)(int64_t)(int32_t)(uint32_t)v;
 			k->kind = T_INT; k->ival = (int64_t)v; k->text = xstrndup(src + s, i - s);
 		} else if (c == '"') {
 			size_t cap2 = 16, len = 0;

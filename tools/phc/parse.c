@@ -134,7 +134,7 @@ static type parse_type(void)
 		expect("]");
 		type a = ty_make(TY_ARRAY, t.kind == TY_OBJ ? t.cls : ty_main_name(t));
 		a.elem = t.kind;
-		if (t.kind == TY_VOID || t.kind == TY_UNKNOWN) a.cls = "";
+		if (t.kind == TY_VOID || t.kind == TY_UNKNOWN) { a.cls = ""; a.elem = TY_UNKNOWN; }
 		t = a;
 	}
 	skip_attrs();
@@ -264,8 +264,13 @@ static node *lower(void)
 	else if (is_kw(t, "new")) {
 		next();
 		n = mk(N_NEW, t);
-		if (is_op(peek(), "*")) fail(peek(), "%s", "'new *(expr)' is not supported");
-		n->ty = parse_type();
+		if (eat("*")) {   /* new *(class expression) [: type] () */
+			expect("(");
+			n->a = expr();
+			expect(")");
+			n->ty = ty_make(TY_UNKNOWN, NULL);
+			if (eat(":")) n->ty = parse_type();
+		} else n->ty = parse_type();
 		if (n->ty.kind == TY_VOID) fail(t, "%s", "cannot create an object of type void");
 		call_args(n);
 	} else if (is_op(t, "(") && (is_op(peekn(1), ".") || (peekn(1)->kind == T_IDENT && builtin(peekn(1)->text)))) {
