@@ -395,6 +395,19 @@ void cls_layout(pclass *c)
 		c->fields[i].slot = base_f + i;
 	}
 	c->nslots = base_f + c->nfields;
+	/* a class without a constructor gets an empty default one (as plc does) */
+	int have_ctor = 0;
+	for (int i = 0; i < c->nmethods; i++) have_ctor |= c->methods[i].is_ctor;
+	if (!have_ctor && strncmp(c->name, ".internal.", 10)) {
+		c->methods = xrealloc(c->methods, sizeof(method) * (c->nmethods + 1));
+		method *m = &c->methods[c->nmethods++];
+		memset(m, 0, sizeof *m);
+		m->name = "<init>"; m->ret = ty_make(TY_VOID, NULL); m->ordinal = -1; m->is_ctor = 1;
+		m->has_body = 1; m->line = c->line; m->col = c->col;
+		m->body = xmalloc(sizeof(node));
+		memset(m->body, 0, sizeof(node));
+		m->body->kind = N_BLOCK; m->body->line = c->line; m->body->col = c->col;
+	}
 	/* signature duplicates, pinned ordinals */
 	int n = c->nmethods;
 	char **sig = xmalloc(sizeof(char *) * (n + 1));

@@ -767,6 +767,18 @@ int gen_method(pclass *c, method *m, code_out *out, cpool *pool)
 	line(m->body);
 	op(OP_ARG_COUNT); op(m->nargs);
 	op(OP_RESERVE); int rpos = here(); op(0); op(0);
+	if (m->is_ctor && c->pc_parent) {   /* run the parent's default constructor first */
+		method *pm = NULL;
+		for (pclass *p = c->pc_parent; p && !pm; p = NULL)
+			for (int i = 0; i < p->nmethods; i++)
+				if (p->methods[i].is_ctor && p->methods[i].nargs == 0) pm = &p->methods[i];
+		if (pm) {
+			op(OP_THIS);
+			summon(ty_make(TY_OBJ, c->pc_parent->name), m->body);
+			op(OP_STATIC_INVOKE); b_i32(&O->code, pm->ordinal); b_i32(&O->code, 0);
+			op(OP_OS_DROP);
+		}
+	}
 	stmt(m->body);
 	op(OP_NULL); op(OP_RET);
 	if (nobj > 255 || nint > 255) err(NULL, "method %s has too many local variables", m->name);

@@ -584,6 +584,7 @@ static void member(pclass *c, int iface)
 	const char *shortn = strrchr(c->name, '.');
 	m.is_ctor = shortn && !strcmp(shortn + 1, name);
 	if (m.is_ctor && ty.kind != TY_VOID) fail(nt, "%s", "a constructor must be declared void");
+	if (m.is_ctor) m.name = "<init>";   /* the original's constructor name */
 	expect("(");
 	if (!eat(")")) {
 		do {
