@@ -92,8 +92,7 @@ static type to_obj(type t)
 {
 	if (ty_numeric(t.kind)) {
 		prefix(t.kind); op(OP_I2O);
-		type o = ty_make(t.kind, ty_main_name(t));
-		return o;
+		return ty_make(TY_OBJ, ty_main_name(t));
 	}
 	return t;
 }
