@@ -173,7 +173,7 @@ static pclass *pc_read(const char *path, const char *want)
 		}
 		i += len;
 	}
-	free(p);
+	xfree(p);
 	if (!have_c) { phc_error(path, 0, 0, "not a class file (no class record)"); return NULL; }
 	if (strcasecmp(c->name, want))
 		fprintf(stderr, "phc: warning: %s holds class %s, not %s\n", path, c->name, want);

@@ -100,6 +100,6 @@ int emit_class(pclass *c, const char *outdir, code_out *codes, cpool *pool)
 	if (f && fclose(f)) ok = 0;
 	if (ok && rename(tmp, path)) ok = 0;
 	if (!ok) { remove(tmp); fprintf(stderr, "phc: cannot write %s\n", path); }
-	free(out.p); free(p.p);
+	xfree(out.p); xfree(p.p);
 	return ok ? 0 : -1;
 }

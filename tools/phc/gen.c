@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum {
 	OP_JZ = 0x05, OP_JMP = 0x06, OP_RET = 0x08, OP_CALL8 = 0x0D, OP_CALL32 = 0x0E,
@@ -206,7 +207,7 @@ static method *resolve_call(node *e, type *recv_t, pclass **rc)
 	for (node *a = e->b; a; a = a->next) at[n++] = type_of(a);
 	int amb = 0;
 	method *m = cls_method(*rc, e->str, at, n, &amb);
-	free(at);
+	xfree(at);
 	return m;
 }
 
@@ -286,12 +287,17 @@ static void bin_import(node *e)
 	}
 	if (!f) f = fopen(e->str, "rb");
 	if (!f) { err(e, "cannot read the imported file '%s'", e->str); op(OP_NULL); return; }
+	struct stat st;
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
+		err(e, "the imported file '%s' is not a regular file of at most 64 MiB", e->str);
+		fclose(f); op(OP_NULL); return;
+	}
 	buf b = { 0 };
 	char tmp[4096]; size_t k;
-	while ((k = fread(tmp, 1, sizeof tmp, f)) > 0) b_put(&b, tmp, k);
+	while ((k = fread(tmp, 1, sizeof tmp, f)) > 0 && b.n < (64u << 20)) b_put(&b, tmp, k);
 	fclose(f);
 	op(OP_SCONST); b_str(&O->code, (const char *)b.p, b.n);
-	free(b.p);
+	xfree(b.p);
 }
 
 static type gen_call(node *e)
@@ -345,7 +351,7 @@ static type gen_new(node *e)
 					    strcmp(ty_main_name(m->args[j].ty), ty_main_name(at[j]))) ok = 0;
 				if (ok) { ctor = m; break; }
 			}
-			free(at);
+			xfree(at);
 		}
 		if (ctor) {
 			for (node *a = e->b; a; a = a->next) to_obj(gen(a));
@@ -707,7 +713,7 @@ static void stmt(node *s)
 		L = lp.up;
 		patch(jdef, def_at >= 0 ? def_at : here());
 		for (int b = 0; b < lp.nbrk; b++) patch(lp.brk[b], here());
-		free(to);
+		xfree(to);
 		break;
 	}
 	case N_RETURN: {
@@ -782,6 +788,6 @@ int gen_method(pclass *c, method *m, code_out *out, cpool *pool)
 	op(OP_NULL); op(OP_RET);
 	if (nobj > 255 || nint > 255) err(NULL, "method %s has too many local variables", m->name);
 	out->code.p[rpos] = nobj; out->code.p[rpos + 1] = nint;
-	free(locals);
+	xfree(locals);
 	return failed ? -1 : 0;
 }

@@ -8,24 +8,55 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 int phc_errors;
+int phc_quiet;
 
 void phc_error(const char *file, int line, int col, const char *fmt, ...)
 {
 	va_list ap;
+	phc_errors++;
+	if (phc_quiet) return;
 	va_start(ap, fmt);
 	if (line > 0) fprintf(stderr, "%s:%d:%d: error: ", file, line, col);
 	else fprintf(stderr, "%s: error: ", file);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-	phc_errors++;
 }
 
-void *xmalloc(size_t n) { void *p = malloc(n ? n : 1); if (!p) { fprintf(stderr, "phc: out of memory\n"); exit(2); } return p; }
-void *xrealloc(void *p, size_t n) { p = realloc(p, n ? n : 1); if (!p) { fprintf(stderr, "phc: out of memory\n"); exit(2); } return p; }
+typedef struct hdr { struct hdr *prev, *next; max_align_t align[]; } hdr;
+static hdr heap = { &heap, &heap };
+
+static void *track(hdr *h)
+{
+	if (!h) { fprintf(stderr, "phc: out of memory\n"); exit(2); }
+	h->next = heap.next; h->prev = &heap;
+	heap.next->prev = h; heap.next = h;
+	return h + 1;
+}
+static hdr *untrack(void *p)
+{
+	hdr *h = (hdr *)p - 1;
+	h->prev->next = h->next; h->next->prev = h->prev;
+	return h;
+}
+void *xmalloc(size_t n) { return track(malloc(sizeof(hdr) + n)); }
+void *xrealloc(void *p, size_t n)
+{
+	if (!p) return xmalloc(n);
+	hdr *h = untrack(p);
+	hdr *q = realloc(h, sizeof(hdr) + n);
+	if (!q) { track(h); fprintf(stderr, "phc: out of memory\n"); exit(2); }
+	return track(q);
+}
+void xfree(void *p) { if (p) free(untrack(p)); }
+void phc_free_all(void)
+{
+	while (heap.next != &heap) free(untrack(heap.next + 1));
+}
 char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
 char *xstrndup(const char *s, size_t n) { char *p = xmalloc(n + 1); memcpy(p, s, n); p[n] = 0; return p; }
 char *xasprintf(const char *fmt, ...)
@@ -41,13 +72,13 @@ char *xasprintf(const char *fmt, ...)
 	return p;
 }
 
+#ifndef PHC_NO_MAIN
 static int usage(void)
 {
 	fprintf(stderr, "usage: phc [-o DIR] [-I DIR]... FILE.ph...\n");
 	return 2;
 }
 
-#ifndef PHC_NO_MAIN
 int main(int argc, char **argv)
 {
 	const char *outdir = ".";

@@ -279,19 +279,21 @@ static node *lower(void)
 		next();
 		jmp_buf jb, *old = recover;
 		recover = &jb;
-		int errs = phc_errors;
+		int errs = phc_errors, quiet = phc_quiet, failed = cur ? cur->failed : 0;
+		phc_quiet = 1;
 		if (!setjmp(jb)) {
 			type ty = parse_type();
 			if (is_op(peek(), ")")) {
 				recover = old;
+				phc_quiet = quiet;
 				next();
 				n = mk(N_CAST, t); n->ty = ty; n->a = unary();
 				depth--;
 				return n;
 			}
 		}
-		recover = old; phc_errors = errs; pos = save;
-		if (cur) cur->failed = 0;
+		recover = old; phc_errors = errs; pos = save; phc_quiet = quiet;
+		if (cur) cur->failed = failed;
 		n = postfix();
 	} else n = postfix();
 	depth--;
@@ -716,4 +718,7 @@ void phc_parse(const char *file, token *t, int n)
 			eat(";");
 		} else fail(k, "expected a class, package, import or attribute before %s", tdesc(k));
 	}
+	/* imports after a class count too (and the array may have moved) */
+	for (pclass *c = phc_classes; c; c = c->next)
+		if (c->compiled && c->file == file) { c->imports = imports; c->nimports = nimports; }
 }

@@ -13,9 +13,14 @@
 
 /* ---- diagnostics (main.c) ---- */
 extern int phc_errors;
+extern int phc_quiet;   /* count errors without printing them (fuzzing, speculative parses) */
 void phc_error(const char *file, int line, int col, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Every allocation is on one list so that phc_free_all() can release a
+ * whole compilation (the fuzz target compiles many inputs per process). */
 void *xmalloc(size_t n);
+void xfree(void *p);
+void phc_free_all(void);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
