@@ -373,12 +373,12 @@ void cls_layout(pclass *c)
 		if (!p) {
 			phc_error(c->file, c->line, c->col, "cannot find the parent class %s (no .pc in the -I folders, not being compiled)", c->parent);
 			c->failed = 1;
-		} else if (cls_is_subclass(p, c->name)) {
-			phc_error(c->file, c->line, c->col, "class %s inherits from itself", c->name);
-			c->failed = 1; p = NULL;
 		} else {
 			cls_layout(p);
-			if (!strncmp(p->name, ".internal.", 10)) {
+			if (cls_is_subclass(p, c->name)) {
+				phc_error(c->file, c->line, c->col, "class %s inherits from itself", c->name);
+				c->failed = 1; p = NULL;
+			} else if (!strncmp(p->name, ".internal.", 10)) {
 				phc_error(c->file, c->line, c->col, "class %s cannot extend the internal class %s", c->name, p->name);
 				c->failed = 1; p = NULL;
 			}

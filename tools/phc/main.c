@@ -12,6 +12,9 @@
 #include <string.h>
 
 int phc_errors;
+/* files with errors: none of their classes is written */
+static const char **bad_files;
+static int nbad_files;
 int phc_quiet;
 
 void phc_error(const char *file, int line, int col, const char *fmt, ...)
@@ -19,6 +22,7 @@ void phc_error(const char *file, int line, int col, const char *fmt, ...)
 	va_list ap;
 	phc_errors++;
 	if (phc_quiet) return;
+	phc_file_failed(file);
 	va_start(ap, fmt);
 	if (line > 0) fprintf(stderr, "%s:%d:%d: error: ", file, line, col);
 	else fprintf(stderr, "%s: error: ", file);
@@ -55,6 +59,7 @@ void *xrealloc(void *p, size_t n)
 void xfree(void *p) { if (p) free(untrack(p)); }
 void phc_free_all(void)
 {
+	bad_files = NULL; nbad_files = 0;
 	while (heap.next != &heap) free(untrack(heap.next + 1));
 }
 char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
@@ -113,6 +118,18 @@ int main(int argc, char **argv)
 }
 #endif
 
+void phc_file_failed(const char *file)
+{
+	for (int i = 0; i < nbad_files; i++) if (bad_files[i] == file || !strcmp(bad_files[i], file)) return;
+	bad_files = xrealloc(bad_files, sizeof(char *) * (nbad_files + 1));
+	bad_files[nbad_files++] = xstrdup(file);
+}
+static int file_failed(const char *file)
+{
+	for (int i = 0; i < nbad_files; i++) if (!strcmp(bad_files[i], file)) return 1;
+	return 0;
+}
+
 int phc_compile_all(const char *outdir)
 {
 	int bad = 0;
@@ -130,7 +147,7 @@ int phc_compile_all(const char *outdir)
 		cpool pool = { 0 };
 		for (int i = 0; i < c->nmethods; i++)
 			if (gen_method(c, &c->methods[i], &codes[i], &pool)) c->failed = 1;
-		if (c->failed) bad = 1;
+		if (c->failed || file_failed(c->file)) bad = 1;
 		else if (outdir && emit_class(c, outdir, codes, &pool)) bad = 1;
 	}
 	return bad;

@@ -14,6 +14,7 @@ static token *tk;
 static int ntk, pos;
 static jmp_buf *recover;
 static int depth;
+static int at_eof_reported;   /* one 'not closed' error at the end of the file is enough */
 static pclass *cur;       /* class being parsed */
 static char *package;
 static char **imports; static int nimports;
@@ -46,7 +47,7 @@ static void __attribute__((noreturn)) fail(token *t, const char *fmt, const char
 
 static void expect(const char *s)
 {
-	if (!eat(s)) fail(peek(), "expected '%s'", xasprintf("%s' before %s", s, tdesc(peek())) );
+	if (!eat(s)) fail(peek(), "expected %s", xasprintf("'%s' before %s", s, tdesc(peek())));
 }
 
 static char *ident(void)
@@ -464,7 +465,7 @@ static node *stmt_inner(void)
 			while (!is_op(peek(), "}")) {
 				token *c = peek();
 				node *s;
-				if (c->kind == T_EOF) fail(open, "%s", "switch is not closed by '}'");
+				if (c->kind == T_EOF) { if (at_eof_reported++) longjmp(*recover, 1); fail(open, "%s", "switch is not closed by '}'"); }
 				if (is_kw(c, "case")) { next(); s = mk(N_CASE, c); s->a = expr(); expect(":"); }
 				else if (is_kw(c, "default")) { next(); s = mk(N_DEFAULT, c); expect(":"); }
 				else s = stmt();
@@ -517,7 +518,12 @@ static node *stmt(void)
 	volatile int d = depth;
 	volatile int p0 = pos;
 	node *volatile n;
-	if (++depth > MAX_DEPTH) { phc_error(pfile, peek()->line, peek()->col, "statements nested too deeply"); if (cur) cur->failed = 1; depth = d; recover = old; longjmp(*recover, 1); }
+	if (++depth > MAX_DEPTH) {   /* give up on the rest of the file */
+		phc_error(pfile, peek()->line, peek()->col, "statements nested too deeply");
+		if (cur) cur->failed = 1;
+		depth = d; recover = old; pos = ntk - 1; at_eof_reported = 1;
+		longjmp(*recover, 1);
+	}
 	recover = &jb;
 	if (!setjmp(jb)) n = stmt_inner();
 	else {
@@ -536,7 +542,7 @@ static node *block_body(token *open)
 	node *b = mk(N_BLOCK, open);
 	node **tail = &b->a;
 	while (!is_op(peek(), "}")) {
-		if (peek()->kind == T_EOF) fail(open, "%s", "block is not closed by '}'");
+		if (peek()->kind == T_EOF) { if (at_eof_reported++) longjmp(*recover, 1); fail(open, "%s", "block is not closed by '}'"); }
 		node *s = stmt();
 		*tail = s; tail = &s->next;
 	}
@@ -669,7 +675,7 @@ static void class_def(int iface)
 	token *open = peek();
 	expect("{");
 	while (!is_op(peek(), "}")) {
-		if (peek()->kind == T_EOF) { phc_error(pfile, open->line, open->col, "class body is not closed by '}'"); c->failed = 1; break; }
+		if (peek()->kind == T_EOF) { if (!at_eof_reported++) phc_error(pfile, open->line, open->col, "class body is not closed by '}'"); c->failed = 1; break; }
 		jmp_buf jb, *old = recover;
 		recover = &jb;
 		volatile int p0 = pos;
@@ -687,7 +693,7 @@ static void class_def(int iface)
 
 void phc_parse(const char *file, token *t, int n)
 {
-	pfile = file; tk = t; ntk = n; pos = 0; depth = 0;
+	pfile = file; tk = t; ntk = n; pos = 0; depth = 0; at_eof_reported = 0;
 	package = NULL; imports = NULL; nimports = 0; cur = NULL;
 	while (peek()->kind != T_EOF) {
 		jmp_buf jb;

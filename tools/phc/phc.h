@@ -21,6 +21,7 @@ void phc_error(const char *file, int line, int col, const char *fmt, ...)
 void *xmalloc(size_t n);
 void xfree(void *p);
 void phc_free_all(void);
+void phc_file_failed(const char *file);   /* no class of FILE is written */
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
