@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 [ -x "$bin" ] || { echo "fuzz: $bin not built (needs clang with libFuzzer)"; echo "0 passed, 1 failed"; exit 1; }
 mkdir -p "$corpus" "$build/tests/phc/crashes"
 ph=${PHANTOM_PH:-$(dirname "${PHANTOM_PC:-../shared/phantom/pc}")/ph}
-seeds=("$here/features" "$here/errors")
+seeds=("$here/features")
 [ -d "$ph/plib/sys/src" ] && seeds+=("$ph/plib/sys/src/ru.dz" "$ph/plib/sys/src/phantom" "$ph/plib/sys/src/tetris" "$ph/plib/roots/src/internal")
 if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
 	-dict="$here/fuzz.dict" -artifact_prefix="$build/tests/phc/crashes/" -print_final_stats=1 "$corpus" "${seeds[@]}" \

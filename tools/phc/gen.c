@@ -453,7 +453,16 @@ static type gen_binop(node *e)
 	}
 	if (!strcmp(o, "==") || !strcmp(o, "!=")) {
 		if (e->a->kind == N_NULL || e->b->kind == N_NULL) {
-			to_obj(gen(e->a->kind == N_NULL ? e->b : e->a));
+			node *x = e->a->kind == N_NULL ? e->b : e->a;
+			local *l; int ai; field *f;
+			type xt = x->kind == N_IDENT ? ident_type(x, &l, &ai, &f) : ty_make(TY_VOID, NULL);
+			/* a number field or argument is tested as the object it is held in
+			 * (a fresh field holds nothing, and o2i of nothing panics) */
+			if (x->kind == N_IDENT && ty_numeric(xt.kind) && !l && (ai >= 0 || f)) {
+				if (ai >= 0) op32(OP_OS_GET, ai);
+				else if (f->slot < 256) { op(OP_LOAD8); op(f->slot); }
+				else op32(OP_LOAD32, f->slot);
+			} else to_obj(gen(x));
 			op(OP_ISNULL);
 			if (o[0] == '!') op(OP_LOG_NOT);
 			return num(TY_INT);
