@@ -6,7 +6,14 @@
  * keyed by the signature string "name_#_type_#_type" ("name_#_void" with no
  * arguments), numbered from the parent's method-table size (16 for a root
  * child); a method that overrides one of the parent's takes the parent's
- * ordinal. Field slots follow the parent's, in source order. */
+ * ordinal. Field slots follow the parent's, in source order. This is what
+ * the bundled variant-B class files show (phantom.util.map, hashpair,
+ * environment, osimpl). plc at HEAD also adds an empty default constructor
+ * "<init>" to a class that has none; phc does not, so that its ordinals stay
+ * those of the bundled files (a constructor runs the nearest ancestor's
+ * default constructor instead). The older plc (the variant-A files: boot,
+ * class_loader, hashmap, windows ...) keyed the map by the method name
+ * alone: phc --ordinals=name numbers methods that way. */
 #include "tools/phc/phc.h"
 #include <dirent.h>
 #include <stdio.h>
@@ -15,6 +22,7 @@
 #include <strings.h>
 
 pclass *phc_classes;
+int phc_name_ordinals;
 const char **phc_incdirs;
 int phc_nincdirs;
 
@@ -64,8 +72,11 @@ const char *ty_main_name(type t)
 
 const char *ty_sig_name(type t)
 {
-	if (t.kind == TY_ARRAY) return xasprintf("%s[]", t.cls && *t.cls ? t.cls : "unknown");
-	if (t.cls && t.kind != TY_OBJ) return t.cls;   /* spelled as a class: .internal.int */
+	/* .internal.int and int are both "int" (plc's PhantomType.toString) */
+	if (t.kind == TY_ARRAY) {
+		type e = ty_from_class(t.cls, 0);
+		return xasprintf("%s[]", ty_sig_name(e));
+	}
 	switch (t.kind) {
 	case TY_UNKNOWN: return "unknown";
 	case TY_VOID: return "void";
@@ -395,19 +406,6 @@ void cls_layout(pclass *c)
 		c->fields[i].slot = base_f + i;
 	}
 	c->nslots = base_f + c->nfields;
-	/* a class without a constructor gets an empty default one (as plc does) */
-	int have_ctor = 0;
-	for (int i = 0; i < c->nmethods; i++) have_ctor |= c->methods[i].is_ctor;
-	if (!have_ctor && strncmp(c->name, ".internal.", 10)) {
-		c->methods = xrealloc(c->methods, sizeof(method) * (c->nmethods + 1));
-		method *m = &c->methods[c->nmethods++];
-		memset(m, 0, sizeof *m);
-		m->name = "<init>"; m->ret = ty_make(TY_VOID, NULL); m->ordinal = -1; m->is_ctor = 1;
-		m->has_body = 1; m->line = c->line; m->col = c->col;
-		m->body = xmalloc(sizeof(node));
-		memset(m->body, 0, sizeof(node));
-		m->body->kind = N_BLOCK; m->body->line = c->line; m->body->col = c->col;
-	}
 	/* signature duplicates, pinned ordinals */
 	int n = c->nmethods;
 	char **sig = xmalloc(sizeof(char *) * (n + 1));
@@ -432,9 +430,9 @@ void cls_layout(pclass *c)
 	for (int i = 0; i < n; i++) order[i] = i;
 	for (int i = 1; i < n; i++) {     /* stable insertion sort */
 		int v = order[i], j = i - 1;
-		uint32_t hv = jhash(sig[v]); hv = (hv ^ (hv >> 16)) & (cap - 1);
+		uint32_t hv = jhash(phc_name_ordinals ? c->methods[v].name : sig[v]); hv = (hv ^ (hv >> 16)) & (cap - 1);
 		while (j >= 0) {
-			uint32_t hj = jhash(sig[order[j]]); hj = (hj ^ (hj >> 16)) & (cap - 1);
+			uint32_t hj = jhash(phc_name_ordinals ? c->methods[order[j]].name : sig[order[j]]); hj = (hj ^ (hj >> 16)) & (cap - 1);
 			if (hj <= hv) break;
 			order[j + 1] = order[j]; j--;
 		}

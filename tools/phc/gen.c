@@ -783,12 +783,15 @@ int gen_method(pclass *c, method *m, code_out *out, cpool *pool)
 	op(OP_RESERVE); int rpos = here(); op(0); op(0);
 	if (m->is_ctor && c->pc_parent) {   /* run the parent's default constructor first */
 		method *pm = NULL;
-		for (pclass *p = c->pc_parent; p && !pm; p = NULL)
+		pclass *p = c->pc_parent;
+		for (int depth = 0; p && !pm && depth < 64; depth++) {
 			for (int i = 0; i < p->nmethods; i++)
 				if (p->methods[i].is_ctor && p->methods[i].nargs == 0) pm = &p->methods[i];
+			if (!pm) p = p->pc_parent;
+		}
 		if (pm) {
 			op(OP_THIS);
-			summon(ty_make(TY_OBJ, c->pc_parent->name), m->body);
+			summon(ty_make(TY_OBJ, p->name), m->body);
 			op(OP_STATIC_INVOKE); b_i32(&O->code, pm->ordinal); b_i32(&O->code, 0);
 			op(OP_OS_DROP);
 		}

@@ -1,5 +1,5 @@
 /* phc — Phantom-language compiler.
- *   phc [-o DIR] [-I DIR]... FILE.ph...
+ *   phc [-o DIR] [-I DIR]... [--ordinals=signature|name] FILE.ph...
  * Compiles every class of the given sources to DIR/NAME.pc. Imports
  * resolve against the classes being compiled and the .pc files of the -I
  * folders. Exit status 1 if any error was reported; a class with errors
@@ -80,7 +80,7 @@ char *xasprintf(const char *fmt, ...)
 #ifndef PHC_NO_MAIN
 static int usage(void)
 {
-	fprintf(stderr, "usage: phc [-o DIR] [-I DIR]... FILE.ph...\n");
+	fprintf(stderr, "usage: phc [-o DIR] [-I DIR]... [--ordinals=signature|name] FILE.ph...\n");
 	return 2;
 }
 
@@ -97,6 +97,8 @@ int main(int argc, char **argv)
 			if (a[1] == 'o') outdir = argv[++i];
 			else phc_incdirs[phc_nincdirs++] = argv[++i];
 		} else if (!strncmp(a, "-I", 2)) phc_incdirs[phc_nincdirs++] = a + 2;
+		else if (!strcmp(a, "--ordinals=name")) phc_name_ordinals = 1;
+		else if (!strcmp(a, "--ordinals=signature")) phc_name_ordinals = 0;
 		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(); return 0; }
 		else if (a[0] == '-') { fprintf(stderr, "phc: unknown option %s\n", a); return usage(); }
 		else files[nfiles++] = a;

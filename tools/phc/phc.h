@@ -110,6 +110,7 @@ void phc_parse(const char *file, token *t, int ntok);
 
 /* ---- class table (classes.c) ---- */
 extern pclass *phc_classes;
+extern int phc_name_ordinals;   /* --ordinals=name: the older plc's numbering */
 extern const char **phc_incdirs; extern int phc_nincdirs;
 pclass *cls_find(const char *name);         /* compiled or imported; NULL if none */
 pclass *cls_load(const char *name);         /* find, else read NAME.pc from -I */
