@@ -76,7 +76,7 @@ for mode in signature name; do
 	"$phc" --ordinals=$mode -o "$tmp/ord-$mode" -I "$roots" -I "$pc" "$ph"/test/plc/src/*.ph "$sys/ru.dz/ru.dz.phantom.backgrounds.ph" 2> /dev/null
 done
 same=0; diffs=""; bysig=0; byname=0
-methods() { "$build/tools/pvm-dis" "$1" | awk '$1 == "method" { print $2 ":" $3 }' | sort; }
+methods() { "$build/tools/pvm-dis" "$1" | awk '$1 == "method" { print $2 ":" $3 } $1 == "fields" || $1 == "field" { print }' | sort; }
 for f in "$ph"/test/plc/src/*.ph; do
 	b=$(basename "$f" .ph)
 	[ -f "$pc/$b.pc" ] && [ "$b" != ru.dz.phantom.system.regression_tests ] || continue
@@ -85,7 +85,7 @@ for f in "$ph"/test/plc/src/*.ph; do
 	elif [ "$want" = "$(methods "$tmp/ord-name/$b.pc")" ]; then same=$((same + 1)); byname=$((byname + 1))
 	else diffs="$diffs $b"; fi
 done
-[ -z "$diffs" ] && ok "method ordinals equal the bundled files' for all $same classes with sources ($bysig by signature, $byname by name)" || bad "ordinals differ:$diffs"
+[ -z "$diffs" ] && ok "method ordinals and field slots equal the bundled files' for all $same classes with sources ($bysig by signature, $byname by name)" || bad "ordinals differ:$diffs"
 
 # Behaviour across compilers: the bundled boot.pc with the class loader and
 # the window classes compiled by phc runs exactly as with the bundled ones.

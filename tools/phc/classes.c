@@ -48,7 +48,7 @@ type ty_from_class(const char *n, int is_array)
 	if (is_array) {
 		type a = ty_make(TY_ARRAY, t.kind == TY_OBJ ? t.cls : (t.kind == TY_UNKNOWN ? "" : ty_main_name(t)));
 		a.elem = t.kind == TY_VOID ? TY_UNKNOWN : t.kind;
-		if (t.kind == TY_VOID) a.cls = "";
+		if (t.kind == TY_VOID) a.cls = ".internal.void";
 		return a;
 	}
 	return t;

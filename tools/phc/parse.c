@@ -135,7 +135,7 @@ static type parse_type(void)
 		expect("]");
 		type a = ty_make(TY_ARRAY, t.kind == TY_OBJ ? t.cls : ty_main_name(t));
 		a.elem = t.kind;
-		if (t.kind == TY_VOID || t.kind == TY_UNKNOWN) { a.cls = ""; a.elem = TY_UNKNOWN; }
+		if (t.kind == TY_VOID || t.kind == TY_UNKNOWN) { a.cls = t.kind == TY_VOID ? ".internal.void" : ""; a.elem = TY_UNKNOWN; }
 		t = a;
 	}
 	skip_attrs();
