@@ -231,6 +231,7 @@ static type type_of(node *e)
 {
 	switch (e->kind) {
 	case N_INT: return num(e->ival > INT32_MAX || e->ival < INT32_MIN ? TY_LONG : TY_INT);
+	case N_FLOAT: return num(e->ival ? TY_FLOAT : TY_DOUBLE);
 	case N_STR: case N_BIN: return ty_make(TY_STRING, NULL);
 	case N_NULL: return ty_make(TY_UNKNOWN, NULL);
 	case N_THIS: return ty_make(TY_OBJ, C->name);
@@ -525,6 +526,9 @@ static type gen(node *e)
 	case N_INT:
 		if (e->ival > INT32_MAX || e->ival < INT32_MIN) { op(OP_ICONST64); b_i64(&O->code, e->ival); return num(TY_LONG); }
 		iconst(e->ival); return num(TY_INT);
+	case N_FLOAT:   /* the IEEE bits: one cell for float, two for double */
+		if (e->ival) { float f = (float)e->fval; uint32_t b; memcpy(&b, &f, 4); op32(OP_ICONST32, (int32_t)b); return num(TY_FLOAT); }
+		else { uint64_t b; memcpy(&b, &e->fval, 8); op(OP_ICONST64); b_i64(&O->code, (int64_t)b); return num(TY_DOUBLE); }
 	case N_STR: pool_string(e->str, e->len); return ty_make(TY_STRING, NULL);
 	case N_BIN: bin_import(e); return ty_make(TY_STRING, NULL);
 	case N_NULL: op(OP_NULL); return ty_make(TY_UNKNOWN, NULL);

@@ -3,6 +3,7 @@
  * literals take C escapes. */
 #include "tools/phc/phc.h"
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *ops[] = {   /* longest first within a common prefix */
@@ -46,6 +47,28 @@ token *phc_lex(const char *file, const char *src, size_t n, int *ntok)
 			size_t s = i;
 			while (i < n && (isalnum((unsigned char)src[i]) || src[i] == '_')) ADV();
 			k->kind = T_IDENT; k->text = xstrndup(src + s, i - s); k->len = i - s;
+		} else if (isdigit(c) && ({ size_t j = i; while (j < n && isdigit((unsigned char)src[j])) j++;
+		                            j + 1 < n && src[j] == '.' && isdigit((unsigned char)src[j + 1]); })) {
+			/* floating constant: digits '.' digits [e[+-]digits] [f] */
+			size_t s = i;
+			while (i < n && isdigit((unsigned char)src[i])) ADV();
+			ADV();
+			while (i < n && isdigit((unsigned char)src[i])) ADV();
+			if (i < n && (src[i] == 'e' || src[i] == 'E')) {
+				size_t save = i; int sc = col;
+				ADV();
+				if (i < n && (src[i] == '+' || src[i] == '-')) ADV();
+				if (i < n && isdigit((unsigned char)src[i])) { while (i < n && isdigit((unsigned char)src[i])) ADV(); }
+				else { i = save; col = sc; }
+			}
+			k->text = xstrndup(src + s, i - s);
+			k->kind = T_FLOAT;
+			k->fval = strtod(k->text, NULL);
+			if (i < n && (src[i] == 'f' || src[i] == 'F')) { k->is_float = 1; ADV(); }
+			if (i < n && (isalnum((unsigned char)src[i]) || src[i] == '_')) {
+				phc_error(file, line, col, "bad character '%c' in number", src[i]);
+				while (i < n && (isalnum((unsigned char)src[i]) || src[i] == '_')) ADV();
+			}
 		} else if (isdigit(c)) {
 			size_t s = i;
 			uint64_t v = 0; int over = 0;

@@ -32,7 +32,7 @@ static const char *tdesc(token *t)
 {
 	switch (t->kind) {
 	case T_EOF: return "end of file";
-	case T_INT: return xasprintf("number '%s'", t->text);
+	case T_INT: case T_FLOAT: return xasprintf("number '%s'", t->text);
 	case T_STRING: return "string constant";
 	default: return xasprintf("'%s'", t->text);
 	}
@@ -251,6 +251,7 @@ static node *lower(void)
 	node *n;
 	if (t->kind == T_STRING) { next(); n = mk(N_STR, t); n->str = t->text; n->len = t->len; }
 	else if (t->kind == T_INT) { next(); n = mk(N_INT, t); n->ival = t->ival; }
+	else if (t->kind == T_FLOAT) { next(); n = mk(N_FLOAT, t); n->fval = t->fval; n->ival = t->is_float; }
 	else if (is_kw(t, "import")) {
 		next();
 		token *f = peek();
@@ -260,6 +261,7 @@ static node *lower(void)
 	} else if (is_op(t, "-")) {
 		next();
 		if (peek()->kind == T_INT) { token *v = next(); n = mk(N_INT, t); n->ival = -v->ival; }
+		else if (peek()->kind == T_FLOAT) { token *v = next(); n = mk(N_FLOAT, t); n->fval = -v->fval; n->ival = v->is_float; }
 		else { n = mk(N_NEG, t); n->a = lower(); }
 	} else if (is_op(t, "~")) { next(); n = mk(N_BITNOT, t); n->a = lower(); }
 	else if (is_kw(t, "new")) {

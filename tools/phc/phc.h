@@ -28,13 +28,15 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- lexer (lex.c) ---- */
-enum tok_kind { T_EOF, T_IDENT, T_INT, T_STRING, T_OP };
+enum tok_kind { T_EOF, T_IDENT, T_INT, T_FLOAT, T_STRING, T_OP };
 typedef struct token {
 	enum tok_kind kind;
 	int line, col;
 	char *text;       /* identifier, operator spelling, or string bytes */
 	size_t len;       /* string length (strings may hold NUL) */
 	int64_t ival;
+	double fval;      /* T_FLOAT */
+	int is_float;     /* T_FLOAT with an f suffix */
 } token;
 /* Tokenises a whole file; never fails (bad bytes are reported and skipped). */
 token *phc_lex(const char *file, const char *src, size_t n, int *ntok);
@@ -60,7 +62,7 @@ enum node_kind {
 	N_BLOCK, N_EXPR, N_IF, N_WHILE, N_DO, N_FOR, N_SWITCH, N_CASE, N_DEFAULT,
 	N_BREAK, N_CONTINUE, N_RETURN, N_THROW, N_TRY, N_VARDEF, N_EMPTY,
 	/* expressions */
-	N_INT, N_STR, N_BIN /* import "file" */, N_NULL, N_THIS, N_IDENT,
+	N_INT, N_FLOAT, N_STR, N_BIN /* import "file" */, N_NULL, N_THIS, N_IDENT,
 	N_CALL, N_INDEX, N_NEW, N_CAST, N_ASSIGN, N_BINOP, N_NOT, N_NEG, N_BITNOT,
 	N_AND, N_OR, N_INSTANCEOF,
 };
@@ -70,7 +72,8 @@ typedef struct node {
 	struct node *a, *b, *c, *d;   /* children (meaning per kind) */
 	struct node *next;            /* sibling in lists (statements, args) */
 	char *str; size_t len;        /* ident, string, method name, op */
-	int64_t ival;                 /* int constant; numeric ordinal (-1 none) */
+	int64_t ival;                 /* int constant; numeric ordinal (-1 none); N_FLOAT: 1 if float */
+	double fval;                  /* N_FLOAT */
 	type ty;                      /* N_VARDEF, N_NEW, N_CAST, N_TRY, N_INSTANCEOF */
 } node;
 

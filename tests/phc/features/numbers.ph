@@ -33,6 +33,10 @@ class numbers
         p("no wrap " + l + "\n");
         i = (int)l;
         p("wrap " + i + "\n");
+        d = 2.5e2;
+        d = d * 0.5 + 1.25;
+        p("literals " + d + " " + (1.5f * 2) + " " + (-0.25) + "\n");
+        if( d > 126.0 && d < 126.5 ) p("compare ok\n");
         p("shift " + (1 << 10) + " " + (-16 >> 2) + " " + (-16 >>> 28) + "\n");
     }
 };
