@@ -25,5 +25,12 @@ for src in "$here"/features/*.ph; do
 		head -5 "$tmp/err" | sed 's/^/    /'
 	fi
 done
+# line maps: an unhandled exception's backtrace names the source lines
+mkdir -p "$tmp/lm"
+printf 'package .phc.test;\nclass lines\n{\n    void inner()\n    {\n        throw "boom";\n    }\n    void run( var c ) [8]\n    {\n        inner();\n    }\n};\n' > "$tmp/lines.ph"
+"$phc" -o "$tmp/lm" "$tmp/lines.ph" && timeout 10 "$run" -C "$tmp/lm" phc.test.lines > /dev/null 2> "$tmp/err"
+if grep -q 'phc.test.lines.inner .* line 6$' "$tmp/err" && grep -q 'phc.test.lines.run .* line 10$' "$tmp/err"; then
+	pass=$((pass + 1)); echo "ok   line maps: the backtrace shows lines 6 and 10"
+else fail=$((fail + 1)); echo "FAIL line maps:"; sed 's/^/    /' "$tmp/err"; fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

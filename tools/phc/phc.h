@@ -1,10 +1,11 @@
 /* phc — the Phantom-language compiler: internal interface.
  *
- * Pipeline: lex.c (source -> token array) -> parse.c (tokens -> AST of
- * classes) -> classes.c (class table: classes being compiled and classes
- * imported from .pc files, method ordinals, field slots) -> gen.c (typed
- * code generation per method) -> emit.c (the .pc records of spec §1).
- * Diagnostics go through diag.c as FILE:LINE:COL: error: TEXT. */
+ * Pipeline: lex.c (source -> token array) -> parse.c, pexpr.c, pstmt.c
+ * (tokens -> AST of classes; parse.h) -> classes.c (class table: classes
+ * being compiled and classes imported from .pc files, method ordinals,
+ * field slots) -> code.c, expr.c, gen.c (typed code generation per method;
+ * gen.h) -> emit.c (the .pc records of spec §1). main.c holds the driver,
+ * allocation and diagnostics (FILE:LINE:COL: error: TEXT). */
 #ifndef PHC_H
 #define PHC_H
 
