@@ -199,6 +199,14 @@ int gen_method(pclass *c, method *m, code_out *out, cpool *pool)
 	g_op(OP_NULL); g_op(OP_RET);
 	if (g.nobj > 255 || g.nint > 255) g_err(NULL, "method %s has too many local variables", m->name);
 	out->code.p[rpos] = g.nobj; out->code.p[rpos + 1] = g.nint;
+	if (!g.nobj && !g.nint) {
+		/* no locals: drop the stack_reserve. Every jump is relative and lies
+		 * after it, so only the line map moves. */
+		memmove(out->code.p + rpos - 1, out->code.p + rpos + 2, out->code.n - (rpos + 2));
+		out->code.n -= 3;
+		for (int i = 0; i < out->nlines; i++)
+			if (out->lines[i].ip > rpos - 1) out->lines[i].ip -= 3;
+	}
 	xfree(g.locals);
 	return g.failed ? -1 : 0;
 }
