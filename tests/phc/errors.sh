@@ -79,6 +79,9 @@ printf 'package .e;\nvoid;\n' | check top-level "t.ph:2:1: error: expected a cla
 printf 'package .e;\nclass t {\n  void ;\n};\n' | check expected-name "t.ph:3:8: error: expected a name before ';'"
 printf 'package .e;\nclass t {\n  var x : 5;\n};\n' | check expected-class-name "t.ph:3:11: error: expected a class name before number '5'"
 
+printf 'package .e;\nclass ."../x" {\n};\n' | check quoted-name 't.ph:2:8: error: a quoted part of a class name must be a plain name'
+printf 'package .e;\nclass t {\n  var x : %s;\n};\n' "$(printf 'a.%.0s' $(seq 600))b" | check long-name 't.ph:3:1033: error: class name too long'
+
 # ---- classes ----
 printf 'package .e;\nimport .no.such;\nclass t {\n};\n' | check import-missing 't.ph:3:1: error: cannot import .no.such: no no.such.pc in the -I folders, and it is not being compiled'
 printf 'package .e;\nclass t extends .no.such {\n};\n' | check parent-missing 't.ph:2:1: error: cannot find the parent class .no.such (no .pc in the -I folders, not being compiled)'

@@ -67,6 +67,9 @@ char *p_dotted(int *absolute)
 		if (t->kind != T_IDENT && t->kind != T_STRING) p_fail(t, "expected a class name before %s", p_tdesc(t));
 		p_next();
 		size_t l = strlen(t->text);
+		/* a quoted part ("class") becomes part of a file name: keep it a name */
+		if (t->kind == T_STRING && (!l || l != t->len || strpbrk(t->text, "./\\ \t\n")))
+			p_fail(t, "%s", "a quoted part of a class name must be a plain name");
 		if (n + l + 2 >= sizeof b) p_fail(t, "%s", "class name too long");
 		if (n || *absolute) b[n++] = '.';
 		memcpy(b + n, t->text, l); n += l;
