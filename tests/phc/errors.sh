@@ -107,6 +107,7 @@ body void-receiver 't.ph:4:5: error: method call on a void value' <<< 'm().toStr
 body void-throw 't.ph:4:1: error: throwing a void value' <<< 'throw m();'
 body no-method 't.ph:4:1: error: class .e.t has no method nope taking 2 arguments' <<< 'nope(1, 2);'
 body no-class 't.ph:4:12: error: cannot find class .no.such (no no.such.pc in the -I folders, and it is not being compiled)' <<< 'var x; x = new .no.such();'
+printf 'package .e;\nclass t {\n  void m() {\n    var x : .no.such;\n    var i : int;\n    i = x.foo() + 1;\n  }\n};\n' | check reported-once 't.ph:6:11: error: cannot find class .no.such (no no.such.pc in the -I folders, and it is not being compiled)'
 body no-ctor 't.ph:4:12: error: class .e.t has no constructor taking 1 argument' <<< 'var x; x = new t(1);'
 body array-args "t.ph:4:12: error: 'new' of an array takes no arguments" <<< 'var x; x = new int[](5);'
 body new-star-int "t.ph:4:12: error: 'new *' needs a class object" <<< 'var x; x = new *(5)();'

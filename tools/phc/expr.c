@@ -65,9 +65,10 @@ type g_type_of(node *e)
 	case N_IDENT: { local *l; int ai; field *f; type t = g_ident_type(e, &l, &ai, &f); return t.kind == TY_VOID ? ty_make(TY_UNKNOWN, NULL) : t; }
 	case N_CALL: {
 		type rt; pclass *rc = NULL;
-		int errs = phc_errors; int fl = g.failed;
+		int errs = phc_errors, fl = g.failed, quiet = phc_quiet;
+		phc_quiet = 1;   /* problems are reported when the call is generated */
 		method *m = resolve_call(e, &rt, &rc);
-		phc_errors = errs; g.failed = fl;   /* reported when generated */
+		phc_errors = errs; g.failed = fl; phc_quiet = quiet;
 		return e->ival >= 0 ? ty_make(TY_UNKNOWN, NULL) : ret_type(m);
 	}
 	case N_INDEX: { type a = g_type_of(e->a); if (a.kind == TY_ARRAY) return a.elem == TY_OBJ ? ty_make(TY_OBJ, a.cls) : ty_make(a.elem, NULL); return ty_make(TY_UNKNOWN, NULL); }
