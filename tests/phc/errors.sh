@@ -91,6 +91,8 @@ printf 'package .e;\nclass u { var x; };\nclass t extends u {\n  var x;\n};\n' |
 printf 'package .e;\nclass t {\n  var x; var x;\n};\n' | check field-twice 't.ph:2:1: error: field x is defined twice'
 printf 'package .e;\nclass t {\n  void m() { }\n  void m() { }\n};\n' | check method-twice 't.ph:4:8: error: method m is defined twice with the same signature'
 printf 'package .e;\nclass t {\n  void m() [20] { }\n  void n() [20] { }\n};\n' | check ordinal-twice 't.ph:4:8: error: method ordinal 20 is used twice (m and n)'
+printf 'package .e;\ninterface i {\n  void f(var a : int);\n};\nclass t implements i {\n  void f(var a : string) { }\n};\n' | check interface-method 't.ph:5:1: error: class .e.t does not define f (1 argument), required by interface .e.i'
+printf 'package .e;\nclass t implements .no.such {\n};\n' | check interface-missing 't.ph:2:1: error: cannot find the interface .no.such'
 printf 'package .e;\nclass t {\n  void m(var v : void) { }\n};\n' | check void-arg "t.ph:3:8: error: argument 'v' of m is declared void"
 
 # ---- types and names ----

@@ -186,7 +186,7 @@ static pclass *pc_read(const char *path, const char *want)
 	}
 	xfree(p);
 	if (!have_c) { phc_error(path, 0, 0, "not a class file (no class record)"); return NULL; }
-	if (strcasecmp(c->name, want))
+	if (strcasecmp(c->name, want) && !phc_quiet)
 		fprintf(stderr, "phc: warning: %s holds class %s, not %s\n", path, c->name, want);
 	if (!c->parent || !*c->parent) c->parent = ".internal.object";
 	return c;
@@ -423,6 +423,31 @@ void cls_layout(pclass *c)
 				c->failed = 1;
 			}
 	}
+	/* Calls through a variable of an interface's type use the interface's
+	 * ordinals, so a method implementing one takes its ordinal when that is
+	 * free (plc only checked the names; this changes numbering only for
+	 * classes that implement interfaces). */
+	for (int k = 0; k < c->nifaces; k++) {
+		pclass *ic = cls_load(c->ifaces[k]);
+		if (!ic || ic == c) continue;
+		cls_layout(ic);
+		for (int i = 0; i < ic->nmethods; i++) {
+			method *im = &ic->methods[i];
+			if (!im->name || im->is_ctor || im->nargs < 0 || im->ordinal < 16) continue;
+			method *m = NULL;
+			for (int j = 0; j < n && !m; j++) {
+				method *cm = &c->methods[j];
+				if (cm->ordinal >= 0 || strcmp(cm->name, im->name) || cm->nargs != im->nargs) continue;
+				int ok = 1;
+				for (int a = 0; a < cm->nargs; a++) if (!sig_compatible(im->args[a].ty, cm->args[a].ty)) ok = 0;
+				if (ok) m = cm;
+			}
+			if (!m) continue;
+			int used = p && cls_method_ord(p, im->ordinal);
+			for (int j = 0; j < n; j++) if (c->methods[j].ordinal == im->ordinal) used = 1;
+			if (!used) { m->ordinal = im->ordinal; m->pinned = 2; }
+		}
+	}
 	/* Java HashMap iteration order: bucket (spread hash & (cap-1)), then insertion */
 	int cap = 16;
 	while (n > cap * 3 / 4) cap *= 2;
@@ -453,11 +478,39 @@ void cls_layout(pclass *c)
 	/* overriding a parent's method keeps its ordinal */
 	for (int i = 0; p && i < n; i++) {
 		method *m = &c->methods[i];
+		if (m->pinned == 2) continue;   /* an interface's ordinal */
 		int amb;
 		type *at = xmalloc(sizeof(type) * (m->nargs + 1));
 		for (int k = 0; k < m->nargs; k++) at[k] = m->args[k].ty;
 		method *bm = cls_method(p, m->name, at, m->nargs, &amb);
 		if (bm && bm->ordinal >= 16 && bm->nargs == m->nargs) m->ordinal = bm->ordinal;
+	}
+	/* an implemented interface's methods must be defined (here or inherited) */
+	for (int k = 0; k < c->nifaces; k++) {
+		pclass *ic = cls_load(c->ifaces[k]);
+		if (!ic) {
+			phc_error(c->file, c->line, c->col, "cannot find the interface %s", c->ifaces[k]);
+			c->failed = 1;
+			continue;
+		}
+		cls_layout(ic);
+		for (int i = 0; i < ic->nmethods; i++) {
+			method *im = &ic->methods[i];
+			if (!im->name || im->is_ctor || im->nargs < 0) continue;
+			type *at = xmalloc(sizeof(type) * (im->nargs + 1));
+			for (int a = 0; a < im->nargs; a++) at[a] = im->args[a].ty;
+			int amb;
+			method *m = cls_method(c, im->name, at, im->nargs, &amb);
+			if (!m || m->ordinal < 16) {
+				phc_error(c->file, c->line, c->col, "class %s does not define %s (%d argument%s), required by interface %s",
+				          c->name, im->name, im->nargs, im->nargs == 1 ? "" : "s", ic->name);
+				c->failed = 1;
+				continue;
+			}
+			if (m->ordinal != im->ordinal && !phc_quiet)
+				fprintf(stderr, "%s:%d:%d: warning: calls through interface %s reach ordinal %d, but %s.%s is method %d\n",
+				        c->file, m->line ? m->line : c->line, m->line ? m->col : c->col, ic->name, im->ordinal, c->name, m->name, m->ordinal);
+		}
 	}
 	int max = base_m - 1;
 	for (int i = 0; i < n; i++) if (c->methods[i].ordinal > max) max = c->methods[i].ordinal;

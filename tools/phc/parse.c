@@ -221,6 +221,7 @@ static void member(pclass *c, int iface)
 		p_next();
 		if (o->ival > 0xffff) p_fail(o, "%s", "method ordinal is too large (at most 65535)");
 		m.ordinal = (int)o->ival;
+		m.pinned = 1;
 		p_expect("]");
 	}
 	p_skip_attrs();

@@ -88,6 +88,7 @@ typedef struct method {
 	node *body;        /* NULL for imported methods */
 	int line, col;
 	int has_body;
+	int pinned;        /* ordinal given in the source ([N]) */
 } method;
 typedef struct field { char *name; type ty; int slot; } field;
 

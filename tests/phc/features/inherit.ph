@@ -5,6 +5,24 @@ package .phc.test;
 import .phc.test.animal;
 import .phc.test.dog;
 import .phc.test.speaker;
+import .phc.test.shape;
+import .phc.test.square;
+
+// calls through a variable of an interface type reach the implementation
+interface shape
+{
+    string name();
+    int area();
+};
+
+class square implements shape
+{
+    var side : int;
+    void square( var s : int ) { side = s; }
+    int perimeter() { return 4 * side; }
+    int area() { return side * side; }
+    string name() { return "square"; }
+};
 
 interface speaker
 {
@@ -46,5 +64,8 @@ class inherit
         p("as animal: " + a.speak() + "\n");
         if( d instanceof animal ) p("dog is an animal\n");
         if( !(a instanceof .internal.string) ) p("not a string\n");
+        var sh : shape;
+        sh = new square(3);
+        p(sh.name() + " of area " + sh.area() + "\n");
     }
 };
