@@ -47,35 +47,39 @@ struct gen_ctx {
 };
 extern struct gen_ctx g;
 
+/* code.c: bytes, jumps (rel32 from the displacement field), line map */
 void g_err(node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void g_op(int o);
 void g_op32(int o, int32_t v);
 int g_here(void);
-int g_jump(int o);
+int g_jump(int o);                  /* emits a jump, returns where to patch */
 void g_patch(int at, int target);
 void g_jump_to(int o, int target);
 void g_line(node *n);
-void g_prefix(enum ty_kind k);
-int g_cells(enum ty_kind k);
 void g_iconst(int64_t v);
-type g_to_obj(type t);
+void g_call(int ord, int nargs);    /* the shortest call form (spec §3.2) */
+void g_summon(type t, node *at);    /* push a class object */
+/* code.c: values between the stacks */
+void g_prefix(enum ty_kind k);      /* type prefix for long/float/double */
+int g_cells(enum ty_kind k);
 type g_num(enum ty_kind k);
-void g_to_num(type t, enum ty_kind k, node *at);
+type g_to_obj(type t);              /* box a number; returns the object's type */
+void g_to_num(type t, enum ty_kind k, node *at);   /* value -> number of kind k */
 void g_drop(type t);
-void g_summon(type t, node *at);
-void g_call(int ord, int nargs);
+/* code.c: locals and temporaries of the frame */
+local *g_find_local(const char *n);
+local *g_add_local(node *at, const char *n, type t);
 int g_temp_int(enum ty_kind k);
 int g_temp_obj(void);
+pclass *g_class_of(type t, node *at);
+/* expr.c */
 type g_ident_type(node *e, local **lp, int *argi, field **fp);
 enum ty_kind g_arith_kind(type a, type b);
 int g_is_num(type t);
-type g_type_of(node *e);
+type g_type_of(node *e);            /* infer, emit nothing */
+type g_gen(node *e);                /* emit; the value ends on the stack of its type */
+void g_cond(node *e);               /* emit as an int for a jz */
 void g_store_ident(node *target, type vt, int keep);
 type g_gen_assign(node *e, int keep);
-void g_cond(node *e);
-type g_gen(node *e);
-local *g_find_local(const char *n);
-local *g_add_local(node *at, const char *n, type t);
-pclass *g_class_of(type t, node *at);
 
 #endif
