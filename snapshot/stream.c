@@ -260,7 +260,7 @@ int snap_recv(snap_store *st, snap_in_fn in, void *ctx, uint64_t *gen)
 		rc = bad(&r, "unsupported stream header, version", h.version);
 		goto out;
 	}
-	const struct cat_ent *be = h.base ? cat_find(&st->cat, h.base) : NULL;
+	const struct cat_ent *be = h.base ? view_find(st, h.base) : NULL;
 	if (h.base) {
 		struct rec_disk *br = (struct rec_disk *)st->tmp;
 		if (!be) {
@@ -276,9 +276,9 @@ int snap_recv(snap_store *st, snap_in_fn in, void *ctx, uint64_t *gen)
 			goto out;
 		}
 	}
-	if (h.gen <= st->sb.newest_gen) {
+	if (h.gen < snap_next_gen(st)) {
 		rc = bad(&r, "target already holds generations up to",
-			 st->sb.newest_gen);
+			 snap_next_gen(st) - 1);
 		goto out;
 	}
 	rc = SNAP_ENOMEM;
