@@ -103,11 +103,14 @@ int snap_format(const struct snap_io *io, const struct snap_format_opts *o)
 	 * slot of the old store's previous commit is overwritten first and
 	 * flushed, so that the old newest commit stays the higher txid until
 	 * the second write; never the previous commit alone. */
-	struct sb_read old;
+	struct sb_read *old = io->alloc(io->ctx, sizeof *old); /* 1 KiB */
 	unsigned first = 0;
-	if (sb_read_both(io, &old) == 0 && old.valid[0] && old.valid[1] &&
-	    old.sb[0].txid > old.sb[1].txid)
+	if (!old)
+		return SNAP_ENOMEM;
+	if (sb_read_both(io, old) == 0 && old->valid[0] && old->valid[1] &&
+	    old->sb[0].txid > old->sb[1].txid)
 		first = 1;
+	io->free(io->ctx, old, sizeof *old);
 	u8 *buf = io->alloc(io->ctx, SNAP_BLOCK_SIZE);
 	if (!buf)
 		return SNAP_ENOMEM;
@@ -176,8 +179,8 @@ int cat_load(snap_store *st, const struct sb_disk *sb, struct catalog *c)
 static void salvage_catalog(snap_store *st, const struct sb_disk *bad)
 {
 	struct rec_disk *rec = snap_alloc(st, SNAP_BLOCK_SIZE);
-	char keep[sizeof st->errmsg];
-	snap_memcpy(keep, st->errmsg, sizeof keep);
+	/* errmsg gets the failures of entries skipped here; the open clears
+	 * it on success (the damage is in sb_damage and in the fallback) */
 	st->orphan.count = 0;
 	if (!rec || bad->cat.blk < FIRST_DATA_BLOCK ||
 	    bad->cat.blk >= st->dev_blocks || io_read(st, bad->cat.blk, st->tmp))
@@ -187,10 +190,9 @@ static void salvage_catalog(snap_store *st, const struct sb_disk *bad)
 	u32 n = d->count < SNAP_MAX_RETAINED ? d->count : SNAP_MAX_RETAINED;
 	if (d->magic != CAT_MAGIC)
 		n = SNAP_MAX_RETAINED; /* the count may be what flipped */
-	struct cat_ent ent[SNAP_MAX_RETAINED];
-	snap_memcpy(ent, d->ent, n * sizeof ent[0]);
+	/* st->tmp stays as read: rec_load reads into rec only */
 	for (u32 i = 0; i < n; i++) {
-		const struct cat_ent *e = &ent[i];
+		const struct cat_ent *e = &d->ent[i];
 		if (!e->gen || e->gen > bad->newest_gen || cat_find(&st->cat, e->gen) ||
 		    cat_find(&st->orphan, e->gen) || rec_load(st, e, rec))
 			continue;
@@ -204,7 +206,6 @@ static void salvage_catalog(snap_store *st, const struct sb_disk *bad)
 	}
 out:
 	snap_free(st, rec, SNAP_BLOCK_SIZE);
-	snap_memcpy(st->errmsg, keep, sizeof keep);
 }
 
 /* The commit point of everything: data is flushed, then one sector. */
@@ -342,17 +343,17 @@ int snap_open(const struct snap_io *io, unsigned flags, snap_store **out)
 		/* asked for: the previous commit's view */
 		int why = rc;
 		snap_fmt(st->sb_damage, sizeof st->sb_damage, "%s", st->errmsg);
-		struct sb_disk bad = st->sb;
+		const struct sb_disk *bad = &r.sb[newest];
 		st->sb = r.sb[other];
 		r.valid[newest] = 0;
 		rc = cat_load(st, &st->sb, &st->cat);
 		other = newest;
 		if (!rc) {
-			salvage_catalog(st, &bad);
+			salvage_catalog(st, bad);
 			st->fb = (struct snap_fallback){
 				.why = SNAP_FB_CATALOG, .err = why,
-				.damaged_txid = bad.txid,
-				.damaged_gen = bad.newest_gen,
+				.damaged_txid = bad->txid,
+				.damaged_gen = bad->newest_gen,
 				.used_txid = st->sb.txid,
 				.used_gen = snap_newest(st),
 				.salvaged = st->orphan.count,
@@ -361,7 +362,7 @@ int snap_open(const struct snap_io *io, unsigned flags, snap_store **out)
 				 "superblock txid %llu (generation %llu) is "
 				 "damaged (%s); using txid %llu and %u generation(s) "
 				 "whose records still verify in the damaged one: "
-				 "newest generation %llu", bad.txid, bad.newest_gen,
+				 "newest generation %llu", bad->txid, bad->newest_gen,
 				 snap_strerror(why), st->sb.txid, st->orphan.count,
 				 snap_newest(st));
 		}
