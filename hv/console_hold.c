@@ -268,15 +268,11 @@ void con_shutdown(void)
 		persist_work(C.v);
 }
 
-void con_snapshots_stopped(void)
+void con_capture_failed(uint64_t durable)
 {
-	if (!C.held && !C.log)
-		return;
-	C.held = 0;
-	release_to(C.head);
-	C.nmark = 0;
-	C.log_dead = 1;
-	kprintf("amber: console: snapshots stopped: output and input are direct from here on\n");
+	/* the retry takes the failed generation's number again: output
+	 * written since is tagged with it */
+	C.captured = durable;
 }
 
 void con_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)

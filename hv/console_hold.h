@@ -57,8 +57,9 @@ void con_committed(uint64_t gen, uint64_t now_ns);
 void con_restored(uint64_t gen, uint64_t consumed);
 /* The guest shut down: held output is made durable and released. */
 void con_shutdown(void);
-/* Snapshots stopped: nothing will become durable any more. Held output is
- * released and both directions turn direct (said on COM1). */
-void con_snapshots_stopped(void);
+/* A generation failed; durable is the newest committed one. Held output
+ * waits for the retry (snapshots never stop: hv/persist.c), and a full
+ * buffer makes the guest's console write wait with it. */
+void con_capture_failed(uint64_t durable);
 
 #endif

@@ -33,16 +33,15 @@
 #define UART_LSR  5
 #define LCR_8N1   0x03
 #define LCR_DLAB  0x80
-#define FCR_ENABLE_CLEAR_14 0xC7
+#define FCR_FIFO_OFF        0x00
 #define MCR_DTR_RTS_OUT2    0x0B
 #define LSR_DATA_READY      0x01
-#define LSR_THR_EMPTY       0x20 /* with FIFOs on: the transmit FIFO is empty */
+#define LSR_THR_EMPTY       0x20
 #define LSR_TX_EMPTY        0x40
-#define UART_FIFO           16
+#define FAST_POLL_HZ        20000 /* exits per second while a line moves */
 #define LSR_ABSENT          0xFF /* reads of a port with no UART behind it */
 
 #define IDLE_DROP_MS 2000 /* a partial line older than this is dropped */
-#define CPUID1_ECX_RDRAND (1u << 30) /* SDM Vol. 2A, CPUID leaf 1 ECX */
 
 enum pend { P_NONE, P_WAIT, P_STORE, P_STOP };
 
@@ -52,6 +51,7 @@ static struct {
 	snap_store *st;
 	struct ctl_line line;
 	uint64_t last_byte_tsc;
+	uint64_t poll_saved;  /* the poll interval before a transfer sped it up */
 	char out[CTL_REPLY_MAX];
 	unsigned out_len, out_pos;
 	enum pend pend;
@@ -59,6 +59,13 @@ static struct {
 	uint64_t gen;         /* P_WAIT / P_STOP: the generation awaited */
 	struct snap_geninfo list[SNAP_MAX_RETAINED];
 } C;
+
+/* The store as persist.c has it now: it reopens one after an I/O error. */
+static snap_store *store(void)
+{
+	snap_store *st = persist_store();
+	return st ? st : C.st;
+}
 
 static int uart_present(void)
 {
@@ -72,17 +79,21 @@ static void uart_init(void)
 	outb(COM2 + UART_DATA, 1); /* 115200 baud */
 	outb(COM2 + UART_IER, 0);
 	outb(COM2 + UART_LCR, LCR_8N1);
-	outb(COM2 + UART_FCR, FCR_ENABLE_CLEAR_14);
+	/* FIFOs off (16450 mode): an emulator then passes the next byte only
+	 * once the last one was read, so a busy hypervisor loses nothing
+	 * (Bochs' FIFO mode drops bytes that find the FIFO full). The price in
+	 * Bochs: it looks for new input only every 100 ms of emulated time
+	 * while the line is idle, so a request waits up to that long. */
+	outb(COM2 + UART_FCR, FCR_FIFO_OFF);
 	outb(COM2 + UART_MCR, MCR_DTR_RTS_OUT2);
 }
 
-/* A FIFO's worth of the pending reply, when the FIFO is empty. */
+/* The next byte of the pending reply, when the transmitter takes one. */
 static void tx_some(void)
 {
 	if (C.out_pos >= C.out_len || !(inb(COM2 + UART_LSR) & LSR_THR_EMPTY))
 		return;
-	for (unsigned i = 0; i < UART_FIFO && C.out_pos < C.out_len; i++)
-		outb(COM2 + UART_DATA, (uint8_t)C.out[C.out_pos++]);
+	outb(COM2 + UART_DATA, (uint8_t)C.out[C.out_pos++]);
 	if (C.out_pos >= C.out_len)
 		C.out_len = C.out_pos = 0;
 }
@@ -110,15 +121,7 @@ static void reply_err(const struct ctl_req *req, int err, const char *msg)
 	C.out_pos = 0;
 }
 
-static void id_hex(char *out, const uint8_t *id)
-{
-	static const char hex[] = "0123456789abcdef";
-	for (unsigned i = 0; i < SNAP_GUEST_ID_LEN; i++) {
-		out[2 * i] = hex[id[i] >> 4];
-		out[2 * i + 1] = hex[id[i] & 15];
-	}
-	out[2 * SNAP_GUEST_ID_LEN] = 0;
-}
+_Static_assert(CTL_ID_LEN == SNAP_GUEST_ID_LEN, "guest identity length");
 
 /* ---- verbs ---- */
 
@@ -129,20 +132,21 @@ static void do_status(const struct ctl_req *req)
 	uint8_t gid[SNAP_GUEST_ID_LEN];
 	unsigned n = 0;
 	persist_status(&s);
-	int has_id = C.st && snap_guest_id(C.st, gid);
+	snap_store *st = store();
+	int has_id = st && snap_guest_id(st, gid);
 	if (has_id)
-		id_hex(id, gid);
+		ctl_id_hex(id, gid);
 	int len = hv_snprintf(f, sizeof f,
 			      "\"state\":\"%s\",\"snapshots\":%s,\"tier\":\"%s\",\"captured\":%llu,"
-			      "\"durable\":%llu,\"restored_from\":%llu,\"mem_mib\":%llu,\"guest_id\":%s%s%s,"
-			      "\"handed_over\":%llu,\"pinned\":[",
+			      "\"durable\":%llu,\"restored_from\":%llu,\"degraded\":%s,\"failures\":%llu,"
+			      "\"mem_mib\":%llu,\"guest_id\":%s%s%s,\"handed_over\":%llu,\"pinned\":[",
 			      C.v && C.v->stopped ? "stopped" : "running", s.active ? "true" : "false",
 			      persist_tier(), (unsigned long long)s.captured, (unsigned long long)s.durable,
-			      (unsigned long long)s.restored_from,
-			      C.v ? (unsigned long long)(C.v->ram_bytes >> 20) : 0ull, has_id ? "\"" : "",
+			      (unsigned long long)s.restored_from, s.degraded ? "true" : "false",
+			      (unsigned long long)s.failures, C.v ? (unsigned long long)(C.v->ram_bytes >> 20) : 0ull, has_id ? "\"" : "",
 			      has_id ? id : "null", has_id ? "\"" : "",
-			      C.st ? (unsigned long long)snap_handed_over(C.st) : 0ull);
-	if (C.st && !snap_list(C.st, C.list, SNAP_MAX_RETAINED, &n)) {
+			      st ? (unsigned long long)snap_handed_over(st) : 0ull);
+	if (st && !snap_list(st, C.list, SNAP_MAX_RETAINED, &n)) {
 		int first = 1;
 		for (unsigned i = 0; i < n && len < (int)sizeof f - 24; i++)
 			if (C.list[i].pinned) {
@@ -165,7 +169,7 @@ static int do_store(const struct ctl_req *req)
 	int e;
 	if (req->cmd == CTL_GC) {
 		struct snap_space sp;
-		e = snap_gc(C.st, &sp);
+		e = snap_gc(store(), &sp);
 		if (!e) {
 			hv_snprintf(f, sizeof f, "\"dev_blocks\":%llu,\"used_blocks\":%llu,\"free_blocks\":%llu",
 				    (unsigned long long)sp.dev_blocks, (unsigned long long)sp.used_blocks,
@@ -174,7 +178,7 @@ static int do_store(const struct ctl_req *req)
 			return 1;
 		}
 	} else {
-		e = snap_pin(C.st, req->gen, req->cmd == CTL_PIN);
+		e = snap_pin(store(), req->gen, req->cmd == CTL_PIN);
 		if (!e) {
 			hv_snprintf(f, sizeof f, "\"gen\":%llu,\"pinned\":%s", (unsigned long long)req->gen,
 				    req->cmd == CTL_PIN ? "true" : "false");
@@ -184,7 +188,7 @@ static int do_store(const struct ctl_req *req)
 			return 1;
 		}
 	}
-	reply_err(req, e == SNAP_ENOENT ? CTL_ENOENT : CTL_EFAIL, snap_errmsg(C.st));
+	reply_err(req, e == SNAP_ENOENT ? CTL_ENOENT : CTL_EFAIL, snap_errmsg(store()));
 	return 1;
 }
 
@@ -195,7 +199,7 @@ static void handle(const struct ctl_req *req)
 		do_status(req);
 		return;
 	}
-	if (!C.st || !persist_active()) {
+	if (!store() || !persist_active()) {
 		if (req->cmd == CTL_STOP) { /* nothing to keep: just power off */
 			reply_ok(req, "\"gen\":0");
 			kprintf("amber: control: stop without snapshots; powering off\n");
@@ -203,11 +207,29 @@ static void handle(const struct ctl_req *req)
 			serial_flush();
 			hv_poweroff();
 		}
-		reply_err(req, CTL_ESTORE, C.st ? "snapshots are stopped (see the console)"
+		reply_err(req, CTL_ESTORE, store() ? "snapshots are stopped (see the console)"
 					      : "no snapshot store: boot with a disk");
 		return;
 	}
 	C.req = *req;
+	if (C.v && C.v->stopped && (req->cmd == CTL_SNAPSHOT || req->cmd == CTL_STOP)) {
+		/* No guest runs: nothing new to capture; stop writes out what is
+		 * being written and powers off. */
+		if (req->cmd == CTL_SNAPSHOT) {
+			reply_err(req, CTL_EFAIL, "the guest is stopped (see the console): nothing to capture");
+			return;
+		}
+		struct persist_status s;
+		persist_flush(C.v);
+		persist_status(&s);
+		hv_snprintf(f, sizeof f, "\"gen\":%llu,\"handed_over\":false", (unsigned long long)s.durable);
+		reply_ok(req, f);
+		kprintf("amber: stopped at gen=%llu by the control channel; powering off\n",
+			(unsigned long long)s.durable);
+		tx_all();
+		serial_flush();
+		hv_poweroff();
+	}
 	switch (req->cmd) {
 	case CTL_SNAPSHOT:
 		C.gen = persist_request();
@@ -218,6 +240,19 @@ static void handle(const struct ctl_req *req)
 		}
 		C.pend = P_WAIT;
 		return;
+	case CTL_WAIT: {
+		struct persist_status s;
+		persist_status(&s);
+		if (req->gen > s.captured + (s.requested ? 1 : 0)) {
+			hv_snprintf(f, sizeof f, "generation %llu is not captured yet (newest %llu); ask for a snapshot",
+				    (unsigned long long)req->gen, (unsigned long long)s.captured);
+			reply_err(req, CTL_ENOENT, f);
+			return;
+		}
+		C.gen = req->gen;
+		C.pend = P_WAIT;
+		return;
+	}
 	case CTL_STOP:
 		C.gen = persist_request();
 		C.pend = P_STOP;
@@ -231,29 +266,40 @@ static void handle(const struct ctl_req *req)
 	}
 }
 
-/* The final generation is captured: the guest never runs again. */
-static _Noreturn void finish_stop(void)
+/* The final generation is captured: the guest does not run again unless
+ * writing it fails. */
+static void finish_stop(void)
 {
-	char f[96];
+	char f[128];
+	uint64_t t0 = rdtsc();
 	int e = persist_flush(C.v);
+	uint64_t ms = (rdtsc() - t0) * 1000 / time_tsc_hz();
 	struct persist_status s;
 	persist_status(&s);
 	if (e || s.durable < C.gen) {
-		reply_err(&C.req, CTL_EFAIL, "the final generation could not be written; powering off, "
-			  "the last committed generation stays");
-	} else if (C.req.handover && (e = snap_set_handed_over(C.st, C.gen))) {
-		reply_err(&C.req, CTL_EFAIL, snap_errmsg(C.st));
+		/* Nothing is lost by running on: the failed generation's pages
+		 * are written by the next one (persist.c retries). */
+		reply_err(&C.req, CTL_EFAIL, "the final generation could not be written (see the console); "
+			  "not stopped, the guest runs on");
+		kprintf("amber: control: stop failed: the final generation could not be written; the guest runs on\n");
+		C.pend = P_NONE;
+		return;
+	}
+	/* The generation just committed holds the guest's last instruction
+	 * (its number is C.gen unless numbering skipped: snap_next_gen). */
+	uint64_t final = s.durable;
+	if (C.req.handover && (e = snap_set_handed_over(store(), final))) {
+		reply_err(&C.req, CTL_EFAIL, snap_errmsg(store()));
 	} else {
-		hv_snprintf(f, sizeof f, "\"gen\":%llu,\"handed_over\":%s", (unsigned long long)C.gen,
-			    C.req.handover ? "true" : "false");
+		hv_snprintf(f, sizeof f, "\"gen\":%llu,\"handed_over\":%s,\"write_ms\":%llu", (unsigned long long)final,
+			    C.req.handover ? "true" : "false", (unsigned long long)ms);
 		reply_ok(&C.req, f);
 	}
 	if (C.req.handover && !e)
 		kprintf("amber: handed over at gen=%llu: this copy stops and will not resume "
-			"(boot with takeback to resume it instead)\n", (unsigned long long)C.gen);
+			"(boot with takeback to resume it instead)\n", (unsigned long long)final);
 	else
-		kprintf("amber: stopped at gen=%llu by the control channel; powering off\n",
-			(unsigned long long)s.durable);
+		kprintf("amber: stopped at gen=%llu by the control channel; powering off\n", (unsigned long long)final);
 	tx_all();
 	serial_flush();
 	hv_poweroff();
@@ -298,12 +344,22 @@ void ctl_poll(struct vcpu *v)
 	if (C.pend)
 		finish_pending();
 	tx_some();
+	/* While a line comes in or goes out, exit often enough to keep up
+	 * with the line (one byte per poll); persist_work sets it back. */
+	uint64_t fast = time_tsc_hz() / FAST_POLL_HZ;
+	if ((C.line.len || C.out_len) && v->poll_tsc > fast) {
+		C.poll_saved = v->poll_tsc;
+		v->poll_tsc = fast;
+	} else if (!C.line.len && !C.out_len && C.poll_saved && v->poll_tsc == fast) {
+		v->poll_tsc = C.poll_saved;
+		C.poll_saved = 0;
+	}
 	if (C.pend || C.out_len)
 		return;
 	uint64_t now = rdtsc();
 	if (C.line.len && now - C.last_byte_tsc > time_tsc_hz() / 1000 * IDLE_DROP_MS)
 		ctl_line_reset(&C.line); /* a client gave up mid-request */
-	for (int i = 0; i < UART_FIFO && (inb(COM2 + UART_LSR) & LSR_DATA_READY); i++) {
+	for (int i = 0; i < 4 && (inb(COM2 + UART_LSR) & LSR_DATA_READY); i++) {
 		int r = ctl_line_feed(&C.line, (char)inb(COM2 + UART_DATA));
 		C.last_byte_tsc = now;
 		if (r == CTL_LINE_LONG) {
@@ -328,41 +384,6 @@ void ctl_poll(struct vcpu *v)
 
 /* ---- boot ---- */
 
-static int rdrand64(uint64_t *out)
-{
-	if (!(cpuid(1, 0).ecx & CPUID1_ECX_RDRAND))
-		return -1;
-	for (int i = 0; i < 10; i++) {
-		unsigned char ok;
-		__asm__ volatile("rdrand %0; setc %1" : "=r"(*out), "=qm"(ok));
-		if (ok)
-			return 0;
-	}
-	return -1;
-}
-
-/* splitmix64: spreads the TSC and wall clock when there is no RDRAND. */
-static uint64_t mix(uint64_t x)
-{
-	x += 0x9E3779B97F4A7C15ull;
-	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-	x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-	return x ^ (x >> 31);
-}
-
-static void new_guest_id(uint8_t id[SNAP_GUEST_ID_LEN])
-{
-	uint64_t a, b;
-	if (rdrand64(&a) || rdrand64(&b)) {
-		a = mix(rdtsc() ^ time_wall_ns());
-		b = mix(a ^ rdtsc());
-	}
-	memcpy(id, &a, 8);
-	memcpy(id + 8, &b, 8);
-	if (!a && !b)
-		id[0] = 1; /* all zero means "no identity" */
-}
-
 void ctl_init(struct vcpu *v, snap_store *st, int restored)
 {
 	C.v = v;
@@ -375,41 +396,6 @@ void ctl_init(struct vcpu *v, snap_store *st, int restored)
 		C.up = 1;
 		kprintf("amber: control: JSON lines on COM2, protocol version %d (hv/CONTROL.md)\n", CTL_VERSION);
 	}
-	if (!st)
-		return;
-	uint8_t id[SNAP_GUEST_ID_LEN];
-	char hex[2 * SNAP_GUEST_ID_LEN + 1];
-	if (snap_guest_id(st, id)) {
-		id_hex(hex, id);
-		kprintf("amber: guest id %s\n", hex);
-		return;
-	}
-	new_guest_id(id);
-	id_hex(hex, id);
-	int e = snap_set_guest_id(st, id);
-	if (e)
-		kprintf("amber: warning: cannot record the guest identity: %s\n", snap_errmsg(st));
-	else
-		kprintf("amber: guest id %s (new%s)\n", hex, restored ? "; this store had none" : "");
-}
-
-int ctl_handed_over(snap_store *st, int takeback)
-{
-	uint64_t g = snap_handed_over(st);
-	if (!g)
-		return 0;
-	if (!takeback) {
-		kprintf("amber: handed over: this guest moved to another host at gen=%llu and does not resume "
-			"here (boot with 'takeback' on the command line to resume this copy instead)\n",
-			(unsigned long long)g);
-		return 1;
-	}
-	int e = snap_set_handed_over(st, 0);
-	if (e) {
-		kprintf("amber: error: takeback: %s\n", snap_errmsg(st));
-		return 1;
-	}
-	kprintf("amber: takeback: resuming this copy, handed over at gen=%llu; the other copy must not run\n",
-		(unsigned long long)g);
-	return 0;
+	if (st)
+		ctl_identity(st, restored);
 }

@@ -28,6 +28,7 @@ enum ctl_cmd {
 	CTL_UNPIN,     /* "gen": G */
 	CTL_GC,
 	CTL_STOP,      /* final snapshot, power off; "handover": true marks it */
+	CTL_WAIT,      /* "gen": G — reply once generation G is durable */
 };
 
 /* Error codes of the protocol (the "error" member of a reply). */
@@ -47,7 +48,7 @@ struct ctl_req {
 	enum ctl_cmd cmd;
 	int has_id;
 	uint64_t id;     /* echoed in the reply; 0..2^53 */
-	uint64_t gen;    /* pin/unpin */
+	uint64_t gen;    /* pin, unpin, wait */
 	int wait;        /* snapshot */
 	int handover;    /* stop */
 };
@@ -75,6 +76,9 @@ const char *ctl_cmd_name(enum ctl_cmd c);
  * ("\"gen\":3,\"x\":true") or NULL; `msg` is escaped. */
 int ctl_reply_ok(char *out, size_t n, const struct ctl_req *req, const char *fields);
 int ctl_reply_err(char *out, size_t n, const struct ctl_req *req, int err, const char *msg);
+/* A guest identity (SNAP_GUEST_ID_LEN bytes) as 32 hex digits and a NUL. */
+#define CTL_ID_LEN 16
+void ctl_id_hex(char *out, const uint8_t *id);
 
 /* ---- hypervisor side (hv/ctl.c) ---- */
 struct vcpu;
@@ -86,8 +90,13 @@ void ctl_init(struct vcpu *v, snap_store *st, int restored);
 /* Polled after every VM exit and in the HLT idle loop: never blocks the
  * guest except for `stop`, which ends with a power-off. */
 void ctl_poll(struct vcpu *v);
+/* hv/ctl_boot.c: gives a store without one a new guest identity (RDRAND,
+ * else TSC and wall clock) and prints it. */
+void ctl_identity(snap_store *st, int restored);
 /* Boot check before anything is restored: 1 when the store was handed over
  * to another host and the command line does not say takeback (printed). */
 int ctl_handed_over(snap_store *st, int takeback);
+/* After a restore: says which command-line options it made moot. */
+void ctl_note_restore(const char *cmdline);
 
 #endif

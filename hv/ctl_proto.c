@@ -44,6 +44,7 @@ int ctl_line_feed(struct ctl_line *l, char c)
 static const char *const cmd_names[] = {
 	[CTL_STATUS] = "status", [CTL_SNAPSHOT] = "snapshot", [CTL_PIN] = "pin",
 	[CTL_UNPIN] = "unpin",   [CTL_GC] = "gc",             [CTL_STOP] = "stop",
+	[CTL_WAIT] = "wait",
 };
 #define NCMDS (sizeof cmd_names / sizeof cmd_names[0])
 
@@ -196,7 +197,7 @@ int ctl_parse(const char *line, size_t len, struct ctl_req *req, char *err, size
 					req->cmd = (enum ctl_cmd)c;
 			if (!req->cmd) {
 				tok_show(what, sizeof what, line, val);
-				hv_snprintf(err, errlen, "unknown command \"%s\" (status, snapshot, pin, unpin, gc, stop)",
+				hv_snprintf(err, errlen, "unknown command \"%s\" (status, snapshot, wait, pin, unpin, gc, stop)",
 					    what);
 				return CTL_ECMD;
 			}
@@ -214,13 +215,13 @@ int ctl_parse(const char *line, size_t len, struct ctl_req *req, char *err, size
 		return CTL_EREQ;
 	}
 	unsigned allowed = M_V | M_ID | M_CMD |
-			   (req->cmd == CTL_PIN || req->cmd == CTL_UNPIN ? M_GEN : 0) |
+			   (req->cmd == CTL_PIN || req->cmd == CTL_UNPIN || req->cmd == CTL_WAIT ? M_GEN : 0) |
 			   (req->cmd == CTL_SNAPSHOT ? M_WAIT : 0) | (req->cmd == CTL_STOP ? M_HANDOVER : 0);
 	if (seen & ~allowed) {
 		hv_snprintf(err, errlen, "a member does not belong to \"%s\"", ctl_cmd_name(req->cmd));
 		return CTL_EREQ;
 	}
-	if ((req->cmd == CTL_PIN || req->cmd == CTL_UNPIN) && !(seen & M_GEN)) {
+	if ((req->cmd == CTL_PIN || req->cmd == CTL_UNPIN || req->cmd == CTL_WAIT) && !(seen & M_GEN)) {
 		hv_snprintf(err, errlen, "\"%s\" needs \"gen\"", ctl_cmd_name(req->cmd));
 		return CTL_EREQ;
 	}
@@ -277,4 +278,14 @@ int ctl_reply_err(char *out, size_t n, const struct ctl_req *req, int err, const
 	else
 		len = (int)n - 4, out[len++] = '"';
 	return tail(out, n, len);
+}
+
+void ctl_id_hex(char *out, const uint8_t *id)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (unsigned i = 0; i < CTL_ID_LEN; i++) {
+		out[2 * i] = hex[id[i] >> 4];
+		out[2 * i + 1] = hex[id[i] & 15];
+	}
+	out[2 * CTL_ID_LEN] = 0;
 }

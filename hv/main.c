@@ -95,6 +95,7 @@ static _Noreturn void idle_echo(void)
 	kprintf("amber: ready\n");
 	kprintf("amber: no guest running; the hypervisor stays up and echoes the console (stop the engine to end)\n");
 	for (;;) {
+		ctl_poll(&vcpu0); /* status still answers; stop powers off */
 		int c = serial_getc();
 		if (c < 0) {
 			cpu_pause();
@@ -211,6 +212,8 @@ void hv_main(uint32_t magic, uint32_t mbi)
 		kprintf("amber: fresh start (no snapshot disk: nothing will persist)\n");
 	}
 	ctl_init(v, st, restored);
+	if (restored)
+		ctl_note_restore(boot.cmdline);
 	kprintf("amber: ready\n");
 	if (!restored)
 		kprintf("amber: launching the guest at %llx\n", (unsigned long long)gs.entry);

@@ -9,7 +9,7 @@ HV_SRCS := hv/main.c hv/console.c hv/fmt.c hv/serial.c hv/string.c \
            vdev/hcall.c hv/ata.c hv/heap.c hv/disk.c hv/persist.c \
            hv/state_blob.c hv/state_check.c hv/snap_hcall.c hv/guest_mem.c \
            hv/console_hold.c
-HV_SRCS += hv/ctl.c hv/ctl_proto.c # the control channel (hv/CONTROL.md)
+HV_SRCS += hv/ctl.c hv/ctl_proto.c hv/ctl_boot.c # the control channel (hv/CONTROL.md)
 HV_ASMS := hv/isr.asm hv/vmx_entry.asm
 HV_OBJS := $(BUILD)/hv/entry.o $(HV_SRCS:%.c=$(BUILD)/%.o) $(HV_ASMS:%.asm=$(BUILD)/%.o) \
            $(BUILD)/hv/snapshot/snap-hv.o $(BUILD)/hv/snapshot/engine.o
@@ -73,3 +73,10 @@ $(BUILD)/tests/fuzz_ctl: tests/hv/fuzz_ctl.c hv/ctl_proto.c hv/fmt.c hv/ctl.h
 HOST_TOOLS += $(BUILD)/tests/fuzz_ctl
 FUZZERS    += tests/hv/fuzz_ctl.sh
 UNIT_TESTS += tests/hv/fuzz_ctl_test.sh
+
+# tools/amber-ctl: the host client of the control channel (jsmn for replies).
+AMBER_CTL_SRCS := tools/amber-ctl/main.c tools/amber-ctl/migrate.c
+$(BUILD)/tools/amber-ctl: $(AMBER_CTL_SRCS) tools/amber-ctl/ctl.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(AMBER_CTL_SRCS)
+HOST_TOOLS += $(BUILD)/tools/amber-ctl

@@ -12,6 +12,7 @@
 
 #include "hv/console_hold.h"
 #include "hv/cpu.h"
+#include "hv/disk.h"
 #include "hv/ept.h"
 #include "hv/exit.h"
 #include "hv/guest_mem.h"
@@ -26,7 +27,9 @@
 #include "snapshot/engine.h"
 
 #define SLICE_PAGES    32u   /* pages the writer stores per slice */
-#define PREFETCH_PAGES 64u   /* pages a lazy restore reads per slice */
+#define PREFETCH_PAGES 64u
+#define RETRY_MIN_MS   200u  /* first retry after a failed generation */
+#define RETRY_MAX_MS   10000u   /* pages a lazy restore reads per slice */
 #define SLICE_HZ       2000u /* guest run between slices while there is work */
 #define PML_ENTRIES    512u  /* SDM Vol. 3C §29.3.6: one 4 KiB page of GPAs */
 #define PML_INDEX_START (PML_ENTRIES - 1)
@@ -38,7 +41,12 @@ static struct {
 	snap_store *st;
 	snapeng *e;
 	enum snapeng_tier tier;
-	int active;           /* snapshots are being taken */
+	int active;           /* snapshots are on (taken, or retried after a failure) */
+	int degraded;         /* the last generation failed; the next try is at retry_at */
+	int reopen;           /* the store failed (I/O): close and open it before the next try */
+	int last_error;       /* SNAP_E* of the last failure */
+	uint64_t failures;    /* generations failed since boot */
+	uint64_t retry_at, retry_ms;
 	int request;          /* the guest asked for a capture */
 	uint64_t snap_ns, next_due;
 	uint64_t captured, durable, restored_from;
@@ -60,22 +68,65 @@ static void h_free(void *c, void *p, size_t n) { (void)c; (void)n; heap_free(p);
 
 static void restore_done(void);
 
-static void stop_snapshots(const char *what, int err);
+static void generation_failed(const char *what, int err);
 
 /* A generation the engine gave up outside its writer (a failed copy-on-write). */
 static void generation_error(const char *what)
 {
 	int e = snapeng_take_error(P.e);
 	if (e)
-		stop_snapshots(what, e);
+		generation_failed(what, e);
 }
 
-static void stop_snapshots(const char *what, int err)
+/*
+ * A generation failed: snapshots never stop for it. The last committed
+ * generation stays; the failed one's pages went back to the dirty set (the
+ * engine), so the next try holds everything since. After an I/O error the
+ * store is closed and opened again (FORMAT.md: the ERROR state is sticky);
+ * after running out of blocks or heap the next try reclaims first. Tries
+ * back off from RETRY_MIN_MS to RETRY_MAX_MS; COM1 and SNAP_STATUS say so.
+ */
+static void generation_failed(const char *what, int err)
 {
-	kprintf("amber: snapshot: %s failed: %s (%s); snapshots stopped, the last committed generation stays\n",
-		what, snap_strerror(err), P.st ? snap_errmsg(P.st) : "");
-	P.active = 0;
-	con_snapshots_stopped();
+	uint64_t gen = P.captured > P.durable ? P.captured : P.durable + 1;
+	P.captured = P.durable; /* the next try takes this number again */
+	con_capture_failed(P.durable);
+	P.last_error = err;
+	P.failures++;
+	P.retry_ms = P.degraded ? (P.retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : P.retry_ms * 2) : RETRY_MIN_MS;
+	P.degraded = 1;
+	P.retry_at = time_mono_ns() + P.retry_ms * 1000000ull;
+	if (err == SNAP_EIO || err == SNAP_EFATAL)
+		P.reopen = 1;
+	kprintf("amber: snapshot gen=%llu failed (%s: %s: %s), retrying in %llu ms\n",
+		(unsigned long long)gen, what, snap_strerror(err),
+		P.st ? snap_errmsg(P.st) : "no store", (unsigned long long)P.retry_ms);
+}
+
+/* Before a retry: a failed store is closed and opened again (0), or the
+ * failure counts as the next one. */
+static int prepare_retry(void)
+{
+	if (P.reopen) {
+		snapeng_detach_store(P.e);
+		snap_store *st = NULL;
+		int e = disk_reopen_store(P.st, &st);
+		P.st = st;
+		if (e || (e = snapeng_attach_store(P.e, st))) {
+			generation_failed("reopening the store", e);
+			return e;
+		}
+		P.reopen = 0;
+		kprintf("amber: snapshot store reopened, newest generation %llu\n", (unsigned long long)snap_newest(st));
+	} else if (P.last_error == SNAP_ENOSPC || P.last_error == SNAP_ENOMEM) {
+		struct snap_space sp;
+		int e = snap_gc(P.st, &sp);
+		if (e) {
+			generation_failed("reclaiming space", e);
+			return e;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -120,10 +171,14 @@ int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 	P.st = st;
 	P.snap_ns = (uint64_t)cfg->snap_ms * 1000000ull;
 	P.tier = choose_tier(v, cfg->dirty);
-	if (!P.tier) {
-		kprintf("amber: error: dirty=%s: this CPU lacks %s; use dirty=auto\n", hv_dirty_tier_name(cfg->dirty),
-			cfg->dirty == DIRTY_PML ? "PML" : "EPT accessed/dirty flags");
-		return HV_ENOTSUP;
+	if (!P.tier || (cfg->dirty == DIRTY_AUTO && P.tier != SNAPENG_PML)) {
+		/* A guest moved here from a CPU with more keeps running: all
+		 * tiers give identical generations (tests/integ/tiers.sh). */
+		enum snapeng_tier t = choose_tier(v, DIRTY_AUTO);
+		kprintf("amber: snapshots: this CPU lacks %s; dirty tracking %s instead of %s\n",
+			(P.tier ? DIRTY_PML : cfg->dirty) == DIRTY_PML ? "PML" : "EPT accessed/dirty flags",
+			tier_name(t), P.tier ? "pml" : hv_dirty_tier_name(cfg->dirty));
+		P.tier = t;
 	}
 	uint64_t npages = v->ram_bytes >> 12;
 	uint64_t newest = snap_newest(st);
@@ -239,7 +294,7 @@ static void capture(struct vcpu *v)
 	int e = snapeng_capture(P.e, &state, sizeof state, time_wall_ns(), &gen);
 	P.pause_cycles = rdtsc() - t0;
 	if (e) {
-		stop_snapshots("capture", e);
+		generation_failed("capture", e);
 		return;
 	}
 	P.captured = gen;
@@ -260,6 +315,11 @@ static void committed(void)
 	kprintf("amber: snapshot gen=%llu committed pages=%llu bytes=%llu pause_cycles=%llu\n",
 		(unsigned long long)P.captured, (unsigned long long)gi.dirty_pages,
 		(unsigned long long)gi.bytes_written, (unsigned long long)P.pause_cycles);
+	if (P.degraded) {
+		P.degraded = 0;
+		kprintf("amber: snapshots resumed: gen=%llu committed after %llu failed tries\n",
+			(unsigned long long)P.captured, (unsigned long long)P.failures);
+	}
 }
 
 static void restore_done(void)
@@ -278,7 +338,7 @@ void persist_work(struct vcpu *v)
 	if (s.absent) {
 		int64_t left = snapeng_restore_step(P.e, PREFETCH_PAGES);
 		if (left < 0) {
-			kprintf("amber: error: lazy restore: %s\n", snap_errmsg(P.st));
+			kprintf("amber: error: lazy restore: %s\n", P.st ? snap_errmsg(P.st) : "the store could not be reopened");
 			exit_stop_guest(v, "a page of the restored generation cannot be read");
 			return;
 		}
@@ -289,12 +349,15 @@ void persist_work(struct vcpu *v)
 		if (snapeng_busy(P.e)) {
 			int done = 0, e = snapeng_step(P.e, SLICE_PAGES, &done);
 			if (e)
-				stop_snapshots("writing a generation", e);
+				generation_failed("writing", e);
 			else if (done)
 				committed();
 		}
 		uint64_t now = vdev_backend_mono();
-		if (!snapeng_busy(P.e) && P.active && (P.request || now >= P.next_due || con_wants_capture(now))) {
+		int due = P.request || now >= P.next_due || con_wants_capture(now);
+		if (P.degraded) /* the next try waits for its moment, whatever was asked */
+			due = time_mono_ns() >= P.retry_at && !prepare_retry();
+		if (!snapeng_busy(P.e) && due) {
 			capture(v);
 			P.next_due = now + P.snap_ns;
 		}
@@ -310,7 +373,8 @@ int persist_ept_violation(struct vcpu *v, uint64_t gpa, int write)
 		return 0;
 	int handled = 0, e = snapeng_fault(P.e, gpa >> 12, write, &handled);
 	if (e) { /* a page of the restored generation is unreadable */
-		kprintf("amber: error: snapshot fault at GPA %llx: %s\n", (unsigned long long)gpa, snap_errmsg(P.st));
+		kprintf("amber: error: snapshot fault at GPA %llx: %s\n", (unsigned long long)gpa,
+			P.st ? snap_errmsg(P.st) : "the store could not be reopened");
 		return -1;
 	}
 	generation_error("copy-on-write");
@@ -325,7 +389,7 @@ int persist_guest_access(struct vcpu *v, uint64_t gpa, uint64_t len, int write)
 		int e = write ? snapeng_guest_write(P.e, gfn) : snapeng_guest_read(P.e, gfn);
 		if (e) {
 			kprintf("amber: error: a page of the restored generation cannot be read (GPA %llx): %s\n",
-				(unsigned long long)(gfn << 12), snap_errmsg(P.st));
+				(unsigned long long)(gfn << 12), P.st ? snap_errmsg(P.st) : "the store could not be reopened");
 			exit_stop_guest(v, "a page of the restored generation cannot be read");
 			return -1;
 		}
@@ -350,14 +414,16 @@ const char *persist_tier(void) { return P.e ? tier_name(P.tier) : "none"; }
 int persist_flush(struct vcpu *v)
 {
 	(void)v;
-	while (P.e && P.active && snapeng_busy(P.e)) {
+	while (P.e && snapeng_busy(P.e)) {
 		int done = 0, e = snapeng_step(P.e, SLICE_PAGES, &done);
-		if (e)
-			stop_snapshots("writing a generation", e);
-		else if (done)
+		if (e) {
+			generation_failed("writing", e);
+			return HV_EINVAL;
+		}
+		if (done)
 			committed();
 	}
-	return P.active ? 0 : HV_EINVAL;
+	return 0;
 }
 
 uint64_t persist_request(void)
@@ -373,6 +439,11 @@ uint64_t persist_request(void)
 void persist_status(struct persist_status *out)
 {
 	out->active = P.active;
+	out->degraded = P.degraded;
+	out->last_error = P.last_error;
+	out->failures = P.failures;
+	uint64_t now = time_mono_ns();
+	out->retry_in_ns = P.degraded && P.retry_at > now ? P.retry_at - now : 0;
 	out->requested = P.request;
 	out->captured = P.captured;
 	out->durable = P.durable;

@@ -20,7 +20,9 @@ static int64_t snap_wait(uint64_t gen)
 	if (!gen || gen > s.captured + (s.requested ? 1 : 0))
 		return VDEV_EINVAL;
 	while (s.durable < gen) {
-		if (!s.active)
+		/* A failed generation: the guest learns it now (SNAP_STATUS says
+		 * more) rather than waiting on a disk that may stay full. */
+		if (!s.active || s.degraded)
 			return VDEV_EAGAIN;
 		persist_work(cur);
 		persist_status(&s);
@@ -35,6 +37,10 @@ static void snap_status(struct vdev_snap_status *out)
 	out->last_captured = s.captured;
 	out->last_durable = s.durable;
 	out->restored_from = s.restored_from;
+	out->state = s.degraded ? VDEV_SNAP_DEGRADED : VDEV_SNAP_OK;
+	out->last_error = s.last_error;
+	out->failures = s.failures;
+	out->retry_in_ns = s.retry_in_ns;
 }
 
 void snap_hcall_attach(struct vcpu *v)

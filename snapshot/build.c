@@ -15,7 +15,7 @@
  *
  * A 3 GiB guest (786432 frames) thus needs 48 KiB of leaf pointers, 96 KiB
  * of frame bits and the entry buffer with its sort space (1.5 MiB), whatever
- * it writes; before, its first commit needed 36 MiB (24 bytes per page plus
+ * it writes; before, its first commit needed 42 MiB (24 bytes per page plus
  * as much again to sort).
  *
  * Blocks written in this generation and superseded within it (a page

@@ -283,7 +283,7 @@ static int do_capture(snapeng *e, const void *state, size_t len, uint64_t time_n
 		return SNAP_EFATAL;
 	struct snap_begin_opts o = {
 		.base = e->base ? e->base : SNAP_BASE_NONE,
-		.gen = snap_newest(e->st) + 1,
+		.gen = snap_next_gen(e->st), /* above every generation ever committed, dropped ones too */
 		.npages = e->npages,
 		.time_ns = time_ns,
 	};

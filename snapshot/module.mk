@@ -51,6 +51,14 @@ $(SNAP_TDIR)/crash_sim: tests/snapshot/crash_sim.c $(SNAP_CRASHDEV) $(SNAP_LIB)
 
 HOST_TOOLS   += $(SNAP_TDIR)/crash_sim
 
+# the same with a 16-entry page buffer: every commit spills many times
+$(SNAP_TDIR)/crash_sim_spill: tests/snapshot/crash_sim.c $(SNAP_CRASHDEV) $(SNAP_SRCS) $(SNAP_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -DSNAP_WP_MAX=16 -DSNAP_DEAD_MAX=4 -DCRASH_SIM_OPS=150 \
+		-o $@ tests/snapshot/crash_sim.c tests/snapshot/crashdev.c $(SNAP_SRCS)
+
+HOST_TOOLS   += $(SNAP_TDIR)/crash_sim_spill
+
 $(SNAP_TDIR)/check_snap: tests/snapshot/check_snap.c $(SNAP_CRASHDEV) $(SNAP_LIB) tests/unit.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ tests/snapshot/check_snap.c tests/snapshot/crashdev.c $(SNAP_LIB) $(CHECK_LIBS)
@@ -77,7 +85,7 @@ HOST_TOOLS   += $(BUILD)/tools/snapctl
 
 # crash_sim with no arguments: 2000 operations, every request of each one
 # crashed once (about 45 s); the torture runs more seeds, fates and ops.
-UNIT_TESTS   += $(SNAP_TDIR)/crash_sim tests/snapshot/snapctl_test.sh
+UNIT_TESTS   += $(SNAP_TDIR)/crash_sim $(SNAP_TDIR)/crash_sim_spill tests/snapshot/snapctl_test.sh
 TORTURES     += tests/snapshot/torture.sh
 
 # --- fuzzing (clang + libFuzzer) ---------------------------------------------
@@ -126,3 +134,10 @@ $(SNAP_TDIR)/crash_inlog: tests/snapshot/crash_inlog.c $(SNAP_CRASHDEV) $(SNAP_L
 
 HOST_TOOLS   += $(SNAP_TDIR)/crash_inlog
 UNIT_TESTS   += $(SNAP_TDIR)/crash_inlog
+
+# --- guest identity and stream lineage (ident.c, stream.c) ---------------------
+$(SNAP_TDIR)/check_lineage: tests/snapshot/check_lineage.c $(SNAP_CRASHDEV) $(SNAP_LIB) tests/unit.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ tests/snapshot/check_lineage.c tests/snapshot/crashdev.c $(SNAP_LIB) $(CHECK_LIBS)
+HOST_TOOLS   += $(SNAP_TDIR)/check_lineage
+UNIT_TESTS   += $(SNAP_TDIR)/check_lineage

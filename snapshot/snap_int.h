@@ -57,6 +57,7 @@ struct cat_ent {
 	u64 flags;          /* CAT_PINNED */
 };
 #define CAT_PINNED 1ull
+#define CAT_DAMAGED 2ull /* kept after a fallback stepped over it */
 
 struct cat_disk {
 	u64 magic;
@@ -96,9 +97,13 @@ struct wpage {
 
 /* Page entries buffered before a spill (build.c): 768 KiB, plus as much to
  * sort; a generation of up to this many pages is spilled once, at commit. */
+#ifndef SNAP_WP_MAX /* smaller only in a test build (crash_sim_spill) */
 #define SNAP_WP_MAX   32768u
+#endif
 /* Superseded blocks of this generation waiting for a flush to be freed. */
+#ifndef SNAP_DEAD_MAX
 #define SNAP_DEAD_MAX 1024u
+#endif
 
 /* The map of the generation being written (build.c): per leaf, not per
  * page. */
@@ -139,6 +144,14 @@ struct snap_store {
 	 * damaged slot claimed (or may have committed), so a number is never
 	 * given twice (snap_next_gen). */
 	u64 gen_floor;
+	struct snap_fallback fb;     /* what a fallback stepped over */
+	/* generations a fallback stepped over, kept until dropped: a damaged
+	 * catalog's generations (marked, listed by the next commit) and
+	 * damaged generations (flagged by the next commit) */
+	struct catalog orphan;
+	u64 quar[8];
+	u32 nquar;
+	u64 keep_blk;                /* a damaged catalog block: not reused */
 
 	u8 *bitmap;                  /* 1 = in use or reachable */
 	u64 nfree;
@@ -171,7 +184,7 @@ struct snap_gen {
 	struct snap_gen *next;       /* the store's open generations */
 	struct rec_disk *rec;
 	u64 rec_blk;
-	int pinned;
+	int pinned, damaged;
 	/* one cached map block per level: lookups walk the same path often */
 	u8 *node[MAX_DEPTH];
 	u64 node_blk[MAX_DEPTH];
@@ -201,12 +214,15 @@ int io_flush(snap_store *st);
 struct sb_read {
 	struct sb_disk sb[SB_SLOTS];  /* the better copy of each slot */
 	int valid[SB_SLOTS];
+	int zero[SB_SLOTS];           /* the slot's block is all zeros */
 	int magic_seen;
 	unsigned bad_copies;
 };
 int sb_read_both(const struct snap_io *io, struct sb_read *r);
 void sb_seal(struct sb_disk *sb, unsigned slot);
 int cat_load(snap_store *st, const struct sb_disk *sb, struct catalog *c);
+int cat_check(snap_store *st, const struct sb_disk *sb, const u8 *blk,
+	      struct catalog *c);
 int super_write(snap_store *st, const struct catalog *c, u64 npages,
 		u64 newest_gen, unsigned keep);
 
@@ -236,6 +252,9 @@ void build_abort(snap_store *st);
 
 /* txn.c */
 const struct cat_ent *cat_find(const struct catalog *c, u64 gen);
+int gen_quarantined(const snap_store *st, u64 gen);
+const struct cat_ent *view_ent(const snap_store *st, u32 k);
+const struct cat_ent *view_find(const snap_store *st, u64 gen);
 
 /* The reader fuzzer is built a second time with checksums ignored, so that
  * damaged structures reach the code behind the checksum checks. Never in a

@@ -333,9 +333,7 @@ int snap_recv_flags(snap_store *st, snap_in_fn in, void *ctx, unsigned flags,
 		rc = bad(&r, "unsupported stream header, version", h.version);
 		goto out;
 	}
-	if ((rc = lineage(&r, &h, flags)))
-		goto out;
-	const struct cat_ent *be = h.base ? cat_find(&st->cat, h.base) : NULL;
+	const struct cat_ent *be = h.base ? view_find(st, h.base) : NULL;
 	if (h.base) {
 		struct rec_disk *br = (struct rec_disk *)st->tmp;
 		if (!be) {
@@ -351,6 +349,8 @@ int snap_recv_flags(snap_store *st, snap_in_fn in, void *ctx, unsigned flags,
 			goto out;
 		}
 	}
+	if ((rc = lineage(&r, &h, flags)))
+		goto out;
 	if (h.gen < snap_next_gen(st)) {
 		rc = bad(&r, "target already holds generations up to",
 			 snap_next_gen(st) - 1);

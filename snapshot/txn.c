@@ -32,6 +32,65 @@ const struct cat_ent *cat_find(const struct catalog *c, u64 gen)
 	return NULL;
 }
 
+/* The generations this session can read, newest first: the catalog and,
+ * after a fallback past a damaged catalog, the ones only that catalog
+ * listed (st->orphan). The k-th newest, or NULL. */
+const struct cat_ent *view_ent(const snap_store *st, u32 k)
+{
+	u32 i = 0, j = 0;
+	for (;;) {
+		const struct cat_ent *a = i < st->cat.count ? &st->cat.ent[i] : NULL;
+		const struct cat_ent *b = j < st->orphan.count ?
+			&st->orphan.ent[j] : NULL;
+		const struct cat_ent *e = !b || (a && a->gen > b->gen) ? a : b;
+		if (!e || !k--)
+			return e;
+		if (e == a)
+			i++;
+		else
+			j++;
+	}
+}
+
+const struct cat_ent *view_find(const snap_store *st, u64 gen)
+{
+	const struct cat_ent *e = cat_find(&st->cat, gen);
+	return e ? e : cat_find(&st->orphan, gen);
+}
+
+int gen_quarantined(const snap_store *st, u64 gen)
+{
+	for (u32 i = 0; i < st->nquar; i++)
+		if (st->quar[i] == gen)
+			return 1;
+	return 0;
+}
+
+/* What a fallback stepped over goes into every new catalog, pinned and
+ * flagged damaged, until the user drops it (snap.h, snap_fallback). */
+static void cat_carry(snap_store *st, struct catalog *c)
+{
+	for (u32 i = 0; i < c->count; i++)
+		if (gen_quarantined(st, c->ent[i].gen))
+			c->ent[i].flags |= CAT_PINNED | CAT_DAMAGED;
+	for (u32 k = 0; k < st->orphan.count; k++) {
+		const struct cat_ent *o = &st->orphan.ent[k];
+		if (cat_find(c, o->gen) || c->count == ARRAY_SIZE(c->ent))
+			continue;
+		u32 i = c->count++;
+		for (; i && c->ent[i - 1].gen < o->gen; i--)
+			c->ent[i] = c->ent[i - 1];
+		c->ent[i] = *o;
+	}
+}
+
+/* After the catalog with them is committed, it keeps them itself. */
+static void carry_done(snap_store *st)
+{
+	st->orphan.count = 0;
+	st->nquar = 0;
+}
+
 /* Retention: the newest `keep` generations plus every pinned one. */
 static int cat_retain(snap_store *st, struct catalog *c, unsigned keep)
 {
@@ -74,8 +133,13 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 		return snap_err(st, SNAP_EINVAL, "store holds a guest of %llu "
 				"frames, not %llu", st->sb.npages, npages);
 	if (o->base != SNAP_BASE_NONE) {
-		u64 b = o->base == SNAP_BASE_NEWEST ? snap_newest(st) : o->base;
-		if (b && !(base = cat_find(&st->cat, b)))
+		u64 b = o->base;
+		/* never on a generation a fallback stepped over */
+		for (u32 i = 0; b == SNAP_BASE_NEWEST && i < st->cat.count; i++)
+			if (!(st->cat.ent[i].flags & CAT_DAMAGED) &&
+			    !gen_quarantined(st, st->cat.ent[i].gen))
+				b = st->cat.ent[i].gen;
+		if (b && !(base = view_find(st, b)))
 			return snap_err(st, SNAP_ENOENT, "base generation %llu is "
 					"not retained", b);
 	}
@@ -94,7 +158,7 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 		return rc;
 
 	st->rec = snap_alloc(st, SNAP_BLOCK_SIZE);
-	st->capwp = 1024;
+	st->capwp = SNAP_WP_MAX < 1024 ? SNAP_WP_MAX : 1024;
 	st->wp = snap_alloc(st, st->capwp * sizeof *st->wp);
 	if (!st->rec || !st->wp) {
 		txn_free(st);
@@ -238,9 +302,11 @@ static int commit_gen(snap_store *st, uint64_t *gen)
 	for (u32 i = 0; i < st->cat.count; i++)
 		c->ent[i + 1] = st->cat.ent[i];
 	c->count = st->cat.count + 1;
+	cat_carry(st, c);
 	if ((rc = cat_retain(st, c, st->sb.keep)) ||
 	    (rc = super_write(st, c, r->npages, r->gen, st->sb.keep)))
 		return rc;
+	carry_done(st);
 	if (r->bytes_written / SNAP_BLOCK_SIZE > st->big_commit)
 		st->big_commit = r->bytes_written / SNAP_BLOCK_SIZE;
 	build_release_dead(st, 1); /* super_write flushed */
@@ -303,10 +369,18 @@ int snap_pin(snap_store *st, uint64_t gen, int pinned)
 	if (pinned)
 		c->ent[i].flags |= CAT_PINNED;
 	else
-		c->ent[i].flags &= ~CAT_PINNED;
-	if ((rc = cat_retain(st, c, st->sb.keep)))
+		c->ent[i].flags &= ~(CAT_PINNED | CAT_DAMAGED);
+	if (!pinned && gen_quarantined(st, gen))
+		for (u32 q = 0; q < st->nquar; q++)
+			if (st->quar[q] == gen)
+				st->quar[q] = st->quar[--st->nquar];
+	cat_carry(st, c);
+	if ((rc = cat_retain(st, c, st->sb.keep)) ||
+	    (rc = super_write(st, c, st->sb.npages, st->sb.newest_gen,
+			      st->sb.keep)))
 		return rc;
-	return super_write(st, c, st->sb.npages, st->sb.newest_gen, st->sb.keep);
+	carry_done(st);
+	return 0;
 }
 
 int snap_set_keep(snap_store *st, unsigned keep)
@@ -319,9 +393,12 @@ int snap_set_keep(snap_store *st, unsigned keep)
 		return rc;
 	struct catalog *c = &st->newcat;
 	*c = st->cat;
-	if ((rc = cat_retain(st, c, keep)))
+	cat_carry(st, c);
+	if ((rc = cat_retain(st, c, keep)) ||
+	    (rc = super_write(st, c, st->sb.npages, st->sb.newest_gen, keep)))
 		return rc;
-	return super_write(st, c, st->sb.npages, st->sb.newest_gen, keep);
+	carry_done(st);
+	return 0;
 }
 
 /*
@@ -336,6 +413,18 @@ int snap_drop(snap_store *st, uint64_t gen)
 	int rc;
 	if ((rc = check_state(st, ST_OPEN)))
 		return rc;
+	for (u32 q = 0; q < st->nquar; q++)
+		if (st->quar[q] == gen)
+			st->quar[q] = st->quar[--st->nquar];
+	for (u32 k = 0; k < st->orphan.count; k++)
+		if (st->orphan.ent[k].gen == gen) {
+			/* only the damaged catalog lists it: forget it */
+			for (; k + 1 < st->orphan.count; k++)
+				st->orphan.ent[k] = st->orphan.ent[k + 1];
+			st->orphan.count--;
+			st->dropped_since_mark = 1;
+			return 0;
+		}
 	if (!cat_find(&st->cat, gen))
 		return snap_err(st, SNAP_ENOENT, "generation %llu is not "
 				"retained", gen);

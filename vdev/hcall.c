@@ -102,7 +102,12 @@ int vdev_hypercall(struct vdev_env *env, uint64_t nr, const uint64_t a[5], int64
 		r = env->snap_wait ? env->snap_wait(a[0]) : VDEV_EAGAIN;
 		break;
 	case VDEV_HC_SNAP_STATUS: {
-		if (vdev_check_range(env, a[0], sizeof(struct vdev_snap_status))) {
+		uint64_t size = a[1] ? a[1] : VDEV_SNAP_STATUS_V1_SIZE;
+		if (size != VDEV_SNAP_STATUS_V1_SIZE && size != sizeof(struct vdev_snap_status)) {
+			r = VDEV_EINVAL;
+			break;
+		}
+		if (vdev_check_range(env, a[0], size)) {
 			r = VDEV_EFAULT;
 			break;
 		}
@@ -110,9 +115,9 @@ int vdev_hypercall(struct vdev_env *env, uint64_t nr, const uint64_t a[5], int64
 			r = VDEV_EAGAIN;
 			break;
 		}
-		struct vdev_snap_status st;
+		struct vdev_snap_status st = { 0 };
 		env->snap_status(&st);
-		r = copy_out(env, a[0], &st, sizeof st);
+		r = copy_out(env, a[0], &st, size);
 		break;
 	}
 	case VDEV_HC_STATS: {
@@ -137,5 +142,7 @@ int vdev_hypercall(struct vdev_env *env, uint64_t nr, const uint64_t a[5], int64
 /* The ABI's layouts are frozen (vdev.h): any change here breaks old guests. */
 _Static_assert(sizeof(struct vdev_module) == 32, "vdev_module layout");
 _Static_assert(sizeof(struct vdev_boot_info) == 432, "vdev_boot_info layout");
-_Static_assert(sizeof(struct vdev_snap_status) == 24, "vdev_snap_status layout");
+_Static_assert(sizeof(struct vdev_snap_status) == 48, "vdev_snap_status layout");
+_Static_assert(__builtin_offsetof(struct vdev_snap_status, state) == VDEV_SNAP_STATUS_V1_SIZE,
+	       "vdev_snap_status: version 1 guests read the first 24 bytes");
 _Static_assert(sizeof(struct vdev_stats) == 48, "vdev_stats layout");

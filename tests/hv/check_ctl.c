@@ -31,6 +31,8 @@ START_TEST(verbs)
 	ck_assert_int_eq(r.cmd, CTL_GC);
 	ck_assert_int_eq(parse("{\"cmd\":\"stop\",\"handover\":true,\"id\":9007199254740992}", &r), CTL_OK);
 	ck_assert(r.cmd == CTL_STOP && r.handover && r.id == (1ull << 53));
+	ck_assert_int_eq(parse("{\"cmd\":\"wait\",\"gen\":4}", &r), CTL_OK);
+	ck_assert(r.cmd == CTL_WAIT && r.gen == 4);
 }
 END_TEST
 
@@ -62,6 +64,7 @@ START_TEST(bad_requests)
 	ck_assert_int_eq(parse("{\"cmd\":\"pin\",\"gen\":\"3\"}", &r), CTL_EREQ);
 	ck_assert_int_eq(parse("{\"cmd\":\"pin\",\"gen\":99999999999999999}", &r), CTL_EREQ);
 	ck_assert_int_eq(parse("{\"cmd\":\"gc\",\"gen\":3}", &r), CTL_EREQ);
+	ck_assert_int_eq(parse("{\"cmd\":\"wait\"}", &r), CTL_EREQ);
 	ck_assert_int_eq(parse("{\"cmd\":\"status\",\"wait\":true}", &r), CTL_EREQ);
 	ck_assert_int_eq(parse("{\"cmd\":\"snapshot\",\"wait\":1}", &r), CTL_EREQ);
 	ck_assert_int_eq(parse("{\"cmd\":\"snapshot\",\"wait\":{}}", &r), CTL_EREQ);

@@ -365,6 +365,33 @@ START_TEST(hc_unknown_and_snapshot)
 }
 END_TEST
 
+static void t_status(struct vdev_snap_status *o)
+{
+	*o = (struct vdev_snap_status){ 5, 4, 1, VDEV_SNAP_DEGRADED, -5, 3, 400000000 };
+}
+
+/* SNAP_STATUS: size 0 writes the version 1 layout only; the full size adds
+ * the health fields (degraded, last error, failures, retry). */
+START_TEST(hc_snap_status_sizes)
+{
+	env.snap_status = t_status;
+	memset(ram + 0x4000, 0xEE, 64);
+	ck_assert_int_eq(call(VDEV_HC_SNAP_STATUS, 0x4000, 0), 0);
+	ck_assert_uint_eq(ram[0x4000 + VDEV_SNAP_STATUS_V1_SIZE], 0xEE); /* an old guest's struct ends there */
+	struct vdev_snap_status st;
+	ck_assert_int_eq(call(VDEV_HC_SNAP_STATUS, 0x4000, sizeof st), 0);
+	memcpy(&st, ram + 0x4000, sizeof st);
+	ck_assert_uint_eq(st.last_captured, 5);
+	ck_assert_uint_eq(st.state, VDEV_SNAP_DEGRADED);
+	ck_assert_int_eq(st.last_error, -5);
+	ck_assert_uint_eq(st.failures, 3);
+	ck_assert_uint_eq(ram[0x4000 + sizeof st], 0xEE);
+	ck_assert_int_eq(call(VDEV_HC_SNAP_STATUS, 0x4000, 33), VDEV_EINVAL);
+	ck_assert_int_eq(call(VDEV_HC_SNAP_STATUS, RAM - 40, sizeof st), VDEV_EFAULT);
+	ck_assert_int_eq(call(VDEV_HC_SNAP_STATUS, RAM - 24, 0), 0);
+}
+END_TEST
+
 START_TEST(hc_stats_wp_shutdown)
 {
 	env.stats.msr_refused = 7;
@@ -395,6 +422,7 @@ static Suite *vdev_suite(void)
 	tcase_add_test(core, hc_clock_timer_epoch);
 	tcase_add_test(core, hc_unknown_and_snapshot);
 	tcase_add_test(core, hc_stats_wp_shutdown);
+	tcase_add_test(core, hc_snap_status_sizes);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, lim);
 	return s;

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int e = ctl_parse(l.buf, l.len, &req, err, sizeof err);
 			l.len = 0;
 			n = e ? ctl_reply_err(out, sizeof out, &req, e, err) : ctl_reply_ok(out, sizeof out, &req, "\"x\":1");
-			if (!e && (req.cmd < CTL_STATUS || req.cmd > CTL_STOP))
+			if (!e && (req.cmd < CTL_STATUS || req.cmd > CTL_WAIT))
 				abort();
 		}
 		if (n <= 2 || (size_t)n >= sizeof out || out[n - 1] != '\n' || out[n - 2] != '}' ||

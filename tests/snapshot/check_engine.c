@@ -492,6 +492,39 @@ START_TEST(lazy_restore_survives_failed_allocations)
 }
 END_TEST
 
+/* After the newest generation is dropped (snapctl drop, the remedy for a
+ * damaged one), the next boot's captures take a number above every
+ * generation ever committed, not newest + 1. */
+START_TEST(capture_after_dropping_the_newest)
+{
+	struct run r = { 0 };
+	run_open(&r);
+	struct sim *s = sim_start(&r, SNAPENG_WP);
+	sim_write(s, 3, 0, 1);
+	sim_capture(s, "1");
+	commit_all(s);
+	sim_write(s, 4, 0, 2);
+	sim_capture(s, "2");
+	commit_all(s);
+	snapeng_destroy(s->e);
+	ck_assert_int_eq(snap_drop(r.st, 2), 0);
+	struct snapeng_host h = sim_host(s);
+	ck_assert_int_eq(snapeng_create(&h, r.st, NPAGES, SNAPENG_WP, &s->e), 0);
+	char state[8];
+	size_t len;
+	ck_assert_int_eq(snapeng_restore(s->e, 0, state, sizeof state, &len), 0);
+	ck_assert_str_eq(state, "1");
+	sim_write(s, 5, 0, 3);
+	uint64_t gen = 0;
+	ck_assert_int_eq(snapeng_capture(s->e, "3", 2, 1000, &gen), 0);
+	ck_assert_uint_eq(gen, 3);
+	commit_all(s);
+	ck_assert_uint_eq(gen_byte(r.st, 3, 5, 0), 3);
+	ck_assert_uint_eq(gen_byte(r.st, 3, 4, 0), 0); /* the dropped generation's write is gone */
+	run_close(&r);
+}
+END_TEST
+
 /* Lazy restore: pages come back on first touch and by prefetch; writes and
  * captures during the restore see exactly the committed contents. */
 static void lazy_restore(enum snapeng_tier tier)
@@ -566,6 +599,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(rest, lazy_restore_ad);
 	tcase_add_test(err, capture_while_busy_is_refused);
 	tcase_add_test(err, failed_write_keeps_pages_dirty);
+	tcase_add_test(err, capture_after_dropping_the_newest);
 	tcase_add_test(err, failed_generation_keeps_stored_pages_dirty);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, rest);

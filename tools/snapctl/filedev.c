@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <stdlib.h>
@@ -24,6 +25,8 @@
 static int fd_read(void *ctx, uint64_t blk, uint32_t n, void *buf)
 {
 	struct filedev *d = ctx;
+	if (d->live && d->delay_us) /* tests: a slow reader of a live image */
+		usleep(d->delay_us);
 	size_t len = (size_t)n * SNAP_BLOCK_SIZE;
 	off_t off = (off_t)(blk * SNAP_BLOCK_SIZE);
 	for (size_t done = 0; done < len;) {
@@ -93,6 +96,26 @@ static uint64_t fd_now(void *ctx)
 
 /* Who holds the image open: a running Amber (amber-run keeps the lock for
  * the engine's lifetime) is named as such; else the first other process. */
+static int is_amber_run(long pid)
+{
+	char path[64], argv[512];
+	snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(argv, 1, sizeof argv - 1, f);
+	fclose(f);
+	argv[n] = 0;
+	/* the script itself, or its interpreter with the script as argv[1] */
+	for (size_t off = 0, i = 0; off < n && i < 2; i++) {
+		const char *a = argv + off, *base = strrchr(a, '/');
+		if (!strcmp(base ? base + 1 : a, "amber-run"))
+			return 1;
+		off += strlen(a) + 1;
+	}
+	return 0;
+}
+
 static void name_holder(const char *path)
 {
 	struct stat img, sb;
@@ -130,7 +153,7 @@ static void name_holder(const char *path)
 				fclose(c);
 			}
 			comm[strcspn(comm, "\n")] = 0;
-			if (!strcmp(comm, "amber-run"))
+			if (is_amber_run(pid))
 				amber = 1;
 			if (amber || !holder) {
 				holder = pid;
@@ -174,9 +197,17 @@ int filedev_open(struct filedev *d, const char *path, int mode)
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
 		return EX_IO;
 	}
-	if (flock(d->fd, (mode == FD_READ ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
+	/* a writer waits a moment: an engine just killed may still be
+	 * closing the image */
+	int tries = mode == FD_READ ? 1 : 10, locked;
+	while (!(locked = !flock(d->fd, (mode == FD_READ ? LOCK_SH : LOCK_EX) |
+				LOCK_NB)) && errno == EWOULDBLOCK && --tries)
+		usleep(30000);
+	if (!locked) {
 		if (mode == FD_READ && errno == EWOULDBLOCK) {
+			const char *slow = getenv("SNAPCTL_TEST_READ_DELAY_US");
 			d->live = 1;
+			d->delay_us = slow ? (unsigned)atoi(slow) : 0;
 		} else {
 			name_holder(path);
 			close(d->fd);
@@ -243,6 +274,14 @@ int store_open(struct filedev *d, snap_store **st, const char *path,
 	unsigned flags = (writable ? 0 : SNAP_OPEN_RDONLY) |
 			 (fallback ? SNAP_OPEN_FALLBACK : 0);
 	int rc = snap_open(&d->io, flags, st);
+	/* live: a superblock read while it was being written, or a catalog
+	 * replaced between the two reads, looks damaged; read again */
+	for (int i = 0; d->live && i < LIVE_TRIES &&
+	     (rc == SNAP_ECORRUPT || rc == SNAP_EIO); i++) {
+		snap_close(*st);
+		usleep(LIVE_PAUSE_US);
+		rc = snap_open(&d->io, flags, st);
+	}
 	if (rc) {
 		if (rc == SNAP_ENOTSTORE)
 			fprintf(stderr, "%s: %s: not an Amber snapshot store "
@@ -265,4 +304,40 @@ void store_close(struct filedev *d, snap_store *st)
 {
 	snap_close(st);
 	filedev_close(d);
+}
+
+/* After a failure of a live read of generation gen: 1 if gen has left the
+ * store since (the writer's retention dropped it and its blocks may have
+ * been reused: the failure says nothing about damage), 0 if it is still
+ * retained (then its blocks were never written: the failure is real). */
+int live_freed(const char *path, uint64_t gen)
+{
+	struct filedev d;
+	snap_store *st;
+	if (!gen || filedev_open(&d, path, FD_READ))
+		return 0;
+	int rc = SNAP_EIO, freed = 0;
+	for (int i = 0; i < LIVE_TRIES && rc; i++) {
+		rc = snap_open(&d.io, SNAP_OPEN_RDONLY, &st);
+		if (!rc)
+			freed = !snap_is_retained(st, gen);
+		snap_close(st);
+		if (rc)
+			usleep(LIVE_PAUSE_US);
+	}
+	filedev_close(&d);
+	if (getenv("SNAPCTL_TEST_LIVE_LOG"))
+		fprintf(stderr, "%s: %s: live read: generation %" PRIu64 " %s\n",
+			prog, path, gen, freed ? "was freed: reading again" :
+			"is still retained");
+	return freed;
+}
+
+void live_freed_msg(const char *path, uint64_t gen, int partial)
+{
+	fprintf(stderr, "%s: %s: generation %" PRIu64 " left the store while "
+		"it was being read (the running writer's retention dropped "
+		"it); %s: read a newer generation\n", prog, path, gen,
+		partial ? "what was written so far is incomplete (a receiver "
+		"refuses an incomplete stream)" : "nothing was written");
 }

@@ -114,6 +114,8 @@ int outfile_commit(struct outfile *f, int noreplace)
 	int rc = noreplace ? renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path,
 				       RENAME_NOREPLACE) :
 		rename(f->tmp, f->path);
+	if (rc && noreplace && errno == EINVAL) /* no RENAME_NOREPLACE here */
+		rc = link(f->tmp, f->path) ? -1 : unlink(f->tmp);
 	if (rc) {
 		fprintf(stderr, "%s: %s: %s\n", prog, f->path, strerror(errno));
 		outfile_discard(f);

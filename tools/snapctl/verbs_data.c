@@ -74,8 +74,7 @@ static void say_fallback(snap_store *st, const char *path)
 }
 
 /* Both outputs (memory and state) appear together or not at all. */
-static int cat_gen(struct opts *o, snap_store *st, snap_gen *g,
-		   const char *path)
+static int cat_gen(struct opts *o, snap_gen *g)
 {
 	struct snap_geninfo gi;
 	struct outfile raw, sf = { .fd = -1 };
@@ -122,8 +121,6 @@ static int cat_gen(struct opts *o, snap_store *st, snap_gen *g,
 		free(s);
 	}
 	if (rc) {
-		if (rc != SNAP_EIO)
-			fail_store(st, path, rc);
 		outfile_discard(&raw);
 		outfile_discard(&sf);
 		return rc;
@@ -140,11 +137,22 @@ static int cat_gen(struct opts *o, snap_store *st, snap_gen *g,
 	return 0;
 }
 
+static int direct_out(const struct opts *o)
+{
+	struct stat sb;
+	return !strcmp(o->out, "-") ||
+	       (stat(o->out, &sb) == 0 && !S_ISREG(sb.st_mode)) ||
+	       (o->state && (!strcmp(o->state, "-") ||
+			     (stat(o->state, &sb) == 0 && !S_ISREG(sb.st_mode))));
+}
+
+/* On a live image (a running Amber writes it) the newest generation may be
+ * dropped while it is read: then the newest is read again from the start. */
 int verb_cat(struct opts *o)
 {
 	struct filedev d;
 	snap_store *st;
-	snap_gen *g = NULL;
+	snap_gen *g;
 	const char *path = o->args[0];
 	int ex;
 
@@ -152,24 +160,41 @@ int verb_cat(struct opts *o)
 		usage_error("cat: -o RAWFILE is required");
 		return EX_USAGE;
 	}
-	if ((ex = store_open(&d, &st, path, 0, o->fallback)))
+	for (int attempt = 0;; attempt++) {
+		g = NULL;
+		if ((ex = store_open(&d, &st, path, 0, o->fallback)))
+			return ex;
+		if (o->fallback && snap_verify_super(st))
+			say_fallback(st, path);
+		uint64_t target = o->gen ? o->gen : snap_newest(st);
+		int rc = snap_gen_open(st, o->gen, o->fallback ?
+				       SNAP_OPEN_FALLBACK : 0, &g);
+		if (!rc) {
+			if (o->fallback)
+				say_fallback(st, path);
+			struct snap_geninfo gi;
+			snap_gen_info(g, &gi);
+			target = gi.gen;
+			rc = cat_gen(o, g);
+		}
+		ex = rc > 0 ? rc : EX_OK;
+		if (rc < 0 && d.live && live_freed(path, target)) {
+			/* output already on stdout or a device cannot be
+			 * taken back: then say so instead */
+			if (!o->gen && attempt < LIVE_TRIES && !direct_out(o)) {
+				snap_gen_close(g);
+				store_close(&d, st);
+				continue;
+			}
+			live_freed_msg(path, target, 0);
+			ex = EX_FAIL;
+		} else if (rc < 0) {
+			ex = fail_store(st, path, rc);
+		}
+		snap_gen_close(g);
+		store_close(&d, st);
 		return ex;
-	if (o->fallback && snap_verify_super(st))
-		say_fallback(st, path);
-	int rc = snap_gen_open(st, o->gen, o->fallback ? SNAP_OPEN_FALLBACK : 0,
-			       &g);
-	if (rc) {
-		ex = fail_store(st, path, rc);
-		goto out;
 	}
-	if (o->fallback)
-		say_fallback(st, path);
-	rc = cat_gen(o, st, g, path);
-	ex = rc < 0 ? exit_code(rc) : rc;
-out:
-	snap_gen_close(g);
-	store_close(&d, st);
-	return ex;
 }
 
 int verb_commit(struct opts *o)
@@ -316,7 +341,14 @@ static int send_to(struct opts *o, const char *out, uint64_t base)
 	int rc = snap_send(st, base, o->gen, fd_out, &f.fd);
 	progress_end();
 	if (rc) {
-		ex = fail_store(st, path, rc);
+		if (d.live && (live_freed(path, o->gen) ||
+			       live_freed(path, base))) {
+			live_freed_msg(path, live_freed(path, o->gen) ? o->gen :
+				       base, f.direct);
+			ex = EX_FAIL;
+		} else {
+			ex = fail_store(st, path, rc);
+		}
 		outfile_discard(&f);
 	} else {
 		ex = outfile_commit(&f, 0);
@@ -381,12 +413,4 @@ int verb_import(struct opts *o)
 	return ex;
 }
 
-int verb_recv(struct opts *o)
-{
-	if (isatty(0)) {
-		usage_error("recv: reads a stream on stdin, which is a terminal; "
-			    "pipe `snapctl send` into it");
-		return EX_USAGE;
-	}
-	return recv_from(o, 0, o->args[0], "stdin");
-}
+/* verb_recv: verbs_move.c */

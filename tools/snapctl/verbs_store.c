@@ -134,6 +134,10 @@ int verb_format(struct opts *o)
 	struct stat sb;
 	const char *path = o->args[0];
 	off_t where = 0;
+	/* an image every engine boots; a size too small for any store is
+	 * still refused as such below */
+	if (o->size >= 16 * SNAP_BLOCK_SIZE)
+		o->size = engine_size(o->size);
 	uint64_t blocks = o->size / SNAP_BLOCK_SIZE;
 	int ex;
 
@@ -201,10 +205,17 @@ int verb_ls(struct opts *o)
 	snap_store *st;
 	static struct snap_geninfo gi[SNAP_MAX_RETAINED];
 	unsigned n;
-	int ex = store_open(&d, &st, o->args[0], 0, o->fallback);
-	if (ex)
-		return ex;
-	int rc = snap_list(st, gi, SNAP_MAX_RETAINED, &n);
+	int ex, rc;
+	/* live: a record freed between reading the catalog and it: again */
+	for (int attempt = 0;; attempt++) {
+		if ((ex = store_open(&d, &st, o->args[0], 0, o->fallback)))
+			return ex;
+		rc = snap_list(st, gi, SNAP_MAX_RETAINED, &n);
+		if (!rc || !d.live || attempt == LIVE_TRIES)
+			break;
+		store_close(&d, st);
+		usleep(LIVE_PAUSE_US);
+	}
 	if (rc) {
 		ex = fail_store(st, o->args[0], rc);
 		goto out;
@@ -212,8 +223,15 @@ int verb_ls(struct opts *o)
 	if (o->json) {
 		printf("{\"image\": ");
 		json_str(o->args[0]);
-		printf(", \"txid\": %" PRIu64 ", \"keep\": %u, \"generations\": [",
+		uint8_t id[SNAP_GUEST_ID_LEN];
+		int has_id = snap_guest_id(st, id);
+		printf(", \"txid\": %" PRIu64 ", \"keep\": %u, \"guest_id\": ",
 		       snap_txid(st), snap_keep(st));
+		if (has_id)
+			for (unsigned i = 0; i < SNAP_GUEST_ID_LEN; i++)
+				printf("%s%02x", i ? "" : "\"", id[i]);
+		printf("%s, \"handed_over\": %" PRIu64 ", \"generations\": [",
+		       has_id ? "\"" : "null", snap_handed_over(st));
 		for (unsigned i = 0; i < n; i++) {
 			char t[32];
 			fmt_time(gi[i].time_ns, t, sizeof t);
@@ -221,11 +239,13 @@ int verb_ls(struct opts *o)
 			       ", \"time\": \"%s\", \"time_ns\": %" PRIu64
 			       ", \"pages\": %" PRIu64 ", \"dirty_pages\": %"
 			       PRIu64 ", \"bytes_written\": %" PRIu64
-			       ", \"state_bytes\": %" PRIu64 ", \"pinned\": %s}",
+			       ", \"state_bytes\": %" PRIu64 ", \"pinned\": %s"
+			       ", \"damaged\": %s}",
 			       i ? "," : "", gi[i].gen, gi[i].base, t,
 			       gi[i].time_ns, gi[i].npages, gi[i].dirty_pages,
 			       gi[i].bytes_written, gi[i].state_len,
-			       gi[i].pinned ? "true" : "false");
+			       gi[i].pinned ? "true" : "false",
+			       gi[i].damaged ? "true" : "false");
 		}
 		printf("%s]}\n", n ? "\n" : "");
 	} else {
@@ -237,7 +257,8 @@ int verb_ls(struct opts *o)
 			printf("%-6" PRIu64 " %-20s %10" PRIu64 " %10" PRIu64
 			       " %14" PRIu64 " %6s\n", gi[i].gen, t,
 			       gi[i].npages, gi[i].dirty_pages,
-			       gi[i].bytes_written, gi[i].pinned ? "yes" : "");
+			       gi[i].bytes_written, gi[i].damaged ? "damaged" :
+			       gi[i].pinned ? "yes" : "");
 		}
 	}
 out:
@@ -252,21 +273,29 @@ int verb_verify(struct opts *o)
 	static struct snap_geninfo gi[SNAP_MAX_RETAINED];
 	unsigned n, bad = 0, checked = 0;
 	const char *path = o->args[0];
-	int ex = store_open(&d, &st, path, 0, 0);
-	if (ex == EX_DAMAGE) {
-		/* report what can still be checked, from the previous commit */
-		bad++;
-		ex = store_open(&d, &st, path, 0, 1);
-		if (ex)
-			return ex == EX_OK ? EX_DAMAGE : ex;
-	} else if (ex) {
-		return ex;
+	int ex, rc;
+	for (int attempt = 0;; attempt++) {
+		ex = store_open(&d, &st, path, 0, 0);
+		if (ex == EX_DAMAGE) {
+			/* report what can still be checked, from the
+			 * previous commit */
+			bad++;
+			ex = store_open(&d, &st, path, 0, 1);
+			if (ex)
+				return ex == EX_OK ? EX_DAMAGE : ex;
+		} else if (ex) {
+			return ex;
+		}
+		rc = snap_list(st, gi, SNAP_MAX_RETAINED, &n);
+		if (!rc || !d.live || attempt == LIVE_TRIES)
+			break;
+		store_close(&d, st); /* live: a record freed under us */
+		usleep(LIVE_PAUSE_US);
 	}
 	if (snap_verify_super(st)) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, snap_errmsg(st));
 		bad++;
 	}
-	int rc = snap_list(st, gi, SNAP_MAX_RETAINED, &n);
 	if (rc) {
 		fail_store(st, path, rc);
 		bad++;
@@ -293,6 +322,14 @@ int verb_verify(struct opts *o)
 			snap_gen_close(g);
 		}
 		progress_end();
+		if (rc && d.live && live_freed(path, gi[i].gen)) {
+			/* not damage: the running writer dropped it */
+			if (!o->quiet && !o->json)
+				printf("generation %" PRIu64 ": left the store "
+				       "while being checked (skipped)\n",
+				       gi[i].gen);
+			continue;
+		}
 		checked++;
 		if (rc) {
 			bad++;
@@ -373,8 +410,14 @@ int verb_diff(struct opts *o)
 	else if (!rc)
 		fprintf(stderr, "%" PRIu64 " pages differ between generations %"
 			PRIu64 " and %" PRIu64 "\n", c.n, ga, gb);
-	if (rc)
+	if (rc && d.live && (live_freed(o->args[0], ga) ||
+			     live_freed(o->args[0], gb))) {
+		live_freed_msg(o->args[0], live_freed(o->args[0], ga) ? ga : gb,
+			       c.n > 0);
+		ex = EX_FAIL;
+	} else if (rc) {
 		ex = fail_store(st, o->args[0], rc);
+	}
 	snap_gen_close(a);
 	snap_gen_close(b);
 	store_close(&d, st);
