@@ -7,7 +7,7 @@ HV_SRCS := hv/main.c hv/console.c hv/fmt.c hv/serial.c hv/string.c \
            hv/exit.c hv/exit_reason.c hv/exit_cr.c hv/exit_msr.c \
            hv/cpuid.c hv/msr.c hv/elf.c hv/guest_load.c hv/vdev_backend.c \
            vdev/hcall.c hv/ata.c hv/heap.c hv/disk.c hv/persist.c \
-           hv/state_blob.c hv/state_check.c hv/snap_hcall.c hv/guest_mem.c
+           hv/state_blob.c hv/state_check.c hv/snap_hcall.c hv/guest_mem.c hv/boot_gen.c
 HV_ASMS := hv/isr.asm hv/vmx_entry.asm
 HV_OBJS := $(BUILD)/hv/entry.o $(HV_SRCS:%.c=$(BUILD)/%.o) $(HV_ASMS:%.asm=$(BUILD)/%.o) \
            $(BUILD)/hv/snapshot/snap-hv.o $(BUILD)/hv/snapshot/engine.o

@@ -5,3 +5,4 @@ INTEG_TESTS += tests/integ/torture-short
 TORTURES    += tests/integ/torture-long
 INTEG_TESTS += tests/integ/tiers.sh
 INTEG_TESTS += tests/integ/diskfull.sh
+INTEG_TESTS += tests/integ/fallback.sh
