@@ -197,6 +197,7 @@ int persist_init(struct vcpu *v, snap_store *st, int store_damaged, const struct
 			cfg->dirty == DIRTY_PML ? "PML" : "EPT accessed/dirty flags");
 		return HV_ENOTSUP;
 	}
+	hv_state_limits_init(v->caps);
 	uint64_t npages = v->ram_bytes >> 12, newest = 0;
 	int fell_back = 0;
 	if (boot_pick_generation(st, npages, &state, &newest, &fell_back))
