@@ -16,6 +16,7 @@
 #include "hv/msr.h"
 #include "hv/pmem.h"
 #include "hv/state_blob.h"
+#include "hv/vdev_backend.h"
 #include "hv/vmcs.h"
 #include "hv/vmx.h"
 #include "tests/unit.h"
@@ -731,12 +732,30 @@ START_TEST(state_blob_validated)
 }
 END_TEST
 
+/* A restored guest younger than the hypervisor's uptime: the offset wraps
+ * and its deadlines must still lie in the future (they fired at once). */
+START_TEST(timer_deadline_after_restore)
+{
+	uint64_t host_now = 50000000000ull;            /* hypervisor up 50 s */
+	uint64_t guest_now = 2000000000ull;            /* restored guest 2 s old */
+	uint64_t offset = guest_now - host_now;        /* wraps */
+	ck_assert_uint_eq(vdev_deadline_host_ns(guest_now + 1000000, offset, host_now), host_now + 1000000);
+	ck_assert_uint_eq(vdev_deadline_host_ns(guest_now, offset, host_now), 0);
+	ck_assert_uint_eq(vdev_deadline_host_ns(guest_now - 5, offset, host_now), 0);
+	/* an older guest: no wrap */
+	offset = 100000000000ull - host_now;
+	ck_assert_uint_eq(vdev_deadline_host_ns(100000000000ull + 7, offset, host_now), host_now + 7);
+	ck_assert_uint_eq(vdev_deadline_host_ns(99000000000ull, offset, host_now), 0);
+}
+END_TEST
+
 static Suite *state_suite(void)
 {
 	Suite *s = suite_create("state");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, state_event_injection);
 	tcase_add_test(tc, state_blob_validated);
+	tcase_add_test(tc, timer_deadline_after_restore);
 	suite_add_tcase(s, tc);
 	return s;
 }
