@@ -52,3 +52,11 @@ $(BUILD)/tests/check_vmx: $(VMX_TEST_SRCS) hv/*.h vdev/*.h tests/unit.h
 
 UNIT_TESTS += $(BUILD)/tests/check_vmx
 HOST_TOOLS += $(BUILD)/tests/check_vmx
+
+# libFuzzer target of the hypercall dispatcher over a simulated guest RAM.
+$(BUILD)/tests/hv/fuzz_hcall: tests/hv/fuzz_hcall.c vdev/hcall.c vdev/*.h
+	@mkdir -p $(@D)
+	$(SNAP_FUZZ_CC) $(SNAP_FUZZ_FLAGS) -o $@ tests/hv/fuzz_hcall.c vdev/hcall.c
+
+FUZZERS    += tests/hv/fuzz.sh
+UNIT_TESTS += tests/hv/fuzz_test.sh
