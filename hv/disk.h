@@ -43,6 +43,9 @@ int disk_open_store(int format, uint64_t guest_frames, snap_store **out, int *da
  * generation of it must be closed) and opens the store again. 0 and *out,
  * or a SNAP_E* code (*out NULL).
  */
+/* Testing only (faults=SEED): store writes and flushes fail at random. */
+void disk_inject_faults(uint32_t seed);
+
 int disk_reopen_store(snap_store *old, snap_store **out);
 
 #endif

@@ -179,6 +179,7 @@ void hv_main(uint32_t magic, uint32_t mbi)
 	int store_damaged = 0;
 	if (disk_open_store(config.format, (uint64_t)config.mem_mib << 8, &st, &store_damaged))
 		idle_echo();
+	disk_inject_faults(config.faults); /* after format and open: they must work */
 
 	struct vcpu *v = &vcpu0;
 	v->caps = &caps;

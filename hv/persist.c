@@ -321,7 +321,7 @@ static void committed(void)
 		(unsigned long long)gi.bytes_written, (unsigned long long)P.pause_cycles);
 	if (P.degraded) {
 		P.degraded = 0;
-		kprintf("amber: snapshots resumed: gen=%llu committed after %llu failed tries\n",
+		kprintf("amber: snapshots resumed: gen=%llu committed (%llu failed tries since boot)\n",
 			(unsigned long long)P.captured, (unsigned long long)P.failures);
 	}
 }
