@@ -47,6 +47,7 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 		{ "snap_ms", 10, 600000, &cfg->snap_ms },
 		{ "tick_hz", 1, 1000, &cfg->tick_hz },
 		{ "hold_ms", 0, 60000, &cfg->hold_ms },
+		{ "faults", 1, 0xFFFFFFFFu, &cfg->faults },
 	};
 	for (unsigned i = 0; i < sizeof nums / sizeof nums[0]; i++) {
 		if (!streq(key, nums[i].name))

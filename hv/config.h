@@ -20,6 +20,9 @@
  *   format         allow formatting a disk that holds no Amber store
  *   takeback       resume a store that was handed over to another host
  *                  (hv/CONTROL.md: the other copy must no longer run)
+ *   faults=SEED    testing only: about 1 in 48 disk writes and flushes of
+ *                  the snapshot store fail (some after reaching the disk),
+ *                  from this seed (make torture: fault injection)
  *
  * An unknown option or a bad value is an error naming the option: the
  * hypervisor refuses to run with a configuration the user did not intend.
@@ -44,6 +47,7 @@ struct hv_config {
 	int console_direct;
 	int console_stats;
 	uint32_t hold_ms;
+	uint32_t faults;      /* 0: off; else the seed of injected disk faults */
 };
 
 /*

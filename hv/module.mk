@@ -7,7 +7,7 @@ HV_SRCS := hv/main.c hv/console.c hv/fmt.c hv/serial.c hv/string.c \
            hv/exit.c hv/exit_reason.c hv/exit_cr.c hv/exit_msr.c \
            hv/cpuid.c hv/msr.c hv/elf.c hv/guest_load.c hv/vdev_backend.c \
            vdev/hcall.c hv/ata.c hv/heap.c hv/disk.c hv/persist.c \
-           hv/state_blob.c hv/state_check.c hv/snap_hcall.c hv/guest_mem.c \
+           hv/state_blob.c hv/state_check.c hv/snap_hcall.c hv/guest_mem.c hv/boot_gen.c \
            hv/console_hold.c
 HV_SRCS += hv/ctl.c hv/ctl_proto.c hv/ctl_boot.c # the control channel (hv/CONTROL.md)
 HV_ASMS := hv/isr.asm hv/vmx_entry.asm
@@ -80,3 +80,11 @@ $(BUILD)/tools/amber-ctl: $(AMBER_CTL_SRCS) tools/amber-ctl/ctl.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(AMBER_CTL_SRCS)
 HOST_TOOLS += $(BUILD)/tools/amber-ctl
+
+# libFuzzer target of the hypercall dispatcher over a simulated guest RAM.
+$(BUILD)/tests/hv/fuzz_hcall: tests/hv/fuzz_hcall.c vdev/hcall.c vdev/*.h
+	@mkdir -p $(@D)
+	$(SNAP_FUZZ_CC) $(SNAP_FUZZ_FLAGS) -o $@ tests/hv/fuzz_hcall.c vdev/hcall.c
+
+FUZZERS    += tests/hv/fuzz.sh
+UNIT_TESTS += tests/hv/fuzz_test.sh

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "hv/boot_gen.h"
 #include "hv/console_hold.h"
 #include "hv/cpu.h"
 #include "hv/disk.h"
@@ -50,6 +51,7 @@ static struct {
 	int request;          /* the guest asked for a capture */
 	uint64_t snap_ns, next_due;
 	uint64_t captured, durable, restored_from;
+	uint64_t promised;    /* highest generation number SNAP_REQUEST handed out */
 	uint64_t pause_cycles;
 	uint64_t restore_t0;
 	uint64_t poll_normal, poll_slice;
@@ -88,7 +90,7 @@ static void generation_error(const char *what)
  */
 static void generation_failed(const char *what, int err)
 {
-	uint64_t gen = P.captured > P.durable ? P.captured : P.durable + 1;
+	uint64_t gen = P.captured > P.durable ? P.captured : P.st ? snap_next_gen(P.st) : P.durable + 1;
 	P.captured = P.durable; /* the next try takes this number again */
 	con_capture_failed(P.durable);
 	P.last_error = err;
@@ -165,7 +167,28 @@ static const char *tier_name(enum snapeng_tier t)
 	return t == SNAPENG_PML ? "pml" : t == SNAPENG_AD ? "ad" : "wp";
 }
 
-int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
+/*
+ * `format` after a fallback is the consent to write on: the generations
+ * passed over (damaged, newer than the restored one) are dropped, since the
+ * store cannot write while a retained generation's record is unreadable.
+ */
+static int drop_damaged(snap_store *st, uint64_t restored)
+{
+	static uint64_t gens[SNAP_MAX_RETAINED];
+	unsigned n = snap_catalog(st, gens, SNAP_MAX_RETAINED);
+	for (unsigned i = 0; i < n; i++) {
+		if (gens[i] <= restored)
+			continue;
+		int e = snap_drop(st, gens[i]);
+		kprintf("amber: disk: format: dropping damaged generation %llu (consent: 'format' on the command "
+			"line): %s\n", (unsigned long long)gens[i], e ? snap_errmsg(st) : "done");
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+int persist_init(struct vcpu *v, snap_store *st, int store_damaged, const struct hv_config *cfg)
 {
 	cur = v;
 	P.st = st;
@@ -180,27 +203,13 @@ int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 			tier_name(t), P.tier ? "pml" : hv_dirty_tier_name(cfg->dirty));
 		P.tier = t;
 	}
-	uint64_t npages = v->ram_bytes >> 12;
-	uint64_t newest = snap_newest(st);
-	if (newest) {
-		struct snap_geninfo gi;
-		snap_gen *g;
-		int e = snap_gen_open(st, newest, 0, &g);
-		if (e) {
-			kprintf("amber: error: generation %llu cannot be read: %s; the disk is left as it is\n",
-				(unsigned long long)newest, snap_errmsg(st));
-			return HV_EINVAL;
-		}
-		snap_gen_info(g, &gi);
-		snap_gen_close(g);
-		if (gi.npages != npages) {
-			kprintf("amber: error: the stored guest has %llu MiB of RAM, mem= asks for %llu MiB; "
-				"boot with mem=%llu (the disk is left as it is)\n",
-				(unsigned long long)(gi.npages >> 8), (unsigned long long)(npages >> 8),
-				(unsigned long long)(gi.npages >> 8));
-			return HV_EINVAL;
-		}
-	}
+	hv_state_limits_init(v->caps);
+	uint64_t npages = v->ram_bytes >> 12, newest = 0;
+	int fell_back = 0;
+	if (boot_pick_generation(st, npages, &state, &newest, &fell_back))
+		return HV_EINVAL;
+	if (fell_back && cfg->format && drop_damaged(st, newest))
+		return HV_EINVAL;
 	struct snapeng_host h = { v, h_page, h_leaf, h_invept, h_alloc, h_free };
 	int e = snapeng_create(&h, st, npages, P.tier, &P.e);
 	if (e) {
@@ -216,20 +225,26 @@ int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 	P.poll_normal = v->poll_tsc;
 	copy_baseline();
 	P.poll_slice = time_tsc_hz() / SLICE_HZ;
-	P.active = 1;
+	/* After damage, new generations would reuse blocks that only the
+	 * damaged superblock or generation refers to: only with consent. */
+	P.active = !((fell_back || store_damaged) && !cfg->format);
 	kprintf("amber: snapshots: every %u ms of guest time, dirty tracking %s\n", cfg->snap_ms, tier_name(P.tier));
+	if (!P.active)
+		kprintf("amber: snapshots: HELD because the store is damaged (see above): nothing is written to "
+			"the disk, so the damaged data stays as it is. Inspect it with snapctl; boot with 'format' "
+			"to take snapshots again on this disk (space only the damaged part used may be reused)\n");
 	if (!newest)
 		return 0;
 	size_t len = 0;
 	P.restore_t0 = rdtsc();
 	e = snapeng_restore(P.e, newest, &state, sizeof state, &len);
-	char why[160];
+	char why[200];
 	if (e) {
 		kprintf("amber: error: generation %llu: vCPU state: %s; the disk is left as it is\n",
 			(unsigned long long)newest, snap_errmsg(st));
 		return HV_EINVAL;
 	}
-	if (hv_state_check(&state, len, why, sizeof why)) {
+	if (hv_state_check(&state, len, why, sizeof why)) { /* checked by boot_pick_generation; read again */
 		kprintf("amber: error: generation %llu: %s; the disk is left as it is\n", (unsigned long long)newest, why);
 		return HV_EINVAL;
 	}
@@ -317,7 +332,7 @@ static void committed(void)
 		(unsigned long long)gi.bytes_written, (unsigned long long)P.pause_cycles);
 	if (P.degraded) {
 		P.degraded = 0;
-		kprintf("amber: snapshots resumed: gen=%llu committed after %llu failed tries\n",
+		kprintf("amber: snapshots resumed: gen=%llu committed (%llu failed tries since boot)\n",
 			(unsigned long long)P.captured, (unsigned long long)P.failures);
 	}
 }
@@ -432,8 +447,12 @@ uint64_t persist_request(void)
 		return 0;
 	P.request = 1;
 	/* The next capture holds this moment (after the one being written, if
-	 * any); captures are numbered one after the other. */
-	return P.captured + 1;
+	 * any). It takes the store's next number, which is above every
+	 * generation ever committed (also dropped or damaged ones). */
+	uint64_t gen = snapeng_busy(P.e) ? P.captured + 1 : P.st ? snap_next_gen(P.st) : P.durable + 1;
+	if (gen > P.promised)
+		P.promised = gen;
+	return gen;
 }
 
 void persist_status(struct persist_status *out)
@@ -445,6 +464,7 @@ void persist_status(struct persist_status *out)
 	uint64_t now = time_mono_ns();
 	out->retry_in_ns = P.degraded && P.retry_at > now ? P.retry_at - now : 0;
 	out->requested = P.request;
+	out->promised = P.promised;
 	out->captured = P.captured;
 	out->durable = P.durable;
 	out->restored_from = P.restored_from;

@@ -33,12 +33,16 @@
 
 /*
  * Sets up snapshots on guest RAM (after the EPT exists). With generations
- * in the store, starts a lazy restore of the newest: returns 1, and the
- * guest's vCPU state is applied by persist_apply() once its VMCS exists.
- * Returns 0 for a fresh start, negative when the store cannot be used for
- * this guest (message printed; the disk is left as it is).
+ * in the store, starts a lazy restore of the newest one that can be
+ * restored (hv/boot_gen.c: a damaged newer one is passed over, loudly):
+ * returns 1, and the guest's vCPU state is applied by persist_apply() once
+ * its VMCS exists. Returns 0 for a fresh start, negative when the store
+ * cannot be used for this guest (message printed; the disk is left as it
+ * is). After damage (store_damaged: the store opened from its older
+ * superblock; or a generation passed over) snapshots are held unless the
+ * command line says `format`.
  */
-int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg);
+int persist_init(struct vcpu *v, snap_store *st, int store_damaged, const struct hv_config *cfg);
 /* Loads the restored vCPU and device state into the current VMCS. */
 int persist_apply(struct vcpu *v);
 /* Hooks the snapshot hypercalls into the vdev environment. */
@@ -73,6 +77,7 @@ struct persist_status {
 	uint64_t failures;       /* generations failed since boot */
 	uint64_t retry_in_ns;    /* when degraded: time to the next try */
 	uint64_t captured;       /* newest generation captured (maybe not durable) */
+	uint64_t promised;       /* highest number persist_request() handed out */
 	uint64_t durable;        /* newest generation committed */
 	uint64_t restored_from;  /* generation restored at boot, 0 = fresh */
 };

@@ -17,7 +17,7 @@ static int64_t snap_wait(uint64_t gen)
 {
 	struct persist_status s;
 	persist_status(&s);
-	if (!gen || gen > s.captured + (s.requested ? 1 : 0))
+	if (!gen || (gen > s.captured && gen > s.promised))
 		return VDEV_EINVAL;
 	while (s.durable < gen) {
 		/* A failed generation: the guest learns it now (SNAP_STATUS says

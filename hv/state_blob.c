@@ -9,12 +9,25 @@
 #include "hv/vdev_backend.h"
 #include "hv/vmcs.h"
 #include "hv/vmx.h"
+#include "hv/vmxcap.h"
 
 #define PROC_USE_TSC_OFFSETTING (1u << 3) /* SDM Vol. 3C §25.6.2, Table 25-6 */
 
 #define X(name, enc) enc,
 static const uint32_t vmcs_all[] = { VMCS_FIELDS(X) };
 #undef X
+
+void hv_state_limits_init(const struct vmx_caps *c)
+{
+	static uint8_t fx[512] __attribute__((aligned(16)));
+	__asm__ volatile("fxsave64 %0" : "=m"(fx));
+	uint32_t mask;
+	__builtin_memcpy(&mask, fx + 28, sizeof mask); /* MXCSR_MASK, SDM Vol. 1 §11.6.6 */
+	struct hv_state_limits l = { rdmsr(MSR_IA32_VMX_CR0_FIXED0), rdmsr(MSR_IA32_VMX_CR0_FIXED1),
+				     rdmsr(MSR_IA32_VMX_CR4_FIXED0), rdmsr(MSR_IA32_VMX_CR4_FIXED1),
+				     mask ? mask : 0xFFBF, c->unrestricted };
+	hv_state_set_limits(&l);
+}
 
 void hv_state_save(struct vcpu *v, struct hv_state *s)
 {

@@ -43,10 +43,26 @@ struct hv_state {
  * controls of a pending injection; never host state or other controls). */
 int hv_state_carried(uint32_t f);
 
+/* What this CPU's VMX and FPU accept (SDM Vol. 3C §A.7, A.8; Vol. 1
+ * §11.6.6 MXCSR_MASK), set once at boot before any blob is checked. */
+struct hv_state_limits {
+	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	uint32_t mxcsr_mask;
+	int unrestricted;   /* CR0.PE and PG may be 0 */
+};
+void hv_state_set_limits(const struct hv_state_limits *l);
+/* The same from this CPU (hv/state_blob.c). */
+void hv_state_limits_init(const struct vmx_caps *c);
+
 /*
- * Validates a blob of `len` bytes read from disk. 0 when every field may be
- * loaded; otherwise a negative HV_E* code with a sentence naming the field
- * and value in why[cap].
+ * Validates a blob of `len` bytes read from disk, every field the way the
+ * store validates its metadata: layout, which VMCS fields (each once), the
+ * value rules of the VM-entry checks (CR0/CR4 fixed bits, EFER, RFLAGS,
+ * canonical bases and RIP, segment access rights, activity and
+ * interruptibility), MSRs loaded by WRMSR (canonical LSTAR/CSTAR/
+ * KERNEL_GS_BASE, FMASK), MXCSR against MXCSR_MASK (FXRSTOR), a pending
+ * injection, pending interrupts, epoch. 0 when it may be loaded; otherwise
+ * HV_EINVAL with a sentence naming the field and value in why[cap].
  */
 int hv_state_check(const struct hv_state *s, size_t len, char *why, size_t cap);
 

@@ -35,13 +35,15 @@ void vdev_backend_timer(uint64_t deadline_ns)
 {
 	cur->pending &= ~PEND_TIMER;
 	cur->timer_deadline_ns = deadline_ns;
-	/* A deadline in the past fires at the next entry; TSC 0 means "none". */
+	/* A deadline in the past fires at the next entry; TSC 0 means "none".
+	 * Compared in guest time: the offset may have wrapped. */
+	uint64_t host_ns = deadline_ns ? vdev_deadline_host_ns(deadline_ns, mono_offset, time_mono_ns()) : 0;
 	if (!deadline_ns)
 		cur->timer_deadline_tsc = 0;
-	else if (deadline_ns <= mono_offset)
+	else if (!host_ns)
 		cur->timer_deadline_tsc = 1;
 	else
-		cur->timer_deadline_tsc = time_ns_to_tsc(deadline_ns - mono_offset) | 1;
+		cur->timer_deadline_tsc = time_ns_to_tsc(host_ns) | 1;
 }
 
 static int write_protect(uint64_t gpa)

@@ -3,11 +3,13 @@ INTEG_TESTS += tests/integ/boot.sh
 INTEG_TESTS += tests/integ/disk.sh
 INTEG_TESTS += tests/integ/torture-short
 TORTURES    += tests/integ/torture-long
+TORTURES    += tests/integ/torture-faults
 INTEG_TESTS += tests/integ/tiers.sh
 INTEG_TESTS += tests/integ/ctl.sh
 INTEG_TESTS += tests/integ/migrate.sh
 BENCHES     += tests/bench/migrate-bench.sh
 INTEG_TESTS += tests/integ/diskfull.sh
+INTEG_TESTS += tests/integ/fallback.sh
 # issue 13: output commit and the input log under SIGKILLs (about 4 and 2
 # minutes in Bochs on a loaded 2-core host; less when the machine is idle)
 INTEG_TESTS += tests/integ/held.sh

@@ -6,9 +6,12 @@
  * stored; the three dirty-tracking tiers must give identical generations;
  * a lazy restore must give back exactly what was committed.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hv/disk.h"
 #include "snapshot/engine.h"
 #include "tests/unit.h"
 
@@ -525,6 +528,68 @@ START_TEST(capture_after_dropping_the_newest)
 }
 END_TEST
 
+/* ---- the heap a big guest's first commit needs (hv/disk.h) ---- */
+
+static size_t budget_left;
+static void *b_alloc(void *c, size_t n)
+{
+	(void)c;
+	if (n > budget_left)
+		return NULL;
+	budget_left -= n;
+	return malloc(n);
+}
+static void b_free(void *c, void *p, size_t n) { (void)c; budget_left += n; free(p); }
+static uint8_t zero_page[PAGE];
+#define BIG_BLOCKS (1u << 14)
+static uint64_t big_size(void *c) { (void)c; return BIG_BLOCKS; }
+static uint64_t *big_leaf;
+static uint8_t *b_page(void *c, uint64_t g) { (void)c; (void)g; return zero_page; }
+static uint64_t *b_leaf(void *c, uint64_t g) { (void)c; return &big_leaf[g]; }
+
+/* The first generation of a guest of `mib` MiB, committed with a heap of
+ * `heap` bytes shared by the store and the engine, as in the hypervisor. */
+static int big_first_commit(uint64_t mib, size_t heap)
+{
+	uint64_t frames = mib << 8;
+	struct memdev dev = { .blk = calloc(BIG_BLOCKS, PAGE) };
+	struct snap_io io = { &dev, md_read, md_write, md_flush, big_size, b_alloc, b_free, NULL };
+	struct snap_format_opts fo = { .keep = 4 };
+	budget_left = SIZE_MAX;
+	ck_assert_int_eq(snap_format(&io, &fo), 0);
+	budget_left = heap;
+	snap_store *st;
+	ck_assert_int_eq(snap_open(&io, 0, &st), 0);
+	big_leaf = calloc(frames, 8);
+	struct snapeng_host h = { NULL, b_page, b_leaf, s_invept, b_alloc, b_free };
+	snapeng *e;
+	int rc = snapeng_create(&h, st, frames, SNAPENG_PML, &e);
+	uint64_t gen;
+	if (!rc)
+		rc = snapeng_capture(e, "big", 4, 1, &gen);
+	for (int committed = 0; !rc && !committed;)
+		rc = snapeng_step(e, 1u << 16, &committed);
+	if (rc)
+		fprintf(stderr, "big guest %llu MiB: %s (heap %zu bytes, %zu left)\n", (unsigned long long)mib,
+			snap_errmsg(st), heap, budget_left);
+	snapeng_destroy(e);
+	snap_close(st);
+	free(big_leaf);
+	free(dev.blk);
+	return rc;
+}
+
+/* mem= allows 3072 MiB: the heap the hypervisor sizes (disk_heap_bytes)
+ * commits the first generation of such guests; the old fixed 24 MiB did
+ * not from 2 GiB on. */
+START_TEST(first_commit_of_big_guests_fits_the_heap)
+{
+	ck_assert_int_eq(big_first_commit(2048, 24u << 20), SNAP_ENOMEM);
+	ck_assert_int_eq(big_first_commit(2048, disk_heap_bytes(2048u << 8, BIG_BLOCKS)), 0);
+	ck_assert_int_eq(big_first_commit(3072, disk_heap_bytes(3072u << 8, BIG_BLOCKS)), 0);
+}
+END_TEST
+
 /* Lazy restore: pages come back on first touch and by prefetch; writes and
  * captures during the restore see exactly the committed contents. */
 static void lazy_restore(enum snapeng_tier tier)
@@ -584,6 +649,7 @@ static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
 	TCase *core = tcase_create("core"), *rest = tcase_create("restore"), *err = tcase_create("errors");
+	TCase *big = tcase_create("big");
 	tcase_set_timeout(core, 60);
 	tcase_add_test(core, pml_generations_match_capture);
 	tcase_add_test(core, ad_generations_match_capture);
@@ -599,11 +665,14 @@ static Suite *engine_suite(void)
 	tcase_add_test(rest, lazy_restore_ad);
 	tcase_add_test(err, capture_while_busy_is_refused);
 	tcase_add_test(err, failed_write_keeps_pages_dirty);
+	tcase_add_test(big, first_commit_of_big_guests_fits_the_heap);
 	tcase_add_test(err, capture_after_dropping_the_newest);
 	tcase_add_test(err, failed_generation_keeps_stored_pages_dirty);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, rest);
 	suite_add_tcase(s, err);
+	tcase_set_timeout(big, 120);
+	suite_add_tcase(s, big);
 	return s;
 }
 
