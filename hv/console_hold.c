@@ -33,6 +33,7 @@ static struct {
 	int stats;             /* console_stats: print echo latency */
 	snap_inlog *log;       /* NULL: input is direct */
 	int log_dead;          /* the log failed: new input is direct */
+	int log_wanted;        /* held with a log: reopen it with the store */
 	uint64_t hold_ns;
 	/* output */
 	char out[HOLD_SIZE];
@@ -43,7 +44,7 @@ static struct {
 	/* input */
 	char rx[RX_SIZE];
 	uint32_t rx_head, rx_tail;
-	uint64_t consumed, cap_consumed;
+	uint64_t consumed, cap_consumed, durable_consumed;
 	/* echo latency: input arrival -> release of the next output after
 	 * the guest read it (guest monotonic ns) */
 	uint64_t in_t, echo_armed, n_echo, sum_echo, max_echo;
@@ -223,6 +224,7 @@ void con_committed(uint64_t gen, uint64_t now_ns)
 	C.last_commit_ns = now_ns;
 	C.last_write_ns = now_ns - C.last_capture_ns;
 	release_durable(gen);
+	C.durable_consumed = C.cap_consumed;
 	if (C.log && !C.log_dead)
 		snap_inlog_release(C.log, C.cap_consumed);
 }
@@ -247,6 +249,7 @@ void con_restored(uint64_t gen, uint64_t consumed)
 			(unsigned long long)s, (unsigned long long)s);
 		C.consumed = s;
 	}
+	C.durable_consumed = C.consumed;
 	snap_inlog_release(C.log, C.consumed);
 	if (e > C.consumed) {
 		kprintf("amber: console: input log: %llu bytes the restored guest had not read\n",
@@ -275,6 +278,32 @@ void con_capture_failed(uint64_t durable)
 	C.captured = durable;
 }
 
+void con_store_closing(void)
+{
+	snap_inlog_close(C.log);
+	C.log = NULL;
+}
+
+void con_store_opened(snap_store *st)
+{
+	if (!C.log_wanted || !st || C.log)
+		return;
+	int e = snap_inlog_open(st, &C.log);
+	if (e) {
+		kprintf("amber: console: input log not reopened: %s; input stays direct\n", snap_errmsg(st));
+		C.log = NULL;
+		C.log_dead = 1;
+		return;
+	}
+	/* what the disk holds is the truth again; bytes still in rx follow */
+	uint64_t s, end;
+	snap_inlog_span(C.log, &s, &end);
+	if (C.consumed > end)
+		snap_inlog_skip_to(C.log, C.consumed);
+	snap_inlog_release(C.log, C.durable_consumed);
+	C.log_dead = 0;
+}
+
 void con_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 {
 	C.v = v;
@@ -290,6 +319,7 @@ void con_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 		return;
 	}
 	C.held = 1;
+	C.log_wanted = 1;
 	int e = snap_inlog_open(st, &C.log);
 	if (e) {
 		kprintf("amber: console: held output; input direct: %s\n", snap_errmsg(st));
@@ -297,7 +327,7 @@ void con_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 	} else {
 		uint64_t s, end;
 		snap_inlog_span(C.log, &s, &end);
-		C.consumed = s; /* a fresh start reads all the log holds */
+		C.consumed = C.durable_consumed = s; /* a fresh start reads all the log holds */
 		kprintf("amber: console: held (output leaves once durable, hold_ms=%u); input log holds bytes %llu..%llu\n",
 			cfg->hold_ms, (unsigned long long)s, (unsigned long long)end);
 	}

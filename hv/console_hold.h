@@ -57,6 +57,10 @@ void con_committed(uint64_t gen, uint64_t now_ns);
 void con_restored(uint64_t gen, uint64_t consumed);
 /* The guest shut down: held output is made durable and released. */
 void con_shutdown(void);
+/* The store is closed and opened again after an I/O error (hv/persist.c):
+ * the input log goes with it and is read back from the disk. */
+void con_store_closing(void);
+void con_store_opened(snap_store *st);
 /* A generation failed; durable is the newest committed one. Held output
  * waits for the retry (snapshots never stop: hv/persist.c), and a full
  * buffer makes the guest's console write wait with it. */

@@ -111,9 +111,11 @@ static int prepare_retry(void)
 {
 	if (P.reopen) {
 		snapeng_detach_store(P.e);
+		con_store_closing();
 		snap_store *st = NULL;
 		int e = disk_reopen_store(P.st, &st);
 		P.st = st;
+		con_store_opened(st);
 		if (e || (e = snapeng_attach_store(P.e, st))) {
 			generation_failed("reopening the store", e);
 			return e;
