@@ -11,7 +11,8 @@
 SNAPCTL=$TOP/build/tools/snapctl
 img=$T/fallback.img sb=$T/fallback-sb.img
 rm -f "$img" "$sb"
-args="guest=workload snap_ms=600000 mem=64"
+# console=direct: held output would add captures and move the numbers
+args="guest=workload snap_ms=600000 mem=64 console=direct"
 engine_start fb0 --engine bochs --disk "$img" --timeout 240 --cmdline "format $args"
 check "four generations" wait_for fb0 '^workload: round 4 in generation 4 \(wait 0\)' 180
 engine_kill fb0
