@@ -124,11 +124,19 @@ int snap_format(const struct snap_io *io, const struct snap_format_opts *o)
 	if (!buf)
 		return SNAP_ENOMEM;
 	int rc = 0;
-	/* The input log region starts empty: records a previous store left
-	 * there must not be read as this store's input (inlog.c). */
-	snap_memset(buf, 0, SNAP_BLOCK_SIZE);
-	for (u64 b = dev - inlog; b < dev && !rc; b++)
-		rc = io->write(io->ctx, b, 1, buf) ? SNAP_EIO : 0;
+	/* The input log region starts empty, durably before either slot is
+	 * valid: records a previous store left there must not be read as this
+	 * store's input (inlog.c). One write, one flush. */
+	if (inlog) {
+		u8 *z = io->alloc(io->ctx, (size_t)inlog * SNAP_BLOCK_SIZE);
+		if (!z) {
+			io->free(io->ctx, buf, SNAP_BLOCK_SIZE);
+			return SNAP_ENOMEM;
+		}
+		snap_memset(z, 0, (size_t)inlog * SNAP_BLOCK_SIZE);
+		rc = io->write(io->ctx, dev - inlog, inlog, z) || io->flush(io->ctx) ? SNAP_EIO : 0;
+		io->free(io->ctx, z, (size_t)inlog * SNAP_BLOCK_SIZE);
+	}
 	/* Both slots, txid 0 and 1, empty catalogs: each slot is always valid
 	 * unless damaged, so a slot without a valid copy is damage (but see
 	 * format_interrupted()). */

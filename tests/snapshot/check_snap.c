@@ -353,7 +353,7 @@ START_TEST(failed_flush_is_sticky)
 	 * superblock */
 	dev.fail_flush_at = dev.ops + 2;
 	ck_assert_int_eq(snap_commit(st, NULL), SNAP_EIO);
-	ck_assert_uint_eq(dev.flushes, 4); /* format 2, commit 1 two: no more */
+	ck_assert_uint_eq(dev.flushes, 5); /* format 3 (input log, slots), commit 1 two: no more */
 	ck_assert_int_eq(snap_begin(st, &bo), SNAP_EFATAL);
 	reopen();
 	ck_assert_uint_eq(snap_newest(st), 1);
@@ -711,7 +711,8 @@ START_TEST(interrupted_format)
 	snap_store *s2;
 	crashdev_init(&d2, NULL, 64);
 	crashdev_io(&d2, &io2);
-	d2.crash_at = 3; /* slot write, flush, then power is lost */
+	/* input log zeroed + flush, slot write, flush, then power is lost */
+	d2.crash_at = 5;
 	ck_assert_int_eq(snap_format(&io2, NULL), SNAP_EIO);
 	crashdev_crash(&d2, 1, &c);
 	crashdev_io(&c, &io2);
@@ -726,7 +727,7 @@ START_TEST(interrupted_format)
 	commit_n(3, 20, 3);
 	snap_close(st);
 	st = NULL;
-	for (uint64_t k = 1; k <= 4; k++) {
+	for (uint64_t k = 1; k <= 6; k++) { /* 6 requests: log, flush, 2 x (slot, flush) */
 		crashdev_io(&dev, &io);
 		dev.crash_at = dev.ops + k;
 		struct snap_format_opts fo = { .force = 1 };
