@@ -6,9 +6,11 @@
 # delay, or right after a capture, commit or count line, once the guest
 # printed its first line of the cycle) and
 # booted again from the same disk. Across all cycles, the count= lines that
-# reached COM1 must form one sequence 1, 2, 3, ... without a gap or a
-# repeat: a line goes out only once the state after it is durable, and a
-# restore never prints a line the world has already seen.
+# reached COM1 must form one sequence 1, 2, 3, ... without a repeat, and
+# without a gap except where a crash provably fell between a commit and the
+# release of its output (see window() below; counted and printed): a line
+# goes out only once the state after it is durable, and a restore never
+# prints a line the world has already seen.
 #
 # The kill stops Bochs first and the COM1 relay a moment later, so what
 # Bochs wrote to the wire is read (a machine that dies still said what it
@@ -45,18 +47,43 @@ for ((c = 1; c <= CYCLES; c++)); do
 	held_crash "$name"
 done
 
-seq_ok() {
-	local all=$T/held-counts.txt
-	for ((c = 1; c <= CYCLES; c++)); do
-		grep -aE '^count=[0-9]+$' "$T/held-$c.serial"
-	done | cut -d= -f2 > "$all"
-	local n
-	n=$(wc -l < "$all")
-	echo "    ($n count lines over $CYCLES cycles, last $(tail -1 "$all"))"
-	awk 'NR != $1 { printf "    line %d of the sequence is count=%s\n", NR, $1; bad = 1; exit }
-	     END { exit bad }' "$all"
+# The one window no console can close: a crash after generation G is
+# committed (its superblock on disk) but before its held bytes have all left
+# the UART. They are then lost, never repeated (at most once). Such a crash
+# shows as a restore of G whose "committed" line no earlier boot printed (it
+# comes after the release). Only there may the sequence skip; anywhere else
+# a gap, and everywhere a repeat, is a failure.
+window() { # CYCLE: 1 if the boot restored a generation no earlier log saw committed
+	local c=$1 g k
+	g=$(grep -aoE '^amber: restored gen=[0-9]+' "$T/held-$c.serial" | grep -oE '[0-9]+$') || return 1
+	for ((k = 1; k < c; k++)); do
+		grep -qaE "^amber: snapshot gen=$g committed" "$T/held-$k.serial" && return 1
+	done
+	return 0
 }
-check "every count= line on COM1, across all cycles, is 1, 2, 3, ... (no gap, no repeat)" seq_ok
+seq_ok() {
+	local c n prev=0 lines=0 hits=0 bad=0 first
+	for ((c = 1; c <= CYCLES; c++)); do
+		first=1
+		while read -r n; do
+			lines=$((lines + 1))
+			if [ "$n" -le "$prev" ]; then
+				echo "    cycle $c: count=$n after count=$prev: repeated"; bad=1
+			elif [ "$n" -gt $((prev + 1)) ]; then
+				if [ $first = 1 ] && window "$c"; then
+					hits=$((hits + 1))
+					echo "    cycle $c: count=$((prev + 1))..$((n - 1)) lost in the commit-to-release window"
+				else
+					echo "    cycle $c: count=$n after count=$prev: a gap"; bad=1
+				fi
+			fi
+			prev=$n first=0
+		done < <(grep -aE '^count=[0-9]+$' "$T/held-$c.serial" | cut -d= -f2)
+	done
+	echo "    ($lines count lines over $CYCLES cycles, last $prev; $hits crashes inside the commit-to-release window)"
+	return $bad
+}
+check "every count= line on COM1, across all cycles, is 1, 2, 3, ... (no repeat; no gap but after a crash between commit and release)" seq_ok
 check "restored at least $((CYCLES / 2)) times" test "$restores" -ge $((CYCLES / 2))
 check "console was ${HELD_CONSOLE:-held}" grep -q "^amber: console: ${HELD_CONSOLE:-held}" "$T/held-1.serial"
 finish
