@@ -10,7 +10,9 @@
 # never acknowledged (bytes still in the pty or the UART when the machine
 # died never reached it). Across all cycles, the echo lines must be
 # in-1, in-2, ... in order, each exactly once: nothing the guest consumed
-# is consumed again after a restore, nothing logged is lost.
+# is consumed again after a restore, nothing logged is lost. (The one
+# exception, counted: an echo lost by a crash between the commit of the
+# generation holding it and its release; never a repeat.)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/held_lib.sh"
 CYCLES=${1:-8}
@@ -62,6 +64,15 @@ for ((c = 1; c <= CYCLES; c++)); do
 		typed_lines=$((NEXT - 1))
 		PIECE="in-$NEXT"$'\n'
 		NEXT=$((NEXT + 1))
+		# now and then a burst of lines at once (the guest is mid-line more often)
+		if [ $((RANDOM % 3)) = 0 ]; then
+			for ((b = RANDOM % 3 + 1; b > 0; b--)); do
+				printf '%s' "$PIECE" >&3
+				typed_lines=$((NEXT - 1))
+				PIECE="in-$NEXT"$'\n'
+				NEXT=$((NEXT + 1))
+			done
+		fi
 		sleep "0.$((RANDOM % 5))$((RANDOM % 10))"
 	done
 	grep -q '^amber: restored gen=' "$log" 2>/dev/null && restores=$((restores + 1))
@@ -75,15 +86,43 @@ for ((c = 1; c <= CYCLES; c++)); do
 	rm -f "$fifo"
 done
 
+# As in held.sh: a crash between a commit and the release of its output
+# loses that output (never repeats it); only there may an echo be missing.
+window() { # CYCLE
+	local c=$1 g k
+	g=$(grep -aoE '^amber: restored gen=[0-9]+' "$T/input-$c.serial" | grep -oE '[0-9]+$') || return 1
+	for ((k = 1; k < c; k++)); do
+		grep -qaE "^amber: snapshot gen=$g committed" "$T/input-$k.serial" && return 1
+	done
+	return 0
+}
 echoes_ok() {
-	local all=$T/input-echoes.txt
+	local c line n prev=0 lines=0 hits=0 bad=0 first
 	for ((c = 1; c <= CYCLES; c++)); do
-		grep -a '^echo: ' "$T/input-$c.serial"
-	done > "$all"
-	echo "    ($(wc -l < "$all") echo lines over $CYCLES cycles, $typed_lines lines typed)"
-	awk -v want="$typed_lines" '
-		$0 != "echo: in-" NR { printf "    echo line %d is \"%s\", want \"echo: in-%d\"\n", NR, $0, NR; bad = 1; exit }
-		END { if (!bad && NR != want) { printf "    %d echo lines, want %d\n", NR, want; bad = 1 } exit bad }' "$all"
+		first=1
+		while IFS= read -r line; do
+			lines=$((lines + 1))
+			if [[ ! $line =~ ^echo:\ in-([0-9]+)$ ]]; then
+				echo "    cycle $c: \"$line\": not a line that was typed"; bad=1; continue
+			fi
+			n=${BASH_REMATCH[1]}
+			if [ "$n" -le "$prev" ]; then
+				echo "    cycle $c: in-$n after in-$prev: echoed twice or out of order"; bad=1
+			elif [ "$n" -gt $((prev + 1)) ]; then
+				if [ $first = 1 ] && window "$c"; then
+					hits=$((hits + 1))
+					echo "    cycle $c: echo of in-$((prev + 1))..in-$((n - 1)) lost in the commit-to-release window"
+				else
+					echo "    cycle $c: in-$n after in-$prev: a line was lost"; bad=1
+				fi
+			fi
+			prev=$n first=0
+		done < <(grep -a '^echo: ' "$T/input-$c.serial")
+	done
+	echo "    ($lines echo lines over $CYCLES cycles, $typed_lines lines typed, last echoed in-$prev;" \
+		"$hits crashes inside the commit-to-release window)"
+	[ "$prev" = "$typed_lines" ] || { echo "    the last line typed was in-$typed_lines"; bad=1; }
+	return $bad
 }
 check "every line typed is echoed exactly once, in order, across all cycles" echoes_ok
 check "restored at least $((CYCLES / 2)) times" test "$restores" -ge $((CYCLES / 2))
