@@ -10,8 +10,9 @@ INTEG_TESTS += tests/integ/migrate.sh
 BENCHES     += tests/bench/migrate-bench.sh
 INTEG_TESTS += tests/integ/diskfull.sh
 INTEG_TESTS += tests/integ/fallback.sh
-# issue 13: output commit and the input log under SIGKILLs (about 4 and 2
+# issue 13: output commit and the input log under SIGKILLs (about 3.5 and 1.5
 # minutes in Bochs on a loaded 2-core host; less when the machine is idle)
 INTEG_TESTS += tests/integ/held.sh
 INTEG_TESTS += tests/integ/input.sh
+TORTURES    += tests/integ/held-long tests/integ/input-long
 BENCHES     += tests/bench/held-bench.sh
