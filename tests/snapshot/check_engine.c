@@ -7,7 +7,6 @@
  * a lazy restore must give back exactly what was committed.
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -569,9 +568,6 @@ static int big_first_commit(uint64_t mib, size_t heap)
 		rc = snapeng_capture(e, "big", 4, 1, &gen);
 	for (int committed = 0; !rc && !committed;)
 		rc = snapeng_step(e, 1u << 16, &committed);
-	if (rc)
-		fprintf(stderr, "big guest %llu MiB: %s (heap %zu bytes, %zu left)\n", (unsigned long long)mib,
-			snap_errmsg(st), heap, budget_left);
 	snapeng_destroy(e);
 	snap_close(st);
 	free(big_leaf);
