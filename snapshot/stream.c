@@ -260,7 +260,7 @@ int snap_recv(snap_store *st, snap_in_fn in, void *ctx, uint64_t *gen)
 		rc = bad(&r, "unsupported stream header, version", h.version);
 		goto out;
 	}
-	const struct cat_ent *be = h.base ? cat_find(&st->cat, h.base) : NULL;
+	const struct cat_ent *be = h.base ? view_find(st, h.base) : NULL;
 	if (h.base) {
 		struct rec_disk *br = (struct rec_disk *)st->tmp;
 		if (!be) {

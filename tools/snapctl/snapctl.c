@@ -25,12 +25,16 @@ struct verb {
 static const struct verb verbs[] = {
 	{ "format", verb_format, "IMAGE [--size SIZE] [--keep K] [--force]",
 	  "Make IMAGE an empty store. Creates the file when --size is given\n"
-	  "(SIZE in bytes, or with K, M, G suffix). Refuses an image that already\n"
-	  "holds a store unless --force. --keep K: newest generations kept (>= 2).",
+	  "(SIZE in bytes, or with K, M, G suffix; a new file appears only once\n"
+	  "it is formatted). IMAGE is probed before anything is written: a store\n"
+	  "(even a damaged one) or any other data (anything but an empty or\n"
+	  "all-zero file) is refused, and left byte for byte as it was, unless\n"
+	  "--force. --keep K: newest generations kept (>= 2).",
 	  1, 1 },
 	{ "ls", verb_ls, "IMAGE [--json] [--fallback]",
 	  "List the retained generations, newest first: capture time, guest\n"
-	  "pages, dirty pages and bytes written by the commit, pin flag.\n"
+	  "pages, dirty pages and bytes written by the commit, pin flag\n"
+	  "('damaged': kept pinned because a fallback stepped over it).\n"
 	  "--fallback lists the previous commit's catalog when the newest\n"
 	  "superblock or catalog is damaged.", 1, 1 },
 	{ "verify", verb_verify, "IMAGE [-g N] [--json]",
