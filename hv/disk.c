@@ -145,10 +145,11 @@ int disk_open_store(int format, uint64_t guest_frames, snap_store **out, int *da
 		st = NULL;
 		e = snap_open(&io, SNAP_OPEN_FALLBACK, &st);
 		if (!e) {
+			struct snap_fallback fb;
+			snap_fallback_info(st, &fb);
 			*damaged = 1;
-			kprintf("amber: disk: FALLBACK: opened the previous commit (txid %llu, newest generation %llu); "
-				"the damaged superblock stays as it is\n", (unsigned long long)snap_txid(st),
-				(unsigned long long)snap_newest(st));
+			kprintf("amber: disk: FALLBACK: opened the previous commit (txid %llu, newest generation %llu): "
+				"%s\n", (unsigned long long)snap_txid(st), (unsigned long long)snap_newest(st), fb.msg);
 		}
 	}
 	if (e) {

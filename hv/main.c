@@ -196,7 +196,7 @@ void hv_main(uint32_t magic, uint32_t mbi)
 		fatal("VMXON", e);
 	/* With generations on the disk the guest comes back from the newest;
 	 * otherwise it starts fresh from its modules. */
-	int restored = st ? persist_init(v, st, store_damaged, &config) : 0;
+	int restored = st ? persist_init(v, st, &config) : 0;
 	if (restored < 0)
 		idle_echo();
 	struct guest_start gs = { 0 };
