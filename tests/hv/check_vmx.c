@@ -718,7 +718,7 @@ START_TEST(state_blob_validated)
 	blob_good(); blob.pairs[3].field = blob.pairs[2].field; ck_assert_int_lt(blob_check(), 0);
 	blob_good(); blob.pairs[0].field = VMCS_CTRL_EPTP;   ck_assert_int_lt(blob_check(), 0);
 	blob_good(); blob.npairs = HV_STATE_MAX_PAIRS + 1;   ck_assert_int_lt(blob_check(), 0);
-	blob_good(); blob.version = 2;                       ck_assert_int_lt(blob_check(), 0);
+	blob_good(); blob.version = HV_STATE_VERSION + 1;    ck_assert_int_lt(blob_check(), 0);
 	blob_good(); blob_set(VMCS_GUEST_CR0, 0x33);         ck_assert_int_lt(blob_check(), 0); /* LMA without PG */
 	blob_good();
 	uint32_t mxcsr = 0x1F80 | (1u << 16);               /* above MXCSR_MASK: FXRSTOR #GP */
