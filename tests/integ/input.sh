@@ -15,7 +15,7 @@
 # generation holding it and its release; never a repeat.)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/held_lib.sh"
-CYCLES=${1:-8}
+CYCLES=${1:-6}
 disk=$T/input.img
 rm -f "$disk" "$T"/input-*.serial
 RANDOM=${INPUT_SEED:-777}

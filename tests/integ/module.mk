@@ -10,8 +10,9 @@ INTEG_TESTS += tests/integ/migrate.sh
 BENCHES     += tests/bench/migrate-bench.sh
 INTEG_TESTS += tests/integ/diskfull.sh
 INTEG_TESTS += tests/integ/fallback.sh
-# issue 13: output commit and the input log under SIGKILLs (about 3.5 and 1.5
-# minutes in Bochs on a loaded 2-core host; less when the machine is idle)
+# issue 13: output commit (held.sh, 20 cycles: 2.6-3.7 min) and the input
+# log (input.sh, 6 cycles: about 1 min) under SIGKILLs, in Bochs on a loaded
+# 2-core host; less when the machine is idle
 INTEG_TESTS += tests/integ/held.sh
 INTEG_TESTS += tests/integ/input.sh
 TORTURES    += tests/integ/held-long tests/integ/input-long
