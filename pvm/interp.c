@@ -132,8 +132,11 @@ static inline __attribute__((always_inline)) int enter(pvm_thread *t, pvm_obj *s
 		return pvm_panic(t, "call depth limit (%d frames) exceeded", PVM_MAX_DEPTH);
 	}
 	int g = 0;
+	uint32_t ib = t->isp;
+	if (t->nfr && t->fr[t->nfr - 1].ibase + t->fr[t->nfr - 1].ireach > ib)
+		ib = t->fr[t->nfr - 1].ibase + t->fr[t->nfr - 1].ireach;
 	if ((t->nfr == t->fcap && (g = grow_buf(t->vm, (void **)&t->fr, &t->fcap, sizeof(pvm_frame), t->nfr + 1))) ||
-	    (t->isp == t->icap && (g = grow_is(t, 1)))) {
+	    (ib >= t->icap && (g = grow_buf(t->vm, (void **)&t->is, &t->icap, sizeof(int32_t), ib + 1)))) {
 		pvm_unref(t->vm, self);
 		return g == PVM_EINVAL ? pvm_panic(t, "stack overflow (more than %u cells)", PVM_MAX_STACK) : pvm_oom(t);
 	}
@@ -141,11 +144,14 @@ static inline __attribute__((always_inline)) int enter(pvm_thread *t, pvm_obj *s
 	f->m = m;
 	f->ip = 0;
 	f->obase = t->osp - nargs;
-	f->ibase = t->isp;
+	f->ibase = ib;
 	f->ebase = t->esp;
 	f->ret_osp = ret_osp;
+	f->ret_isp = t->isp;
+	f->ireach = 0;
 	f->this = self;
-	t->is[t->isp++] = (int32_t)nargs;
+	t->is[ib] = (int32_t)nargs;
+	t->isp = ib + 1;
 	return 0;
 }
 
@@ -181,7 +187,7 @@ static inline __attribute__((always_inline)) void pop_frame(pvm_thread *t)
 	}
 	pvm_obj *self = f->this;
 	t->osp = f->ret_osp;
-	t->isp = f->ibase;
+	t->isp = f->ret_isp;
 	t->nfr--;
 	unref(vm, self);
 }
@@ -384,6 +390,20 @@ int pvm_interp(pvm_thread *t, long budget)
 #define BINOP(expr) do { NEED_I(2); int32_t u = isp[-1], l = isp[-2]; (void)u; (void)l; \
 			 isp--; isp[-1] = (expr); } while (0)
 #define POP_O(x) do { NEED_O(1); (x) = *--sp; } while (0)
+/* The istack reach (README "Quirks"): absolute accesses may address any cell
+ * below the larger of the depth at the start of the instruction and the
+ * frame's reach, which is_drop and writes above the top raise; a call places
+ * the callee's stack above the reach, so those cells keep their values. */
+#define KEEP_REACH() do { if (unlikely((uint32_t)(isp - ibase) > fr->ireach)) \
+			fr->ireach = (uint32_t)(isp - ibase); } while (0)
+/* cells pos .. pos+n-1 may be addressed with `held` cells on the stack
+ * (computed in 64 bits: pos may be INT32_MAX) */
+#define IN_REACH(pos, n, held) ((pos) >= 0 && (int64_t)(pos) + (n) <= \
+		(int64_t)((uint32_t)(held) > fr->ireach ? (uint32_t)(held) : fr->ireach))
+#define REACH() ((uint32_t)(isp - ibase) > fr->ireach ? (uint32_t)(isp - ibase) : fr->ireach)
+/* a write of cells pos .. pos+n-1 (already checked) that reach above the top */
+#define WROTE_ABOVE(pos, n) do { if ((uint32_t)(pos) + (n) > fr->ireach) \
+			fr->ireach = (uint32_t)(pos) + (n); } while (0)
 
 #if PVM_JUMPTABLE
 	/* undefined bytes first, then the real entries override them */
@@ -479,7 +499,7 @@ int pvm_interp(pvm_thread *t, long budget)
 				PANIC("switch: table of %d entries out of bounds", n);
 			if (div == 0)
 				THROW("division by zero");
-			uint32_t idx = (uint32_t)(*--isp + shift);
+			uint32_t idx = (uint32_t)*--isp + (uint32_t)shift;   /* 32-bit wrap, no UB */
 			idx /= (uint32_t)div;
 			if (idx < (uint32_t)n) {
 				const uint8_t *e = ip + 4 * idx;
@@ -518,7 +538,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			}
 			pvm_obj *dead = fr->this;
 			sp = t->os + fr->ret_osp;
-			isp = t->is + fr->ibase;
+			isp = t->is + fr->ret_isp;
 			t->nfr--;
 			fr--;
 			code = fr->m->code;
@@ -557,7 +577,8 @@ int pvm_interp(pvm_thread *t, long budget)
 					PANIC("no method %d in class %s (table size %u)", ord, pvm_class_cname(c), c->nmethods);
 				pvm_method *m = c->methods[ord];
 				sp[-nargs - 1] = NULL;
-				if (likely(m->sys < 0 && t->nfr < PVM_MAX_DEPTH && t->nfr < t->fcap && isp < ilim)) {
+				int32_t *nib = ibase + fr->ireach > isp ? ibase + fr->ireach : isp;
+				if (likely(m->sys < 0 && t->nfr < PVM_MAX_DEPTH && t->nfr < t->fcap && nib < ilim)) {
 					/* the common call: enter() with the state in locals */
 					fr->ip = (uint32_t)(ip - code);
 					pvm_frame *nf = fr + 1;
@@ -565,10 +586,13 @@ int pvm_interp(pvm_thread *t, long budget)
 					nf->m = m;
 					nf->ip = 0;
 					nf->obase = (uint32_t)(sp - nargs - t->os);
-					nf->ibase = (uint32_t)(isp - t->is);
+					nf->ibase = (uint32_t)(nib - t->is);
 					nf->ebase = t->esp;
 					nf->ret_osp = nf->obase - 1;
+					nf->ret_isp = (uint32_t)(isp - t->is);
+					nf->ireach = 0;
 					nf->this = recv;
+					isp = nib;
 					*isp++ = nargs;
 					fr = nf;
 					code = m->code;
@@ -628,7 +652,11 @@ int pvm_interp(pvm_thread *t, long budget)
 			vmbreak;
 		}
 		vmcase(is_dup) NEED_I(1); PUSH_I(isp[-1]); vmbreak;
-		vmcase(is_drop) NEED_I(1); isp--; vmbreak;
+		vmcase(is_drop)
+			NEED_I(1);
+			KEEP_REACH();
+			isp--;
+			vmbreak;
 		vmcase(os_dup) {
 			NEED_O(1);
 			pvm_obj *x = sp[-1];
@@ -739,17 +767,20 @@ int pvm_interp(pvm_thread *t, long budget)
 		}
 		vmcase(is_get32) {
 			int32_t pos = RD32();
-			if (unlikely(pos < 0 || pos >= isp - ibase))
-				PANIC("is_get32: position %d outside the frame's %ld cells", pos, (long)(isp - ibase));
+			if (unlikely(pos < 0 || pos >= isp - ibase) && !IN_REACH(pos, 1, isp - ibase))
+				PANIC("is_get32: position %d outside the frame's %ld cells", pos, (long)REACH());
 			PUSH_I(ibase[pos]);
 			vmbreak;
 		}
 		vmcase(is_set32) {
 			int32_t pos = RD32();
 			NEED_I(1);
+			if (unlikely(pos < 0 || pos >= isp - 1 - ibase)) {
+				if (!IN_REACH(pos, 1, isp - ibase))
+					PANIC("is_set32: position %d outside the frame's %ld cells", pos, (long)REACH());
+				WROTE_ABOVE(pos, 1);
+			}
 			isp--;
-			if (unlikely(pos < 0 || pos >= isp - ibase))
-				PANIC("is_set32: position %d outside the frame's %ld cells", pos, (long)(isp - ibase));
 			ibase[pos] = *isp;
 			vmbreak;
 		}

@@ -30,6 +30,7 @@
 		if (!wide)
 			goto plain;
 		NEED_I(2);
+		KEEP_REACH();
 		isp -= 2;
 		break;
 	case OP_iconst_0:
@@ -48,8 +49,8 @@
 		if (!wide)
 			goto plain;
 		int32_t pos = RD32();
-		if (pos < 0 || pos + 1 >= isp - ibase)
-			PANIC("is_get32: position %d outside the frame's %ld cells", pos, (long)(isp - ibase));
+		if (!IN_REACH(pos, 2, isp - ibase))
+			PANIC("is_get32: position %d outside the frame's %ld cells", pos, (long)REACH());
 		isp[0] = ibase[pos];
 		isp[1] = ibase[pos + 1];
 		isp += 2;
@@ -60,9 +61,11 @@
 			goto plain;
 		int32_t pos = RD32();
 		NEED_I(2);
+		if (!IN_REACH(pos, 2, isp - ibase))
+			PANIC("is_set32: position %d outside the frame's %ld cells", pos, (long)REACH());
 		isp -= 2;
-		if (pos < 0 || pos + 1 >= isp - ibase)
-			PANIC("is_set32: position %d outside the frame's %ld cells", pos, (long)(isp - ibase));
+		if ((int64_t)pos + 2 > isp - ibase)
+			WROTE_ABOVE(pos, 2);
 		ibase[pos] = isp[0];
 		ibase[pos + 1] = isp[1];
 		break;

@@ -158,6 +158,8 @@ typedef struct pvm_frame {
 	uint32_t ip;
 	uint32_t obase, ibase, ebase;  /* bottoms of this frame's three stacks */
 	uint32_t ret_osp;              /* caller's ostack depth to return to */
+	uint32_t ret_isp;              /* caller's istack depth to return to */
+	uint32_t ireach;               /* istack depth this frame keeps (README "Quirks") */
 	pvm_obj *this;                 /* counted */
 } pvm_frame;
 
