@@ -123,33 +123,51 @@ static int grow_is(pvm_thread *t, uint32_t more)
 	return grow_buf(t->vm, (void **)&t->is, &t->icap, sizeof(int32_t), t->isp + more);
 }
 
+/* Fills frame f for method m entered with `this` = self (a reference the
+ * frame takes over): arguments from ostack cell obase, istack from cell ib
+ * (which the caller sets to the argument count). The one frame entry:
+ * enter() and the interpreter's call path use it. */
+static inline __attribute__((always_inline)) void frame_init(pvm_frame *f, pvm_method *m, pvm_obj *self, uint32_t obase,
+							      uint32_t ib, uint32_t eb, uint32_t ret_osp, uint32_t ret_isp)
+{
+	f->m = m;
+	f->ip = 0;
+	f->obase = obase;
+	f->ibase = ib;
+	f->ebase = eb;
+	f->ret_osp = ret_osp;
+	f->ret_isp = ret_isp;
+	f->ireach = 0;
+	f->this = self;
+}
+
+/* Where a callee's istack starts: above the caller's depth and reach. */
+static inline uint32_t callee_ibase(const pvm_thread *t)
+{
+	uint32_t ib = t->isp;
+	if (t->nfr && t->fr[t->nfr - 1].ibase + t->fr[t->nfr - 1].ireach > ib)
+		ib = t->fr[t->nfr - 1].ibase + t->fr[t->nfr - 1].ireach;
+	return ib;
+}
+
 /* Enters bytecode method m: self (a reference we own) becomes `this`, the
- * top nargs ostack cells become the callee's arguments. */
-static inline __attribute__((always_inline)) int enter(pvm_thread *t, pvm_obj *self, pvm_method *m, uint32_t nargs, uint32_t ret_osp)
+ * top nargs ostack cells become the callee's arguments. The slow path of
+ * the interpreter's call (depth limit, growing the frame array or the
+ * istack) and the entry of a thread's bottom frame. */
+static int enter(pvm_thread *t, pvm_obj *self, pvm_method *m, uint32_t nargs, uint32_t ret_osp)
 {
 	if (t->nfr >= PVM_MAX_DEPTH) {
 		pvm_unref(t->vm, self);
 		return pvm_panic(t, "call depth limit (%d frames) exceeded", PVM_MAX_DEPTH);
 	}
 	int g = 0;
-	uint32_t ib = t->isp;
-	if (t->nfr && t->fr[t->nfr - 1].ibase + t->fr[t->nfr - 1].ireach > ib)
-		ib = t->fr[t->nfr - 1].ibase + t->fr[t->nfr - 1].ireach;
+	uint32_t ib = callee_ibase(t);
 	if ((t->nfr == t->fcap && (g = grow_buf(t->vm, (void **)&t->fr, &t->fcap, sizeof(pvm_frame), t->nfr + 1))) ||
 	    (ib >= t->icap && (g = grow_buf(t->vm, (void **)&t->is, &t->icap, sizeof(int32_t), ib + 1)))) {
 		pvm_unref(t->vm, self);
 		return g == PVM_EINVAL ? pvm_panic(t, "stack overflow (more than %u cells)", PVM_MAX_STACK) : pvm_oom(t);
 	}
-	pvm_frame *f = &t->fr[t->nfr++];
-	f->m = m;
-	f->ip = 0;
-	f->obase = t->osp - nargs;
-	f->ibase = ib;
-	f->ebase = t->esp;
-	f->ret_osp = ret_osp;
-	f->ret_isp = t->isp;
-	f->ireach = 0;
-	f->this = self;
+	frame_init(&t->fr[t->nfr++], m, self, t->osp - nargs, ib, t->esp, ret_osp, t->isp);
 	t->is[ib] = (int32_t)nargs;
 	t->isp = ib + 1;
 	return 0;
@@ -357,6 +375,9 @@ int pvm_interp(pvm_thread *t, long budget)
 	uint8_t op;
 	int prefix;
 	pvm_obj *exc;
+	pvm_obj *crecv, **cret;    /* the call path's operands (do_call) */
+	pvm_method *cm;
+	uint32_t cnargs;
 
 #define SAVE() do { fr->ip = (uint32_t)(ip - code); t->osp = (uint32_t)(sp - t->os); \
 		    t->isp = (uint32_t)(isp - t->is); } while (0)
@@ -568,60 +589,64 @@ int pvm_interp(pvm_thread *t, long budget)
 			if (nargs < 0)
 				PANIC("call: negative argument count %d", nargs);
 			NEED_O((long)nargs + 1);
+			crecv = sp[-nargs - 1];
+			if (unlikely(!crecv))
+				PANIC("call of method %d on the zero reference", ord);
 			{
-				pvm_obj *recv = sp[-nargs - 1];
-				if (unlikely(!recv))
-					PANIC("call of method %d on the zero reference", ord);
-				pvm_class *c = recv->cls;
+				pvm_class *c = crecv->cls;
 				if (unlikely((uint32_t)ord >= c->nmethods || !c->methods[ord]))
 					PANIC("no method %d in class %s (table size %u)", ord, pvm_class_cname(c), c->nmethods);
-				pvm_method *m = c->methods[ord];
-				sp[-nargs - 1] = NULL;
-				int32_t *nib = ibase + fr->ireach > isp ? ibase + fr->ireach : isp;
-				if (likely(m->sys < 0 && t->nfr < PVM_MAX_DEPTH && t->nfr < t->fcap && nib < ilim)) {
-					/* the common call: enter() with the state in locals */
-					fr->ip = (uint32_t)(ip - code);
-					pvm_frame *nf = fr + 1;
-					t->nfr++;
-					nf->m = m;
-					nf->ip = 0;
-					nf->obase = (uint32_t)(sp - nargs - t->os);
-					nf->ibase = (uint32_t)(nib - t->is);
-					nf->ebase = t->esp;
-					nf->ret_osp = nf->obase - 1;
-					nf->ret_isp = (uint32_t)(isp - t->is);
-					nf->ireach = 0;
-					nf->this = recv;
-					isp = nib;
-					*isp++ = nargs;
-					fr = nf;
-					code = m->code;
-					ip = code;
-					sbase = sp - nargs;
-					ibase = isp - 1;
-					if (unlikely(--budget == 0)) {
-						SAVE();
-						return PVM_YIELD;
-					}
-					vmbreak;
-				}
+				cm = c->methods[ord];
+			}
+			sp[-nargs - 1] = NULL;   /* the frame holds the receiver */
+			cnargs = (uint32_t)nargs;
+			cret = sp - nargs - 1;
+			goto do_call;
+		}
+
+		/* The one call path (all three call instructions), as Lua's
+		 * luaD_precall: crecv (a reference the callee takes over) gets method
+		 * cm with the top cnargs ostack cells as arguments; the result goes
+		 * to cret. Natives run at once; bytecode gets a frame, built here
+		 * with the state in locals unless the depth limit or a full frame
+		 * array or istack sends it to enter(). */
+	do_call:
+		if (unlikely(cm->sys >= 0)) {
+			SAVE();
+			r = call_native(t, crecv, cm->sys, cnargs, (uint32_t)(cret - t->os));
+			if (unlikely(r))
+				goto handle;
+			LOAD();
+			if (unlikely(t->state != PVM_T_RUNNABLE)) {
 				SAVE();
-				if (m->sys >= 0)
-					r = call_native(t, recv, m->sys, (uint32_t)nargs, t->osp - (uint32_t)nargs - 1);
-				else
-					r = enter(t, recv, m, (uint32_t)nargs, t->osp - (uint32_t)nargs - 1);
+				return PVM_YIELD;
+			}
+			vmbreak;
+		}
+		{
+			int32_t *nib = ibase + fr->ireach > isp ? ibase + fr->ireach : isp;
+			fr->ip = (uint32_t)(ip - code);
+			if (likely(t->nfr < PVM_MAX_DEPTH && t->nfr < t->fcap && nib < ilim)) {
+				t->nfr++;
+				sbase = sp - cnargs;
+				frame_init(fr + 1, cm, crecv, (uint32_t)(sbase - t->os), (uint32_t)(nib - t->is), t->esp,
+					   (uint32_t)(cret - t->os), (uint32_t)(isp - t->is));
+				fr++;
+				code = cm->code;
+				ip = code;
+				ibase = nib;
+				*nib = (int32_t)cnargs;
+				isp = nib + 1;
+			} else {
+				SAVE();
+				r = enter(t, crecv, cm, cnargs, (uint32_t)(cret - t->os));
 				if (unlikely(r))
 					goto handle;
-				if (unlikely(t->state != PVM_T_RUNNABLE)) {
-					LOAD();
-					SAVE();
-					return PVM_YIELD;
-				}
 				LOAD();
-				if (unlikely(--budget == 0)) {
-					SAVE();
-					return PVM_YIELD;
-				}
+			}
+			if (unlikely(--budget == 0)) {
+				SAVE();
+				return PVM_YIELD;
 			}
 			vmbreak;
 		}
@@ -1028,22 +1053,14 @@ int pvm_interp(pvm_thread *t, long budget)
 				PANIC("static_invoke: non-related class");
 			if ((uint32_t)ord >= k->nmethods || !k->methods[ord])
 				PANIC("static_invoke: no method %d in class (table size %u)", ord, k->nmethods);
-			pvm_method *m = k->methods[ord];
+			cm = k->methods[ord];
+			crecv = o;
 			sp -= 2;
 			SAVE();
 			unref(vm, c);
-			if (m->sys >= 0)
-				r = call_native(t, o, m->sys, (uint32_t)nargs, t->osp - (uint32_t)nargs);
-			else
-				r = enter(t, o, m, (uint32_t)nargs, t->osp - (uint32_t)nargs);
-			if (unlikely(r))
-				goto handle;
-			LOAD();
-			if (unlikely(t->state != PVM_T_RUNNABLE)) {
-				SAVE();
-				return PVM_YIELD;
-			}
-			vmbreak;
+			cnargs = (uint32_t)nargs;
+			cret = sp - nargs;
+			goto do_call;
 		}
 		vmcase(dynamic_invoke) {
 			NEED_O(2);
@@ -1072,19 +1089,15 @@ int pvm_interp(pvm_thread *t, long budget)
 				nm[k] = 0;
 				PANIC("dynamic invoke failed: no method '%s'", nm);
 			}
-			pvm_method *m = o->cls->methods[ord];
+			cm = o->cls->methods[ord];
+			crecv = o;
 			sp -= 2;
 			isp--;
 			SAVE();
 			unref(vm, name);
-			if (m->sys >= 0)
-				r = call_native(t, o, m->sys, (uint32_t)nargs, t->osp - (uint32_t)nargs);
-			else
-				r = enter(t, o, m, (uint32_t)nargs, t->osp - (uint32_t)nargs);
-			if (unlikely(r))
-				goto handle;
-			LOAD();
-			vmbreak;
+			cnargs = (uint32_t)nargs;
+			cret = sp - nargs;
+			goto do_call;
 		}
 		/* Original operand order (spec §3.4): value on top, count below. */
 		vmcase(ishl) BINOP((int32_t)((uint32_t)u << (l & 31))); vmbreak;
