@@ -20,8 +20,7 @@
  * bytecode backtrace; it never harms the host. Division by zero throws
  * "division by zero" instead of trapping (spec §9.2).
  */
-#include "pvm/pvm_int.h"
-#include "pvm/opcodes.h"
+#include "pvm/interp_int.h"
 
 #ifndef PVM_JUMPTABLE
 #ifdef __GNUC__
@@ -30,12 +29,6 @@
 #define PVM_JUMPTABLE 0
 #endif
 #endif
-
-enum {
-#define X(name, byte, opk, impl) OP_##name = byte,
-	PVM_OPCODE_LIST(X)
-#undef X
-};
 
 /* ---- boxed ints: the hottest allocation (every i2o) ----
  * Inline versions of pvm_new_int and of freeing an int, using the free
@@ -113,15 +106,22 @@ static int grow_buf(struct pvm_vm *vm, void **buf, uint32_t *cap, size_t elt, ui
 	return 0;
 }
 
-static int grow_os(pvm_thread *t, uint32_t more)
+int pvm_grow_os(pvm_thread *t, uint32_t more)
 {
 	return grow_buf(t->vm, (void **)&t->os, &t->ocap, sizeof(pvm_obj *), t->osp + more);
 }
 
-static int grow_is(pvm_thread *t, uint32_t more)
+int pvm_grow_is(pvm_thread *t, uint32_t more)
 {
 	return grow_buf(t->vm, (void **)&t->is, &t->icap, sizeof(int32_t), t->isp + more);
 }
+
+int pvm_grow_failed(pvm_thread *t, int g)
+{
+	return g == PVM_EINVAL ? pvm_panic(t, "stack overflow (more than %u cells)", PVM_MAX_STACK) : pvm_oom(t);
+}
+#define grow_os pvm_grow_os
+#define grow_is pvm_grow_is
 
 /* Fills frame f for method m entered with `this` = self (a reference the
  * frame takes over): arguments from ostack cell obase, istack from cell ib
@@ -318,42 +318,6 @@ static void debug_insn(pvm_thread *t, int mode, const uint8_t *s, int32_t n, uin
 }
 
 /* ---- the loop ---- */
-
-#define GETL(p) ((int64_t)(((uint64_t)(uint32_t)(p)[0] << 32) | (uint32_t)(p)[1]))
-#define PUTL(p, v) do { uint64_t _v = (uint64_t)(v); (p)[0] = (int32_t)(uint32_t)(_v >> 32); \
-			(p)[1] = (int32_t)(uint32_t)_v; } while (0)
-
-typedef union { float f; int32_t i; } fbits;
-typedef union { double d; int64_t i; } dbits;
-static inline float cell2f(int32_t c) { fbits u = { .i = c }; return u.f; }
-static inline int32_t f2cell(float f) { fbits u = { .f = f }; return u.i; }
-static inline double l2d(int64_t l) { dbits u = { .i = l }; return u.d; }
-static inline int64_t d2l(double d) { dbits u = { .d = d }; return u.i; }
-
-/* Float to integer conversions of NaN or out-of-range values are undefined
- * in the spec (host C behaviour); we saturate, and NaN gives 0, so the host
- * itself never meets undefined behaviour. */
-static inline int64_t pvm_d2i64(double v)
-{
-	if (v != v)
-		return 0;
-	if (v >= 9223372036854775807.0)
-		return INT64_MAX;
-	if (v <= -9223372036854775808.0)
-		return INT64_MIN;
-	return (int64_t)v;
-}
-
-static inline int32_t pvm_d2i32(double v)
-{
-	if (v != v)
-		return 0;
-	if (v >= 2147483647.0)
-		return INT32_MAX;
-	if (v <= -2147483648.0)
-		return INT32_MIN;
-	return (int32_t)v;
-}
 
 /* GCC would merge the copies of the dispatch jump that end every handler
  * (cross-jumping) and hoist loads across them (GCSE), which undoes threaded
@@ -1126,7 +1090,14 @@ int pvm_interp(pvm_thread *t, long budget)
 		continue;
 
 	prefixed:
-#include "pvm/interp_prefix.h"
+		/* the long/float/double forms: ordinary code in prefix.c */
+		SAVE();
+		r = pvm_prefixed(t, prefix, &op);
+		if (unlikely(r < 0 || r == PVM_THROWN))
+			goto handle;
+		LOAD();
+		if (r == PVM_PREFIX_PLAIN)
+			goto redispatch;
 		continue;
 	}
 
