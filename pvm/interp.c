@@ -35,7 +35,7 @@
  * list directly. Test builds take the general path, where allocation
  * failures are injected. */
 
-static inline pvm_obj *box_int(struct pvm_vm *vm, int32_t v)
+static inline pvm_obj *box_int_fast(struct pvm_vm *vm, int32_t v)
 {
 #ifndef PVM_TEST
 	enum { SC = (sizeof(pvm_int) + 7) >> 3 };
@@ -61,7 +61,9 @@ static inline pvm_obj *box_int(struct pvm_vm *vm, int32_t v)
 		return &o->h;
 	}
 #endif
-	return pvm_new_int(vm, v);
+	(void)vm;
+	(void)v;
+	return NULL;   /* no free cell: the general allocator (pvm_new_int) */
 }
 
 static inline void unref(struct pvm_vm *vm, pvm_obj *o)
@@ -367,7 +369,7 @@ int pvm_interp(pvm_thread *t, long budget)
 #define PUSH_I(v) do { int32_t _v = (v); ROOM_I(1); *isp++ = _v; } while (0)
 #define RD8() (*ip++)
 #define RD32() (ip += 4, pvm_be32(ip - 4))
-#define JUMP_TO(tg) do { int64_t _t = (tg); if (unlikely(_t < 0 || _t > (int64_t)LEN)) { \
+#define JUMP_TO(tg) do { int64_t _t = (tg); if (unlikely((uint64_t)_t > LEN)) { \
 		PANIC("jump target %ld out of bounds (code length %u)", (long)_t, LEN); } \
 		if (_t <= ip - code && unlikely(--budget == 0)) { ip = code + _t; SAVE(); return PVM_YIELD; } \
 		ip = code + _t; } while (0)
@@ -375,6 +377,10 @@ int pvm_interp(pvm_thread *t, long budget)
 #define BINOP(expr) do { NEED_I(2); int32_t u = isp[-1], l = isp[-2]; (void)u; (void)l; \
 			 isp--; isp[-1] = (expr); } while (0)
 #define POP_O(x) do { NEED_O(1); (x) = *--sp; } while (0)
+/* a fresh int object (spec §9.1.7): a free cell of the int size class, or
+ * the general allocator with the state saved */
+#define BOX(o, v) do { (o) = box_int_fast(vm, (v)); if (unlikely(!(o))) { SAVE(); \
+		(o) = pvm_new_int(vm, (v)); if (!(o)) OOM(); } } while (0)
 /* The istack reach (README "Quirks"): absolute accesses may address any cell
  * below the larger of the depth at the start of the instruction and the
  * frame's reach, which is_drop and writes above the top raise; a call places
@@ -846,7 +852,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			goto throw_it;
 		}
 		vmcase(summon_thread) t->h.rc++; PUSH_O(&t->h); vmbreak;
-		vmcase(summon_this) pvm_ref(SELF); PUSH_O(SELF); vmbreak;
+		vmcase(summon_this) SELF->rc++; PUSH_O(SELF); vmbreak;   /* never the zero ref: calls check */
 		vmcase(summon_null) vm->null_obj->rc++; PUSH_O(vm->null_obj); vmbreak;
 		{
 			pvm_class *c;
@@ -887,10 +893,8 @@ int pvm_interp(pvm_thread *t, long budget)
 		}
 		vmcase(i2o) {
 			NEED_I(1);
-			SAVE();
-			pvm_obj *o = box_int(vm, isp[-1]);
-			if (!o)
-				OOM();
+			pvm_obj *o;
+			BOX(o, isp[-1]);
 			isp--;
 			PUSH_O(o);
 			vmbreak;
@@ -958,10 +962,9 @@ int pvm_interp(pvm_thread *t, long budget)
 				PANIC("is_save8: bad field %d", slot);
 			if (unlikely(SELF->flags & PVM_F_IMMUTABLE))
 				PANIC("field store into an immutable object");
-			SAVE();
-			pvm_obj *o = box_int(vm, *--isp);
-			if (!o)
-				OOM();
+			pvm_obj *o;
+			BOX(o, isp[-1]);
+			isp--;
 			pvm_set(vm, &((pvm_user *)SELF)->f[slot], o);
 			vmbreak;
 		}
