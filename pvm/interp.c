@@ -321,6 +321,10 @@ static void debug_insn(pvm_thread *t, int mode, const uint8_t *s, int32_t n, uin
 
 /* ---- the loop ---- */
 
+#ifdef PVM_COUNT_OPS
+uint64_t pvm_ops_count;   /* instructions executed (bench build only) */
+#endif
+
 /* GCC would merge the copies of the dispatch jump that end every handler
  * (cross-jumping) and hoist loads across them (GCSE), which undoes threaded
  * dispatch; its manual recommends turning both off for such loops. */
@@ -396,6 +400,12 @@ int pvm_interp(pvm_thread *t, long budget)
 #define WROTE_ABOVE(pos, n) do { if ((uint32_t)(pos) + (n) > fr->ireach) \
 			fr->ireach = (uint32_t)(pos) + (n); } while (0)
 
+#ifdef PVM_COUNT_OPS
+#define COUNT_OP() (pvm_ops_count++)
+#else
+#define COUNT_OP() ((void)0)
+#endif
+
 #if PVM_JUMPTABLE
 	/* undefined bytes first, then the real entries override them */
 #pragma GCC diagnostic push
@@ -417,7 +427,7 @@ int pvm_interp(pvm_thread *t, long budget)
 #define vmdispatch(o) goto *disptab[o];
 #define vmcase(l) L_##l:
 #define vmdefault L_undefined:
-#define vmbreak do { op = *ip++; goto *dt[op]; } while (0)
+#define vmbreak do { COUNT_OP(); op = *ip++; goto *dt[op]; } while (0)
 #define SET_TRACE() (dt = vm->trace ? tracetab : disptab)
 #else
 #define SET_TRACE() ((void)0)
@@ -436,6 +446,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			SAVE();
 			trace_insn(t, fr, (uint32_t)(ip - code));
 		}
+		COUNT_OP();
 		op = *ip++;
 	redispatch:
 		vmdispatch(op) {
