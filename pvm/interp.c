@@ -319,6 +319,22 @@ static void debug_insn(pvm_thread *t, int mode, const uint8_t *s, int32_t n, uin
 	pvm_log(t->vm, "\nostack depth %u\n", odeep);
 }
 
+/* The opcode of the instruction that ip (just past its opcode or operands)
+ * is in, found again by decoding from the start: the dispatch does not keep
+ * the opcode live through every handler for the sake of one message. */
+static uint8_t op_before(const pvm_method *m, uint32_t ip)
+{
+	size_t p = 0, last = 0;
+	while (p < ip) {
+		long n = pvm_insn_len(m->code, m->len, p);
+		if (n <= 0)
+			break;
+		last = p;
+		p += (size_t)n;
+	}
+	return last < m->len ? m->code[last] : 0xFF;
+}
+
 /* ---- the loop ---- */
 
 #ifdef PVM_COUNT_OPS
@@ -342,7 +358,7 @@ int pvm_interp(pvm_thread *t, long budget)
 	/* these two are rare: keep them out of registers */
 #define LEN (fr->m->len)
 #define SELF (fr->this)
-	uint8_t op;
+	unsigned op;   /* an opcode byte; unsigned int saves re-extending it */
 	int prefix;
 	pvm_obj *exc;
 	pvm_obj *crecv, **cret;    /* the call path's operands (do_call) */
@@ -358,19 +374,22 @@ int pvm_interp(pvm_thread *t, long budget)
 #define PANIC(...) do { SAVE(); r = pvm_panic(t, __VA_ARGS__); goto stop; } while (0)
 #define OOM() do { SAVE(); r = pvm_oom(t); goto stop; } while (0)
 #define THROW(msg) do { SAVE(); r = pvm_throw_str(t, msg); goto handle; } while (0)
-#define NEED_O(n) do { if (unlikely(sp - sbase < (long)(n))) goto underflow; } while (0)
-#define NEED_I(n) do { if (unlikely(isp - ibase < (long)(n))) goto underflow; } while (0)
+/* Depth and room are compared in bytes: a subtraction and a compare, with
+ * no scaling of pointer differences on the hot path. */
+#define OBYTES(hi, lo) ((size_t)((const char *)(hi) - (const char *)(lo)))
+#define NEED_O(n) do { if (unlikely(OBYTES(sp, sbase) < (size_t)(n) * sizeof(pvm_obj *))) goto underflow; } while (0)
+#define NEED_I(n) do { if (unlikely(OBYTES(isp, ibase) < (size_t)(n) * sizeof(int32_t))) goto underflow; } while (0)
 #define GROWFAIL(g) do { if ((g) == PVM_EINVAL) PANIC("stack overflow (more than %u cells)", PVM_MAX_STACK); \
 			    OOM(); } while (0)
-#define ROOM_O(n) do { if (unlikely(slim - sp < (long)(n))) { SAVE(); \
+#define ROOM_O(n) do { if (unlikely(OBYTES(slim, sp) < (size_t)(n) * sizeof(pvm_obj *))) { SAVE(); \
 		int _g = grow_os(t, (uint32_t)(n)); if (_g) { GROWFAIL(_g); } LOAD(); } } while (0)
-#define ROOM_I(n) do { if (unlikely(ilim - isp < (long)(n))) { SAVE(); \
+#define ROOM_I(n) do { if (unlikely(OBYTES(ilim, isp) < (size_t)(n) * sizeof(int32_t))) { SAVE(); \
 		int _g = grow_is(t, (uint32_t)(n)); if (_g) { GROWFAIL(_g); } LOAD(); } } while (0)
 /* PUSH_O owns x: if the stack cannot grow, x is released before the panic */
 #define PUSH_O(x) do { pvm_obj *_x = (x); if (unlikely(slim == sp)) { SAVE(); \
 		int _g = grow_os(t, 1); if (_g) { unref(vm, _x); GROWFAIL(_g); } LOAD(); } \
 		*sp++ = _x; } while (0)
-#define PUSH_I(v) do { int32_t _v = (v); ROOM_I(1); *isp++ = _v; } while (0)
+#define PUSH_I(v) do { int32_t _v = (v); if (unlikely(isp == ilim)) { ROOM_I(1); } *isp++ = _v; } while (0)
 #define RD8() (*ip++)
 #define RD32() (ip += 4, pvm_be32(ip - 4))
 #define JUMP_TO(tg) do { int64_t _t = (tg); if (unlikely((uint64_t)_t > LEN)) { \
@@ -730,7 +749,7 @@ int pvm_interp(pvm_thread *t, long budget)
 		}
 		vmcase(os_get32) {
 			int32_t pos = RD32();
-			if (unlikely(pos < 0 || pos >= sp - sbase))
+			if (unlikely((size_t)(uint32_t)pos >= (size_t)(sp - sbase)))
 				PANIC("os_get32: position %d outside the frame's %ld slots", pos, (long)(sp - sbase));
 			pvm_obj *x = sbase[pos];
 			pvm_ref(x);
@@ -741,7 +760,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			int32_t pos = RD32();
 			pvm_obj *x;
 			POP_O(x);
-			if (unlikely(pos < 0 || pos >= sp - sbase)) {
+			if (unlikely((size_t)(uint32_t)pos >= (size_t)(sp - sbase))) {
 				unref(vm, x);
 				PANIC("os_set32: position %d outside the frame's %ld slots", pos, (long)(sp - sbase));
 			}
@@ -773,7 +792,7 @@ int pvm_interp(pvm_thread *t, long budget)
 		}
 		vmcase(is_get32) {
 			int32_t pos = RD32();
-			if (unlikely(pos < 0 || pos >= isp - ibase) && !IN_REACH(pos, 1, isp - ibase))
+			if (unlikely((size_t)(uint32_t)pos >= (size_t)(isp - ibase)) && !IN_REACH(pos, 1, isp - ibase))
 				PANIC("is_get32: position %d outside the frame's %ld cells", pos, (long)REACH());
 			PUSH_I(ibase[pos]);
 			vmbreak;
@@ -781,7 +800,7 @@ int pvm_interp(pvm_thread *t, long budget)
 		vmcase(is_set32) {
 			int32_t pos = RD32();
 			NEED_I(1);
-			if (unlikely(pos < 0 || pos >= isp - 1 - ibase)) {
+			if (unlikely((size_t)(uint32_t)pos >= (size_t)(isp - 1 - ibase))) {
 				if (!IN_REACH(pos, 1, isp - ibase))
 					PANIC("is_set32: position %d outside the frame's %ld cells", pos, (long)REACH());
 				WROTE_ABOVE(pos, 1);
@@ -1095,18 +1114,22 @@ int pvm_interp(pvm_thread *t, long budget)
 		vmcase(copy)
 		vmcase(os_compose32)
 		vmcase(os_decompose)
-			PANIC("unimplemented opcode %s (0x%x)", pvm_opinfo[op].name, op);
+			PANIC("unimplemented opcode %s (0x%x)", pvm_opinfo[ip[-1]].name, ip[-1]);
 		vmdefault
 			if (ip - 1 >= code + LEN)
 				PANIC("IP out of bounds (ip %ld, code length %u)", (long)(ip - 1 - code), LEN);
-			PANIC("unknown opcode 0x%x at ip %ld", op, (long)(ip - 1 - code));
+			PANIC("unknown opcode 0x%x at ip %ld", ip[-1], (long)(ip - 1 - code));
 		}
 		continue;
 
 	prefixed:
 		/* the long/float/double forms: ordinary code in prefix.c */
 		SAVE();
-		r = pvm_prefixed(t, prefix, &op);
+		{
+			uint8_t plain;   /* op stays out of memory: its address is not taken */
+			r = pvm_prefixed(t, prefix, &plain);
+			op = plain;
+		}
 		if (unlikely(r < 0 || r == PVM_THROWN))
 			goto handle;
 		LOAD();
@@ -1125,6 +1148,7 @@ L_trace:
 #endif
 
 underflow:
+	op = op_before(fr->m, (uint32_t)(ip - code));
 	PANIC("stack underflow (%s at ip %ld)", pvm_opinfo[op].name ? pvm_opinfo[op].name : "?",
 	      (long)(ip - code));
 
