@@ -110,6 +110,12 @@ START_TEST(switch_fall_through)
 }
 END_TEST
 
+START_TEST(int_assignment)
+{
+	expect("t.assign", 8, "5 7 4 0 ");
+}
+END_TEST
+
 START_TEST(call_group)
 {
 	expect("t.call", 8, "v 7 ok (void) far callee! (void) class 15 5 1 1 Hello ");
@@ -458,6 +464,7 @@ static Suite *groups(void)
 	tcase_add_test(tc, prefix_group);
 	tcase_add_test(tc, stack_group);
 	tcase_add_test(tc, switch_fall_through);
+	tcase_add_test(tc, int_assignment);
 	tcase_add_test(tc, call_group);
 	tcase_add_test(tc, exception_group);
 	tcase_add_test(tc, native_group);
