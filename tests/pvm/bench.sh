@@ -6,7 +6,8 @@
 #                      alternating; the best time counts
 #   BENCH_CALLGRIND=0  skip the instruction counts (valgrind --tool=callgrind)
 #   BENCH_BASE=PATH    a pvm-run of another build (e.g. before a change): its
-#                      instruction count is shown beside ours
+#                      instruction count is shown beside ours (base/op divides
+#                      it by this build's bytecode count)
 #
 # Wall times are noisy on a shared machine; the instruction counts (Ir,
 # callgrind) are repeatable, so the Ir ratio PVM/Lua is the figure to
