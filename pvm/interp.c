@@ -771,6 +771,15 @@ int pvm_interp(pvm_thread *t, long budget)
 			if (unlikely((size_t)(uint32_t)pos >= (size_t)(sp - sbase)))
 				PANIC("os_get32: position %d outside the frame's %ld slots", pos, (long)(sp - sbase));
 			pvm_obj *x = sbase[pos];
+			/* "os_get32 N; o2i", the compiler's read of an int argument or
+			 * local, in one dispatch: the value without the reference
+			 * taken and given back. Anything but an int object takes the
+			 * two instructions (and their errors). */
+			if (*ip == OP_o2i && x && x->kind == PVM_K_INT) {
+				ip++;
+				PUSH_I(((pvm_int *)x)->v);
+				vmbreak;
+			}
 			pvm_ref(x);
 			PUSH_O(x);
 			vmbreak;

@@ -112,7 +112,7 @@ END_TEST
 
 START_TEST(int_assignment)
 {
-	expect("t.assign", 8, "5 7 4 0 ");
+	expect("t.assign", 8, "5 7 4 0 42 ");
 }
 END_TEST
 
@@ -239,6 +239,8 @@ static const struct { int ord; int status; const char *msg; } fatal[] = {
 	{ 39, PVM_EPANIC, "is_get32: position 2147483647 outside the frame's 2 cells" },
 	{ 40, PVM_EPANIC, "is_set32: position 2147483647 outside the frame's 2 cells" },
 	{ 41, PVM_EPANIC, "is_set32: position 2147483647 outside the frame's 1 cells" },
+	{ 42, PVM_EUNHANDLED, "o2i: not an int" },
+	{ 43, PVM_EPANIC, "o2i(null)" },
 };
 
 START_TEST(fatal_errors)
