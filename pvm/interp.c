@@ -43,7 +43,8 @@ static inline pvm_obj *box_int_fast(struct pvm_vm *vm, int32_t v)
 	if (likely(o && !vm->mem_limit)) {
 		vm->freelist[SC] = *(void **)o;
 		vm->bytes += sizeof(pvm_int);
-		vm->alloc_since_gc += sizeof(pvm_int);
+		/* not counted in alloc_since_gc: an int holds no references, so
+		 * reusing a free int cell cannot make a garbage cycle */
 		pvm_class *c = vm->cls[PVM_K_INT];
 		c->h.rc++;
 		o->h.cls = c;
