@@ -20,8 +20,7 @@
  * bytecode backtrace; it never harms the host. Division by zero throws
  * "division by zero" instead of trapping (spec §9.2).
  */
-#include "pvm/pvm_int.h"
-#include "pvm/opcodes.h"
+#include "pvm/interp_int.h"
 
 #ifndef PVM_JUMPTABLE
 #ifdef __GNUC__
@@ -31,18 +30,12 @@
 #endif
 #endif
 
-enum {
-#define X(name, byte, opk, impl) OP_##name = byte,
-	PVM_OPCODE_LIST(X)
-#undef X
-};
-
 /* ---- boxed ints: the hottest allocation (every i2o) ----
  * Inline versions of pvm_new_int and of freeing an int, using the free
  * list directly. Test builds take the general path, where allocation
  * failures are injected. */
 
-static inline pvm_obj *box_int(struct pvm_vm *vm, int32_t v)
+static inline pvm_obj *box_int_fast(struct pvm_vm *vm, int32_t v)
 {
 #ifndef PVM_TEST
 	enum { SC = (sizeof(pvm_int) + 7) >> 3 };
@@ -50,7 +43,8 @@ static inline pvm_obj *box_int(struct pvm_vm *vm, int32_t v)
 	if (likely(o && !vm->mem_limit)) {
 		vm->freelist[SC] = *(void **)o;
 		vm->bytes += sizeof(pvm_int);
-		vm->alloc_since_gc += sizeof(pvm_int);
+		/* not counted in alloc_since_gc: an int holds no references, so
+		 * reusing a free int cell cannot make a garbage cycle */
 		pvm_class *c = vm->cls[PVM_K_INT];
 		c->h.rc++;
 		o->h.cls = c;
@@ -68,7 +62,9 @@ static inline pvm_obj *box_int(struct pvm_vm *vm, int32_t v)
 		return &o->h;
 	}
 #endif
-	return pvm_new_int(vm, v);
+	(void)vm;
+	(void)v;
+	return NULL;   /* no free cell: the general allocator (pvm_new_int) */
 }
 
 static inline void unref(struct pvm_vm *vm, pvm_obj *o)
@@ -113,39 +109,70 @@ static int grow_buf(struct pvm_vm *vm, void **buf, uint32_t *cap, size_t elt, ui
 	return 0;
 }
 
-static int grow_os(pvm_thread *t, uint32_t more)
+int pvm_grow_os(pvm_thread *t, uint32_t more)
 {
 	return grow_buf(t->vm, (void **)&t->os, &t->ocap, sizeof(pvm_obj *), t->osp + more);
 }
 
-static int grow_is(pvm_thread *t, uint32_t more)
+int pvm_grow_is(pvm_thread *t, uint32_t more)
 {
 	return grow_buf(t->vm, (void **)&t->is, &t->icap, sizeof(int32_t), t->isp + more);
 }
 
+int pvm_grow_failed(pvm_thread *t, int g)
+{
+	return g == PVM_EINVAL ? pvm_panic(t, "stack overflow (more than %u cells)", PVM_MAX_STACK) : pvm_oom(t);
+}
+#define grow_os pvm_grow_os
+#define grow_is pvm_grow_is
+
+/* Fills frame f for method m entered with `this` = self (a reference the
+ * frame takes over): arguments from ostack cell obase, istack from cell ib
+ * (which the caller sets to the argument count). The one frame entry:
+ * enter() and the interpreter's call path use it. */
+static inline __attribute__((always_inline)) void frame_init(pvm_frame *f, pvm_method *m, pvm_obj *self, uint32_t obase,
+							      uint32_t ib, uint32_t eb, uint32_t ret_osp, uint32_t ret_isp)
+{
+	f->m = m;
+	f->ip = 0;
+	f->obase = obase;
+	f->ibase = ib;
+	f->ebase = eb;
+	f->ret_osp = ret_osp;
+	f->ret_isp = ret_isp;
+	f->ireach = 0;
+	f->this = self;
+}
+
+/* Where a callee's istack starts: above the caller's depth and reach. */
+static inline uint32_t callee_ibase(const pvm_thread *t)
+{
+	uint32_t ib = t->isp;
+	if (t->nfr && t->fr[t->nfr - 1].ibase + t->fr[t->nfr - 1].ireach > ib)
+		ib = t->fr[t->nfr - 1].ibase + t->fr[t->nfr - 1].ireach;
+	return ib;
+}
+
 /* Enters bytecode method m: self (a reference we own) becomes `this`, the
- * top nargs ostack cells become the callee's arguments. */
-static inline __attribute__((always_inline)) int enter(pvm_thread *t, pvm_obj *self, pvm_method *m, uint32_t nargs, uint32_t ret_osp)
+ * top nargs ostack cells become the callee's arguments. The slow path of
+ * the interpreter's call (depth limit, growing the frame array or the
+ * istack) and the entry of a thread's bottom frame. */
+static int enter(pvm_thread *t, pvm_obj *self, pvm_method *m, uint32_t nargs, uint32_t ret_osp)
 {
 	if (t->nfr >= PVM_MAX_DEPTH) {
 		pvm_unref(t->vm, self);
 		return pvm_panic(t, "call depth limit (%d frames) exceeded", PVM_MAX_DEPTH);
 	}
 	int g = 0;
+	uint32_t ib = callee_ibase(t);
 	if ((t->nfr == t->fcap && (g = grow_buf(t->vm, (void **)&t->fr, &t->fcap, sizeof(pvm_frame), t->nfr + 1))) ||
-	    (t->isp == t->icap && (g = grow_is(t, 1)))) {
+	    (ib >= t->icap && (g = grow_buf(t->vm, (void **)&t->is, &t->icap, sizeof(int32_t), ib + 1)))) {
 		pvm_unref(t->vm, self);
 		return g == PVM_EINVAL ? pvm_panic(t, "stack overflow (more than %u cells)", PVM_MAX_STACK) : pvm_oom(t);
 	}
-	pvm_frame *f = &t->fr[t->nfr++];
-	f->m = m;
-	f->ip = 0;
-	f->obase = t->osp - nargs;
-	f->ibase = t->isp;
-	f->ebase = t->esp;
-	f->ret_osp = ret_osp;
-	f->this = self;
-	t->is[t->isp++] = (int32_t)nargs;
+	frame_init(&t->fr[t->nfr++], m, self, t->osp - nargs, ib, t->esp, ret_osp, t->isp);
+	t->is[ib] = (int32_t)nargs;
+	t->isp = ib + 1;
 	return 0;
 }
 
@@ -181,7 +208,7 @@ static inline __attribute__((always_inline)) void pop_frame(pvm_thread *t)
 	}
 	pvm_obj *self = f->this;
 	t->osp = f->ret_osp;
-	t->isp = f->ibase;
+	t->isp = f->ret_isp;
 	t->nfr--;
 	unref(vm, self);
 }
@@ -293,43 +320,27 @@ static void debug_insn(pvm_thread *t, int mode, const uint8_t *s, int32_t n, uin
 	pvm_log(t->vm, "\nostack depth %u\n", odeep);
 }
 
+/* The opcode of the instruction that ip (just past its opcode or operands)
+ * is in, found again by decoding from the start: the dispatch does not keep
+ * the opcode live through every handler for the sake of one message. */
+static uint8_t op_before(const pvm_method *m, uint32_t ip)
+{
+	size_t p = 0, last = 0;
+	while (p < ip) {
+		long n = pvm_insn_len(m->code, m->len, p);
+		if (n <= 0)
+			break;
+		last = p;
+		p += (size_t)n;
+	}
+	return last < m->len ? m->code[last] : 0xFF;
+}
+
 /* ---- the loop ---- */
 
-#define GETL(p) ((int64_t)(((uint64_t)(uint32_t)(p)[0] << 32) | (uint32_t)(p)[1]))
-#define PUTL(p, v) do { uint64_t _v = (uint64_t)(v); (p)[0] = (int32_t)(uint32_t)(_v >> 32); \
-			(p)[1] = (int32_t)(uint32_t)_v; } while (0)
-
-typedef union { float f; int32_t i; } fbits;
-typedef union { double d; int64_t i; } dbits;
-static inline float cell2f(int32_t c) { fbits u = { .i = c }; return u.f; }
-static inline int32_t f2cell(float f) { fbits u = { .f = f }; return u.i; }
-static inline double l2d(int64_t l) { dbits u = { .i = l }; return u.d; }
-static inline int64_t d2l(double d) { dbits u = { .d = d }; return u.i; }
-
-/* Float to integer conversions of NaN or out-of-range values are undefined
- * in the spec (host C behaviour); we saturate, and NaN gives 0, so the host
- * itself never meets undefined behaviour. */
-static inline int64_t pvm_d2i64(double v)
-{
-	if (v != v)
-		return 0;
-	if (v >= 9223372036854775807.0)
-		return INT64_MAX;
-	if (v <= -9223372036854775808.0)
-		return INT64_MIN;
-	return (int64_t)v;
-}
-
-static inline int32_t pvm_d2i32(double v)
-{
-	if (v != v)
-		return 0;
-	if (v >= 2147483647.0)
-		return INT32_MAX;
-	if (v <= -2147483648.0)
-		return INT32_MIN;
-	return (int32_t)v;
-}
+#ifdef PVM_COUNT_OPS
+uint64_t pvm_ops_count;   /* instructions executed (bench build only) */
+#endif
 
 /* GCC would merge the copies of the dispatch jump that end every handler
  * (cross-jumping) and hoist loads across them (GCSE), which undoes threaded
@@ -348,9 +359,12 @@ int pvm_interp(pvm_thread *t, long budget)
 	/* these two are rare: keep them out of registers */
 #define LEN (fr->m->len)
 #define SELF (fr->this)
-	uint8_t op;
+	unsigned op;   /* an opcode byte; unsigned int saves re-extending it */
 	int prefix;
 	pvm_obj *exc;
+	pvm_obj *crecv, **cret;    /* the call path's operands (do_call) */
+	pvm_method *cm;
+	uint32_t cnargs;
 
 #define SAVE() do { fr->ip = (uint32_t)(ip - code); t->osp = (uint32_t)(sp - t->os); \
 		    t->isp = (uint32_t)(isp - t->is); } while (0)
@@ -361,22 +375,25 @@ int pvm_interp(pvm_thread *t, long budget)
 #define PANIC(...) do { SAVE(); r = pvm_panic(t, __VA_ARGS__); goto stop; } while (0)
 #define OOM() do { SAVE(); r = pvm_oom(t); goto stop; } while (0)
 #define THROW(msg) do { SAVE(); r = pvm_throw_str(t, msg); goto handle; } while (0)
-#define NEED_O(n) do { if (unlikely(sp - sbase < (long)(n))) goto underflow; } while (0)
-#define NEED_I(n) do { if (unlikely(isp - ibase < (long)(n))) goto underflow; } while (0)
+/* Depth and room are compared in bytes: a subtraction and a compare, with
+ * no scaling of pointer differences on the hot path. */
+#define OBYTES(hi, lo) ((size_t)((const char *)(hi) - (const char *)(lo)))
+#define NEED_O(n) do { if (unlikely(OBYTES(sp, sbase) < (size_t)(n) * sizeof(pvm_obj *))) goto underflow; } while (0)
+#define NEED_I(n) do { if (unlikely(OBYTES(isp, ibase) < (size_t)(n) * sizeof(int32_t))) goto underflow; } while (0)
 #define GROWFAIL(g) do { if ((g) == PVM_EINVAL) PANIC("stack overflow (more than %u cells)", PVM_MAX_STACK); \
 			    OOM(); } while (0)
-#define ROOM_O(n) do { if (unlikely(slim - sp < (long)(n))) { SAVE(); \
+#define ROOM_O(n) do { if (unlikely(OBYTES(slim, sp) < (size_t)(n) * sizeof(pvm_obj *))) { SAVE(); \
 		int _g = grow_os(t, (uint32_t)(n)); if (_g) { GROWFAIL(_g); } LOAD(); } } while (0)
-#define ROOM_I(n) do { if (unlikely(ilim - isp < (long)(n))) { SAVE(); \
+#define ROOM_I(n) do { if (unlikely(OBYTES(ilim, isp) < (size_t)(n) * sizeof(int32_t))) { SAVE(); \
 		int _g = grow_is(t, (uint32_t)(n)); if (_g) { GROWFAIL(_g); } LOAD(); } } while (0)
 /* PUSH_O owns x: if the stack cannot grow, x is released before the panic */
 #define PUSH_O(x) do { pvm_obj *_x = (x); if (unlikely(slim == sp)) { SAVE(); \
 		int _g = grow_os(t, 1); if (_g) { unref(vm, _x); GROWFAIL(_g); } LOAD(); } \
 		*sp++ = _x; } while (0)
-#define PUSH_I(v) do { int32_t _v = (v); ROOM_I(1); *isp++ = _v; } while (0)
+#define PUSH_I(v) do { int32_t _v = (v); if (unlikely(isp == ilim)) { ROOM_I(1); } *isp++ = _v; } while (0)
 #define RD8() (*ip++)
 #define RD32() (ip += 4, pvm_be32(ip - 4))
-#define JUMP_TO(tg) do { int64_t _t = (tg); if (unlikely(_t < 0 || _t > (int64_t)LEN)) { \
+#define JUMP_TO(tg) do { int64_t _t = (tg); if (unlikely((uint64_t)_t > LEN)) { \
 		PANIC("jump target %ld out of bounds (code length %u)", (long)_t, LEN); } \
 		if (_t <= ip - code && unlikely(--budget == 0)) { ip = code + _t; SAVE(); return PVM_YIELD; } \
 		ip = code + _t; } while (0)
@@ -384,6 +401,30 @@ int pvm_interp(pvm_thread *t, long budget)
 #define BINOP(expr) do { NEED_I(2); int32_t u = isp[-1], l = isp[-2]; (void)u; (void)l; \
 			 isp--; isp[-1] = (expr); } while (0)
 #define POP_O(x) do { NEED_O(1); (x) = *--sp; } while (0)
+/* a fresh int object (spec §9.1.7): a free cell of the int size class, or
+ * the general allocator with the state saved */
+#define BOX(o, v) do { (o) = box_int_fast(vm, (v)); if (unlikely(!(o))) { SAVE(); \
+		(o) = pvm_new_int(vm, (v)); if (!(o)) OOM(); } } while (0)
+/* The istack reach (README "Quirks"): absolute accesses may address any cell
+ * below the larger of the depth at the start of the instruction and the
+ * frame's reach, which is_drop and writes above the top raise; a call places
+ * the callee's stack above the reach, so those cells keep their values. */
+#define KEEP_REACH() do { if (unlikely((uint32_t)(isp - ibase) > fr->ireach)) \
+			fr->ireach = (uint32_t)(isp - ibase); } while (0)
+/* cells pos .. pos+n-1 may be addressed with `held` cells on the stack
+ * (computed in 64 bits: pos may be INT32_MAX) */
+#define IN_REACH(pos, n, held) ((pos) >= 0 && (int64_t)(pos) + (n) <= \
+		(int64_t)((uint32_t)(held) > fr->ireach ? (uint32_t)(held) : fr->ireach))
+#define REACH() ((uint32_t)(isp - ibase) > fr->ireach ? (uint32_t)(isp - ibase) : fr->ireach)
+/* a write of cells pos .. pos+n-1 (already checked) that reach above the top */
+#define WROTE_ABOVE(pos, n) do { if ((uint32_t)(pos) + (n) > fr->ireach) \
+			fr->ireach = (uint32_t)(pos) + (n); } while (0)
+
+#ifdef PVM_COUNT_OPS
+#define COUNT_OP() (pvm_ops_count++)
+#else
+#define COUNT_OP() ((void)0)
+#endif
 
 #if PVM_JUMPTABLE
 	/* undefined bytes first, then the real entries override them */
@@ -406,7 +447,7 @@ int pvm_interp(pvm_thread *t, long budget)
 #define vmdispatch(o) goto *disptab[o];
 #define vmcase(l) L_##l:
 #define vmdefault L_undefined:
-#define vmbreak do { op = *ip++; goto *dt[op]; } while (0)
+#define vmbreak do { COUNT_OP(); op = *ip++; goto *dt[op]; } while (0)
 #define SET_TRACE() (dt = vm->trace ? tracetab : disptab)
 #else
 #define SET_TRACE() ((void)0)
@@ -425,6 +466,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			SAVE();
 			trace_insn(t, fr, (uint32_t)(ip - code));
 		}
+		COUNT_OP();
 		op = *ip++;
 	redispatch:
 		vmdispatch(op) {
@@ -479,7 +521,7 @@ int pvm_interp(pvm_thread *t, long budget)
 				PANIC("switch: table of %d entries out of bounds", n);
 			if (div == 0)
 				THROW("division by zero");
-			uint32_t idx = (uint32_t)(*--isp + shift);
+			uint32_t idx = (uint32_t)*--isp + (uint32_t)shift;   /* 32-bit wrap, no UB */
 			idx /= (uint32_t)div;
 			if (idx < (uint32_t)n) {
 				const uint8_t *e = ip + 4 * idx;
@@ -518,7 +560,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			}
 			pvm_obj *dead = fr->this;
 			sp = t->os + fr->ret_osp;
-			isp = t->is + fr->ibase;
+			isp = t->is + fr->ret_isp;
 			t->nfr--;
 			fr--;
 			code = fr->m->code;
@@ -548,56 +590,64 @@ int pvm_interp(pvm_thread *t, long budget)
 			if (nargs < 0)
 				PANIC("call: negative argument count %d", nargs);
 			NEED_O((long)nargs + 1);
+			crecv = sp[-nargs - 1];
+			if (unlikely(!crecv))
+				PANIC("call of method %d on the zero reference", ord);
 			{
-				pvm_obj *recv = sp[-nargs - 1];
-				if (unlikely(!recv))
-					PANIC("call of method %d on the zero reference", ord);
-				pvm_class *c = recv->cls;
+				pvm_class *c = crecv->cls;
 				if (unlikely((uint32_t)ord >= c->nmethods || !c->methods[ord]))
 					PANIC("no method %d in class %s (table size %u)", ord, pvm_class_cname(c), c->nmethods);
-				pvm_method *m = c->methods[ord];
-				sp[-nargs - 1] = NULL;
-				if (likely(m->sys < 0 && t->nfr < PVM_MAX_DEPTH && t->nfr < t->fcap && isp < ilim)) {
-					/* the common call: enter() with the state in locals */
-					fr->ip = (uint32_t)(ip - code);
-					pvm_frame *nf = fr + 1;
-					t->nfr++;
-					nf->m = m;
-					nf->ip = 0;
-					nf->obase = (uint32_t)(sp - nargs - t->os);
-					nf->ibase = (uint32_t)(isp - t->is);
-					nf->ebase = t->esp;
-					nf->ret_osp = nf->obase - 1;
-					nf->this = recv;
-					*isp++ = nargs;
-					fr = nf;
-					code = m->code;
-					ip = code;
-					sbase = sp - nargs;
-					ibase = isp - 1;
-					if (unlikely(--budget == 0)) {
-						SAVE();
-						return PVM_YIELD;
-					}
-					vmbreak;
-				}
+				cm = c->methods[ord];
+			}
+			sp[-nargs - 1] = NULL;   /* the frame holds the receiver */
+			cnargs = (uint32_t)nargs;
+			cret = sp - nargs - 1;
+			goto do_call;
+		}
+
+		/* The one call path (all three call instructions), as Lua's
+		 * luaD_precall: crecv (a reference the callee takes over) gets method
+		 * cm with the top cnargs ostack cells as arguments; the result goes
+		 * to cret. Natives run at once; bytecode gets a frame, built here
+		 * with the state in locals unless the depth limit or a full frame
+		 * array or istack sends it to enter(). */
+	do_call:
+		if (unlikely(cm->sys >= 0)) {
+			SAVE();
+			r = call_native(t, crecv, cm->sys, cnargs, (uint32_t)(cret - t->os));
+			if (unlikely(r))
+				goto handle;
+			LOAD();
+			if (unlikely(t->state != PVM_T_RUNNABLE)) {
 				SAVE();
-				if (m->sys >= 0)
-					r = call_native(t, recv, m->sys, (uint32_t)nargs, t->osp - (uint32_t)nargs - 1);
-				else
-					r = enter(t, recv, m, (uint32_t)nargs, t->osp - (uint32_t)nargs - 1);
+				return PVM_YIELD;
+			}
+			vmbreak;
+		}
+		{
+			int32_t *nib = ibase + fr->ireach > isp ? ibase + fr->ireach : isp;
+			fr->ip = (uint32_t)(ip - code);
+			if (likely(t->nfr < PVM_MAX_DEPTH && t->nfr < t->fcap && nib < ilim)) {
+				t->nfr++;
+				sbase = sp - cnargs;
+				frame_init(fr + 1, cm, crecv, (uint32_t)(sbase - t->os), (uint32_t)(nib - t->is), t->esp,
+					   (uint32_t)(cret - t->os), (uint32_t)(isp - t->is));
+				fr++;
+				code = cm->code;
+				ip = code;
+				ibase = nib;
+				*nib = (int32_t)cnargs;
+				isp = nib + 1;
+			} else {
+				SAVE();
+				r = enter(t, crecv, cm, cnargs, (uint32_t)(cret - t->os));
 				if (unlikely(r))
 					goto handle;
-				if (unlikely(t->state != PVM_T_RUNNABLE)) {
-					LOAD();
-					SAVE();
-					return PVM_YIELD;
-				}
 				LOAD();
-				if (unlikely(--budget == 0)) {
-					SAVE();
-					return PVM_YIELD;
-				}
+			}
+			if (unlikely(--budget == 0)) {
+				SAVE();
+				return PVM_YIELD;
 			}
 			vmbreak;
 		}
@@ -627,8 +677,31 @@ int pvm_interp(pvm_thread *t, long budget)
 			}
 			vmbreak;
 		}
-		vmcase(is_dup) NEED_I(1); PUSH_I(isp[-1]); vmbreak;
-		vmcase(is_drop) NEED_I(1); isp--; vmbreak;
+		vmcase(is_dup)
+			NEED_I(1);
+			/* The compiler's int assignment "is_dup; is_set32 N; is_drop"
+			 * (the value of the assignment expression, then the statement
+			 * drops it) in one dispatch when N addresses a cell below the
+			 * value: the same cells, reach and result as the three
+			 * instructions; jumps into the middle still find them. The
+			 * bytes read are inside the code or its guard bytes. */
+			if (ip[0] == OP_is_set32 && ip[5] == OP_is_drop) {
+				uint32_t pos = (uint32_t)pvm_be32(ip + 1);
+				if (pos < (size_t)(isp - ibase) - 1) {
+					ibase[pos] = isp[-1];
+					KEEP_REACH();
+					isp--;
+					ip += 6;
+					vmbreak;
+				}
+			}
+			PUSH_I(isp[-1]);
+			vmbreak;
+		vmcase(is_drop)
+			NEED_I(1);
+			KEEP_REACH();
+			isp--;
+			vmbreak;
 		vmcase(os_dup) {
 			NEED_O(1);
 			pvm_obj *x = sp[-1];
@@ -696,9 +769,18 @@ int pvm_interp(pvm_thread *t, long budget)
 		}
 		vmcase(os_get32) {
 			int32_t pos = RD32();
-			if (unlikely(pos < 0 || pos >= sp - sbase))
+			if (unlikely((size_t)(uint32_t)pos >= (size_t)(sp - sbase)))
 				PANIC("os_get32: position %d outside the frame's %ld slots", pos, (long)(sp - sbase));
 			pvm_obj *x = sbase[pos];
+			/* "os_get32 N; o2i", the compiler's read of an int argument or
+			 * local, in one dispatch: the value without the reference
+			 * taken and given back. Anything but an int object takes the
+			 * two instructions (and their errors). */
+			if (*ip == OP_o2i && x && x->kind == PVM_K_INT) {
+				ip++;
+				PUSH_I(((pvm_int *)x)->v);
+				vmbreak;
+			}
 			pvm_ref(x);
 			PUSH_O(x);
 			vmbreak;
@@ -707,7 +789,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			int32_t pos = RD32();
 			pvm_obj *x;
 			POP_O(x);
-			if (unlikely(pos < 0 || pos >= sp - sbase)) {
+			if (unlikely((size_t)(uint32_t)pos >= (size_t)(sp - sbase))) {
 				unref(vm, x);
 				PANIC("os_set32: position %d outside the frame's %ld slots", pos, (long)(sp - sbase));
 			}
@@ -739,17 +821,20 @@ int pvm_interp(pvm_thread *t, long budget)
 		}
 		vmcase(is_get32) {
 			int32_t pos = RD32();
-			if (unlikely(pos < 0 || pos >= isp - ibase))
-				PANIC("is_get32: position %d outside the frame's %ld cells", pos, (long)(isp - ibase));
+			if (unlikely((size_t)(uint32_t)pos >= (size_t)(isp - ibase)) && !IN_REACH(pos, 1, isp - ibase))
+				PANIC("is_get32: position %d outside the frame's %ld cells", pos, (long)REACH());
 			PUSH_I(ibase[pos]);
 			vmbreak;
 		}
 		vmcase(is_set32) {
 			int32_t pos = RD32();
 			NEED_I(1);
+			if (unlikely((size_t)(uint32_t)pos >= (size_t)(isp - 1 - ibase))) {
+				if (!IN_REACH(pos, 1, isp - ibase))
+					PANIC("is_set32: position %d outside the frame's %ld cells", pos, (long)REACH());
+				WROTE_ABOVE(pos, 1);
+			}
 			isp--;
-			if (unlikely(pos < 0 || pos >= isp - ibase))
-				PANIC("is_set32: position %d outside the frame's %ld cells", pos, (long)(isp - ibase));
 			ibase[pos] = *isp;
 			vmbreak;
 		}
@@ -826,7 +911,7 @@ int pvm_interp(pvm_thread *t, long budget)
 			goto throw_it;
 		}
 		vmcase(summon_thread) t->h.rc++; PUSH_O(&t->h); vmbreak;
-		vmcase(summon_this) pvm_ref(SELF); PUSH_O(SELF); vmbreak;
+		vmcase(summon_this) SELF->rc++; PUSH_O(SELF); vmbreak;   /* never the zero ref: calls check */
 		vmcase(summon_null) vm->null_obj->rc++; PUSH_O(vm->null_obj); vmbreak;
 		{
 			pvm_class *c;
@@ -867,10 +952,8 @@ int pvm_interp(pvm_thread *t, long budget)
 		}
 		vmcase(i2o) {
 			NEED_I(1);
-			SAVE();
-			pvm_obj *o = box_int(vm, isp[-1]);
-			if (!o)
-				OOM();
+			pvm_obj *o;
+			BOX(o, isp[-1]);
 			isp--;
 			PUSH_O(o);
 			vmbreak;
@@ -938,10 +1021,9 @@ int pvm_interp(pvm_thread *t, long budget)
 				PANIC("is_save8: bad field %d", slot);
 			if (unlikely(SELF->flags & PVM_F_IMMUTABLE))
 				PANIC("field store into an immutable object");
-			SAVE();
-			pvm_obj *o = box_int(vm, *--isp);
-			if (!o)
-				OOM();
+			pvm_obj *o;
+			BOX(o, isp[-1]);
+			isp--;
 			pvm_set(vm, &((pvm_user *)SELF)->f[slot], o);
 			vmbreak;
 		}
@@ -997,22 +1079,14 @@ int pvm_interp(pvm_thread *t, long budget)
 				PANIC("static_invoke: non-related class");
 			if ((uint32_t)ord >= k->nmethods || !k->methods[ord])
 				PANIC("static_invoke: no method %d in class (table size %u)", ord, k->nmethods);
-			pvm_method *m = k->methods[ord];
+			cm = k->methods[ord];
+			crecv = o;
 			sp -= 2;
 			SAVE();
 			unref(vm, c);
-			if (m->sys >= 0)
-				r = call_native(t, o, m->sys, (uint32_t)nargs, t->osp - (uint32_t)nargs);
-			else
-				r = enter(t, o, m, (uint32_t)nargs, t->osp - (uint32_t)nargs);
-			if (unlikely(r))
-				goto handle;
-			LOAD();
-			if (unlikely(t->state != PVM_T_RUNNABLE)) {
-				SAVE();
-				return PVM_YIELD;
-			}
-			vmbreak;
+			cnargs = (uint32_t)nargs;
+			cret = sp - nargs;
+			goto do_call;
 		}
 		vmcase(dynamic_invoke) {
 			NEED_O(2);
@@ -1041,19 +1115,15 @@ int pvm_interp(pvm_thread *t, long budget)
 				nm[k] = 0;
 				PANIC("dynamic invoke failed: no method '%s'", nm);
 			}
-			pvm_method *m = o->cls->methods[ord];
+			cm = o->cls->methods[ord];
+			crecv = o;
 			sp -= 2;
 			isp--;
 			SAVE();
 			unref(vm, name);
-			if (m->sys >= 0)
-				r = call_native(t, o, m->sys, (uint32_t)nargs, t->osp - (uint32_t)nargs);
-			else
-				r = enter(t, o, m, (uint32_t)nargs, t->osp - (uint32_t)nargs);
-			if (unlikely(r))
-				goto handle;
-			LOAD();
-			vmbreak;
+			cnargs = (uint32_t)nargs;
+			cret = sp - nargs;
+			goto do_call;
 		}
 		/* Original operand order (spec §3.4): value on top, count below. */
 		vmcase(ishl) BINOP((int32_t)((uint32_t)u << (l & 31))); vmbreak;
@@ -1073,16 +1143,27 @@ int pvm_interp(pvm_thread *t, long budget)
 		vmcase(copy)
 		vmcase(os_compose32)
 		vmcase(os_decompose)
-			PANIC("unimplemented opcode %s (0x%x)", pvm_opinfo[op].name, op);
+			PANIC("unimplemented opcode %s (0x%x)", pvm_opinfo[ip[-1]].name, ip[-1]);
 		vmdefault
 			if (ip - 1 >= code + LEN)
 				PANIC("IP out of bounds (ip %ld, code length %u)", (long)(ip - 1 - code), LEN);
-			PANIC("unknown opcode 0x%x at ip %ld", op, (long)(ip - 1 - code));
+			PANIC("unknown opcode 0x%x at ip %ld", ip[-1], (long)(ip - 1 - code));
 		}
 		continue;
 
 	prefixed:
-#include "pvm/interp_prefix.h"
+		/* the long/float/double forms: ordinary code in prefix.c */
+		SAVE();
+		{
+			uint8_t plain;   /* op stays out of memory: its address is not taken */
+			r = pvm_prefixed(t, prefix, &plain);
+			op = plain;
+		}
+		if (unlikely(r < 0 || r == PVM_THROWN))
+			goto handle;
+		LOAD();
+		if (r == PVM_PREFIX_PLAIN)
+			goto redispatch;
 		continue;
 	}
 
@@ -1096,6 +1177,7 @@ L_trace:
 #endif
 
 underflow:
+	op = op_before(fr->m, (uint32_t)(ip - code));
 	PANIC("stack underflow (%s at ip %ld)", pvm_opinfo[op].name ? pvm_opinfo[op].name : "?",
 	      (long)(ip - code));
 

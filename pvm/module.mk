@@ -9,9 +9,9 @@
 # plus a libFuzzer build of the loader+interpreter (clang).
 
 PVM_SRCS := pvm/lib.c pvm/heap.c pvm/values.c pvm/classes.c pvm/loader.c \
-            pvm/interp.c pvm/natives.c pvm/natives_sys.c pvm/thread.c \
+            pvm/interp.c pvm/prefix.c pvm/natives.c pvm/natives_sys.c pvm/thread.c \
             pvm/gc.c pvm/vm.c pvm/ops.c
-PVM_HDRS := pvm/pvm.h pvm/pvm_int.h pvm/natives_int.h pvm/pvm_port.h pvm/opcodes.h pvm/interp_prefix.h \
+PVM_HDRS := pvm/pvm.h pvm/pvm_int.h pvm/natives_int.h pvm/pvm_port.h pvm/opcodes.h pvm/interp_int.h \
             pvm/host/port_host.h
 PVM_HOST := pvm/host/port_host.c
 
@@ -88,13 +88,24 @@ UNIT_TESTS += tests/pvm/tools.sh    # the tools as a user runs them
 DEPS_PKGS  += check pkg-config valgrind
 
 # ---- benchmarks ----
+# pvm-run-count: the host build counting executed instructions (bench only)
+PVM_COUNT_OBJS := $(PVM_SRCS:%.c=$(BUILD)/pvm/count/%.o) $(BUILD)/pvm/count/pvm/host/port_host.o
+
+$(BUILD)/pvm/count/%.o: %.c $(PVM_HDRS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -DPVM_COUNT_OPS -c $< -o $@
+
+$(BUILD)/tools/pvm-run-count: tools/pvm-run.c $(PVM_COUNT_OBJS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -DPVM_COUNT_OPS $^ -o $@
+
 PVM_BENCH_PC := $(patsubst tests/pvm/bench/%.pvs,$(BUILD)/tests/pvm/bench/%.pc,$(wildcard tests/pvm/bench/*.pvs))
 
 $(BUILD)/tests/pvm/bench/%.pc: tests/pvm/bench/%.pvs $(BUILD)/tools/pvm-as
 	@mkdir -p $(dir $@)
 	$(BUILD)/tools/pvm-as -o $@ $<
 
-$(BUILD)/tests/pvm/bench.stamp: $(PVM_BENCH_PC) $(BUILD)/tools/pvm-run
+$(BUILD)/tests/pvm/bench.stamp: $(PVM_BENCH_PC) $(BUILD)/tools/pvm-run $(BUILD)/tools/pvm-run-count
 	@touch $@
 
 .PHONY: pvm-bench

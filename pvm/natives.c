@@ -199,7 +199,7 @@ NATIVE(n_str_concat)
 	size_t n = (size_t)SELF->len + s->len;
 	if (n > 0x7FFFFFFF)
 		return pvm_throw_str(t, "string.concat: result too long");
-	pvm_obj *out = pvm_obj_new(t->vm, t->vm->cls[PVM_K_STRING], sizeof(pvm_string) + n);
+	pvm_obj *out = pvm_obj_new_head(t->vm, t->vm->cls[PVM_K_STRING], sizeof(pvm_string) + n, sizeof(pvm_string));
 	if (!out)
 		return pvm_oom(t);
 	PVM_STR(out)->len = (uint32_t)n;

@@ -139,7 +139,7 @@ NATIVE(n_tty_putws)
 	while (n < s->len && n < 1024 && s->b[n])
 		n++;
 	pvm_port_write(PVM_CHAN_TTY, (const char *)s->b, n);
-	((pvm_tty *)self)->x += (int32_t)n * 8;
+	((pvm_tty *)self)->x = (int32_t)((uint32_t)((pvm_tty *)self)->x + n * 8);   /* wraps, no UB */
 	RET_NULL();
 }
 
@@ -159,8 +159,8 @@ NATIVE(n_tty_gotoxy)
 	int32_t c, r;
 	ARG_INT(0, c);
 	ARG_INT(1, r);
-	((pvm_tty *)self)->x = c * 8;
-	((pvm_tty *)self)->y = r * 16;
+	((pvm_tty *)self)->x = (int32_t)((uint32_t)c * 8);   /* any int: wraps, no UB */
+	((pvm_tty *)self)->y = (int32_t)((uint32_t)r * 16);
 	RET_NULL();
 }
 

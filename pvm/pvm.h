@@ -137,4 +137,10 @@ int pvm_record_next(const uint8_t *buf, size_t len, size_t *off,
 int pvm_snprintf(char *buf, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+#ifdef PVM_COUNT_OPS
+/* Instructions executed by every VM so far: only in the counting build of
+ * make bench (pvm-run-count), which divides instruction counts by it. */
+extern uint64_t pvm_ops_count;
+#endif
+
 #endif

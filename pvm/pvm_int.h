@@ -158,6 +158,8 @@ typedef struct pvm_frame {
 	uint32_t ip;
 	uint32_t obase, ibase, ebase;  /* bottoms of this frame's three stacks */
 	uint32_t ret_osp;              /* caller's ostack depth to return to */
+	uint32_t ret_isp;              /* caller's istack depth to return to */
+	uint32_t ireach;               /* istack depth this frame keeps (README "Quirks") */
 	pvm_obj *this;                 /* counted */
 } pvm_frame;
 
@@ -222,6 +224,8 @@ struct pvm_vm {
 void *pvm_alloc(struct pvm_vm *vm, size_t size);           /* allocates */
 void pvm_dealloc(struct pvm_vm *vm, void *p, size_t size);
 pvm_obj *pvm_obj_new(struct pvm_vm *vm, pvm_class *cls, size_t size); /* allocates */
+/* the same, clearing only the first `zero` bytes: the caller fills the rest */
+pvm_obj *pvm_obj_new_head(struct pvm_vm *vm, pvm_class *cls, size_t size, size_t zero);
 size_t pvm_obj_size(const pvm_obj *o);
 void pvm_obj_release(struct pvm_vm *vm, pvm_obj *o);
 typedef void (*pvm_visit_fn)(pvm_obj **slot, void *ctx);

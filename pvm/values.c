@@ -40,7 +40,8 @@ pvm_obj *pvm_new_string(struct pvm_vm *vm, const void *b, size_t n)
 {
 	if (n > 0x7FFFFFFF)
 		return NULL;
-	pvm_string *o = (pvm_string *)pvm_obj_new(vm, vm->cls[PVM_K_STRING], sizeof(pvm_string) + n);
+	pvm_string *o = (pvm_string *)pvm_obj_new_head(vm, vm->cls[PVM_K_STRING], sizeof(pvm_string) + n,
+						       sizeof(pvm_string));
 	if (!o)
 		return NULL;
 	o->len = (uint32_t)n;

@@ -97,5 +97,8 @@ int main(int argc, char **argv)
 		status = 2;
 	}
 	pvm_free(vm);
+#ifdef PVM_COUNT_OPS
+	fprintf(stderr, "pvm-run: %llu instructions\n", (unsigned long long)pvm_ops_count);
+#endif
 	return status;
 }

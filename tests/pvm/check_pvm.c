@@ -101,6 +101,21 @@ START_TEST(stack_group)
 }
 END_TEST
 
+START_TEST(switch_fall_through)
+{
+	/* panicked before: "is_set32: position 1 outside the frame's 1 cells";
+	 * the third value is 1 as in the original: the push of i lands in j's
+	 * dropped cell */
+	expect("t.fall", 8, "2 1 1 30064771077 wrapped ");
+}
+END_TEST
+
+START_TEST(int_assignment)
+{
+	expect("t.assign", 8, "5 7 4 0 42 ");
+}
+END_TEST
+
 START_TEST(call_group)
 {
 	expect("t.call", 8, "v 7 ok (void) far callee! (void) class 15 5 1 1 Hello ");
@@ -219,6 +234,13 @@ static const struct { int ord; int status; const char *msg; } fatal[] = {
 	{ 35, PVM_EPANIC, "stack overflow (more than 1048576 cells)" },
 	{ 36, PVM_EPANIC, "stack overflow (more than 1048576 cells)" },
 	{ 37, PVM_EPANIC, "stack overflow (more than 1048576 cells)" },
+	{ 38, PVM_EPANIC, "is_get32: position 2 outside the frame's 2 cells" },
+	/* pos + 1 overflowed for INT32_MAX before (an 8 GiB out-of-bounds read) */
+	{ 39, PVM_EPANIC, "is_get32: position 2147483647 outside the frame's 2 cells" },
+	{ 40, PVM_EPANIC, "is_set32: position 2147483647 outside the frame's 2 cells" },
+	{ 41, PVM_EPANIC, "is_set32: position 2147483647 outside the frame's 1 cells" },
+	{ 42, PVM_EUNHANDLED, "o2i: not an int" },
+	{ 43, PVM_EPANIC, "o2i(null)" },
 };
 
 START_TEST(fatal_errors)
@@ -443,6 +465,8 @@ static Suite *groups(void)
 	tcase_add_test(tc, flow_group);
 	tcase_add_test(tc, prefix_group);
 	tcase_add_test(tc, stack_group);
+	tcase_add_test(tc, switch_fall_through);
+	tcase_add_test(tc, int_assignment);
 	tcase_add_test(tc, call_group);
 	tcase_add_test(tc, exception_group);
 	tcase_add_test(tc, native_group);

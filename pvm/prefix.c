@@ -1,14 +1,51 @@
 /*
- * pvm/interp_prefix.h — the long/float/double forms of the instructions a
- * type prefix applies to (spec §3.3). Included inside pvm_interp(), with its
- * locals and macros; not a header for anyone else.
+ * pvm/prefix.c — the long/float/double forms of the instructions a type
+ * prefix applies to (spec §3.3). Ordinary code shared by both dispatch
+ * builds of the interpreter: it saves its state, calls pvm_prefixed() and
+ * reloads (prefixed instructions are rare next to the int forms).
  *
  * A prefix is consumed by exactly the next instruction. A prefix that the
  * next instruction ignores is logged ("Unused type prefix", as the original
  * prints) and the instruction runs in its plain int form. Two prefixes in a
  * row are undefined in the spec; here the last one wins.
  */
+#include "pvm/pvm_int.h"
+#include "pvm/interp_int.h"
+
+int pvm_prefixed(pvm_thread *t, int prefix, uint8_t *opp)
 {
+	struct pvm_vm *vm = t->vm;
+	pvm_frame *fr = &t->fr[t->nfr - 1];
+	const uint8_t *code = fr->m->code, *ip = code + fr->ip;
+	int32_t *isp = t->is + t->isp, *ibase = t->is + fr->ibase, *ilim = t->is + t->icap;
+	pvm_obj **sp = t->os + t->osp, **sbase = t->os + fr->obase;
+	uint8_t op = 0;
+
+#define SAVE() do { fr->ip = (uint32_t)(ip - code); t->osp = (uint32_t)(sp - t->os); \
+		    t->isp = (uint32_t)(isp - t->is); } while (0)
+#define PANIC(...) do { SAVE(); return pvm_panic(t, __VA_ARGS__); } while (0)
+#define THROW(msg) do { SAVE(); return pvm_throw_str(t, msg); } while (0)
+#define OOM() do { SAVE(); return pvm_oom(t); } while (0)
+#define UNDERFLOW() PANIC("stack underflow (%s at ip %ld)", pvm_opinfo[op].name ? pvm_opinfo[op].name : "?", \
+			  (long)(ip - code))
+#define NEED_I(n) do { if (unlikely(isp - ibase < (long)(n))) UNDERFLOW(); } while (0)
+#define ROOM_I(n) do { if (unlikely(ilim - isp < (long)(n))) { SAVE(); int _g = pvm_grow_is(t, (uint32_t)(n)); \
+		if (_g) { return pvm_grow_failed(t, _g); } \
+		isp = t->is + t->isp; ibase = t->is + fr->ibase; ilim = t->is + t->icap; } } while (0)
+#define PUSH_O(x) do { pvm_obj *_x = (x); if (unlikely(sp == t->os + t->ocap)) { SAVE(); \
+		int _g = pvm_grow_os(t, 1); \
+		if (_g) { pvm_unref(vm, _x); return pvm_grow_failed(t, _g); } \
+		sp = t->os + t->osp; } *sp++ = _x; } while (0)
+#define POP_O(x) do { if (unlikely(sp == sbase)) UNDERFLOW(); (x) = *--sp; } while (0)
+#define RD8() (*ip++)
+#define RD32() (ip += 4, pvm_be32(ip - 4))
+#define KEEP_REACH() do { if ((uint32_t)(isp - ibase) > fr->ireach) fr->ireach = (uint32_t)(isp - ibase); } while (0)
+#define IN_REACH(pos, n, held) ((pos) >= 0 && (int64_t)(pos) + (n) <= \
+		(int64_t)((uint32_t)(held) > fr->ireach ? (uint32_t)(held) : fr->ireach))
+#define REACH() ((uint32_t)(isp - ibase) > fr->ireach ? (uint32_t)(isp - ibase) : fr->ireach)
+#define WROTE_ABOVE(pos, n) do { if ((uint32_t)(pos) + (n) > fr->ireach) fr->ireach = (uint32_t)(pos) + (n); } while (0)
+
+
 	op = *ip++;
 	while (op == OP_prefix_long || op == OP_prefix_float || op == OP_prefix_double) {
 		prefix = op == OP_prefix_long ? PVM_K_LONG : op == OP_prefix_float ? PVM_K_FLOAT : PVM_K_DOUBLE;
@@ -30,6 +67,7 @@
 		if (!wide)
 			goto plain;
 		NEED_I(2);
+		KEEP_REACH();
 		isp -= 2;
 		break;
 	case OP_iconst_0:
@@ -48,8 +86,8 @@
 		if (!wide)
 			goto plain;
 		int32_t pos = RD32();
-		if (pos < 0 || pos + 1 >= isp - ibase)
-			PANIC("is_get32: position %d outside the frame's %ld cells", pos, (long)(isp - ibase));
+		if (!IN_REACH(pos, 2, isp - ibase))
+			PANIC("is_get32: position %d outside the frame's %ld cells", pos, (long)REACH());
 		isp[0] = ibase[pos];
 		isp[1] = ibase[pos + 1];
 		isp += 2;
@@ -60,9 +98,11 @@
 			goto plain;
 		int32_t pos = RD32();
 		NEED_I(2);
+		if (!IN_REACH(pos, 2, isp - ibase))
+			PANIC("is_set32: position %d outside the frame's %ld cells", pos, (long)REACH());
 		isp -= 2;
-		if (pos < 0 || pos + 1 >= isp - ibase)
-			PANIC("is_set32: position %d outside the frame's %ld cells", pos, (long)(isp - ibase));
+		if ((int64_t)pos + 2 > isp - ibase)
+			WROTE_ABOVE(pos, 2);
 		ibase[pos] = isp[0];
 		ibase[pos + 1] = isp[1];
 		break;
@@ -274,6 +314,10 @@
 	default:
 	plain:
 		pvm_log(vm, "Unused type prefix on op code 0x%x\n", op);
-		goto redispatch;
+		SAVE();
+		*opp = op;
+		return PVM_PREFIX_PLAIN;
 	}
+	SAVE();
+	return 0;
 }
