@@ -1,7 +1,7 @@
 /* guest/kalloc.c — the physical page allocator (guest/kalloc.h). */
 #include "guest/console.h"
 #include "guest/kalloc.h"
-#include "guest/kstring.h"
+#include "lib/mem.h"
 
 #define PAGE 4096u
 

@@ -7,7 +7,7 @@
 #include "guest/fmt.h"
 #include "guest/hypercall.h"
 #include "guest/kalloc.h"
-#include "guest/kstring.h"
+#include "lib/mem.h"
 #include "guest/prog.h"
 #include "guest/trap.h"
 #include "guest/vm.h"

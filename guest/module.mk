@@ -4,16 +4,17 @@
 # The whole kernel is built with -mgeneral-regs-only: everything trap() can
 # reach must not touch SSE state, which vectors.S does not save. The kernel
 # still switches SSE on (guest/main.c) for code built without that flag later.
-# -fno-tree-loop-distribute-patterns: GCC would turn the loop inside
-# memset() into a call to memset().
+# -fno-tree-loop-distribute-patterns: GCC would turn the loop of a
+# hand-written copy into a call to memcpy().
 
 GUEST_CFLAGS := $(FREE_CFLAGS) -mgeneral-regs-only -fno-tree-loop-distribute-patterns
-GUEST_SRCS := guest/main.c guest/gdt.c guest/trap.c guest/console.c guest/fmt.c \
+GUEST_SRCS := guest/main.c guest/gdt.c guest/trap.c guest/console.c \
               guest/line.c guest/kalloc.c guest/vm.c guest/bootinfo.c guest/timer.c \
-              guest/kstring.c guest/user.c guest/default.c guest/hostile.c guest/hostile_insn.c \
+              guest/user.c guest/default.c guest/hostile.c guest/hostile_insn.c \
               guest/bench.c guest/counter.c guest/workload.c guest/spin.c
 GUEST_ASMS := guest/entry.S guest/vectors.S guest/usermode.S
-GUEST_OBJS := $(GUEST_ASMS:%.S=$(BUILD)/%.o) $(GUEST_SRCS:%.c=$(BUILD)/%.o)
+GUEST_OBJS := $(GUEST_ASMS:%.S=$(BUILD)/%.o) $(GUEST_SRCS:%.c=$(BUILD)/%.o) \
+              $(BUILD)/lib/guest/fmt.o $(BUILD)/lib/guest/mem.o
 GUEST_ELF := $(BUILD)/guest/guest.elf
 
 $(BUILD)/guest/%.o: guest/%.c
@@ -34,9 +35,9 @@ IMAGES += $(GUEST_ELF)
 
 # Host unit tests of the pure parts: printf, line editing, allocator, boot info,
 # tick deadlines (timer.c links, its hypercalls are never called on the host).
-GUEST_TEST_SRCS := tests/guest/check_guest.c guest/fmt.c guest/line.c guest/kalloc.c \
+GUEST_TEST_SRCS := tests/guest/check_guest.c lib/fmt.c guest/line.c guest/kalloc.c \
                    guest/bootinfo.c guest/timer.c
-$(BUILD)/tests/check_guest: $(GUEST_TEST_SRCS) guest/*.h vdev/vdev.h tests/unit.h
+$(BUILD)/tests/check_guest: $(GUEST_TEST_SRCS) guest/*.h lib/*.h vdev/vdev.h tests/unit.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ $(GUEST_TEST_SRCS) $(CHECK_LIBS)
 

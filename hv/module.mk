@@ -1,6 +1,6 @@
 # hv/module.mk — the hypervisor image (hv.elf) and its host unit tests.
 
-HV_SRCS := hv/main.c hv/console.c hv/fmt.c hv/serial.c hv/string.c \
+HV_SRCS := hv/main.c hv/console.c hv/err.c hv/serial.c \
            hv/mb2.c hv/config.c hv/vmxcap.c hv/vmxread.c \
            hv/pmem.c hv/gdt.c hv/idt.c hv/time.c \
            hv/vmcs.c hv/vmcs_names.c hv/vmx.c hv/ept.c hv/event.c \
@@ -9,7 +9,8 @@ HV_SRCS := hv/main.c hv/console.c hv/fmt.c hv/serial.c hv/string.c \
            vdev/hcall.c hv/ata.c hv/heap.c hv/disk.c hv/persist.c
 HV_ASMS := hv/isr.asm hv/vmx_entry.asm
 HV_OBJS := $(BUILD)/hv/entry.o $(HV_SRCS:%.c=$(BUILD)/%.o) $(HV_ASMS:%.asm=$(BUILD)/%.o) \
-           $(BUILD)/hv/snapshot/snap-hv.o $(BUILD)/hv/snapshot/engine.o
+           $(BUILD)/hv/snapshot/snap-hv.o $(BUILD)/hv/snapshot/engine.o \
+           $(BUILD)/lib/hv/fmt.o $(BUILD)/lib/hv/mem.o
 
 $(BUILD)/hv/entry.o: boot/entry.asm
 	@mkdir -p $(@D)
@@ -33,8 +34,8 @@ $(BUILD)/hv.elf: $(HV_OBJS) boot/hv.ld
 -include $(HV_OBJS:.o=.d)
 
 # Host unit tests of the pure parts: multiboot2, command line, VT-x decoding.
-HV_TEST_SRCS := tests/hv/check_hv.c hv/mb2.c hv/config.c hv/vmxcap.c hv/fmt.c
-$(BUILD)/tests/check_hv: $(HV_TEST_SRCS) hv/*.h tests/unit.h
+HV_TEST_SRCS := tests/hv/check_hv.c hv/mb2.c hv/config.c hv/vmxcap.c hv/err.c lib/fmt.c
+$(BUILD)/tests/check_hv: $(HV_TEST_SRCS) hv/*.h lib/*.h tests/unit.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ $(HV_TEST_SRCS) $(CHECK_LIBS)
 
@@ -43,8 +44,8 @@ HOST_TOOLS += $(BUILD)/tests/check_hv
 
 # Host unit tests of EPT, CPUID/MSR policy, hypercalls, exit reasons, ELF, pmem.
 VMX_TEST_SRCS := tests/hv/check_vmx.c hv/ept.c hv/cpuid.c hv/msr.c hv/exit_reason.c \
-                 hv/vmcs_names.c hv/elf.c hv/pmem.c hv/guest_load.c hv/fmt.c vdev/hcall.c
-$(BUILD)/tests/check_vmx: $(VMX_TEST_SRCS) hv/*.h vdev/*.h tests/unit.h
+                 hv/vmcs_names.c hv/elf.c hv/pmem.c hv/guest_load.c hv/err.c lib/fmt.c vdev/hcall.c
+$(BUILD)/tests/check_vmx: $(VMX_TEST_SRCS) hv/*.h vdev/*.h lib/*.h tests/unit.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -DAMBER_HOST_TEST $(CHECK_CFLAGS) -o $@ $(VMX_TEST_SRCS) $(CHECK_LIBS)
 

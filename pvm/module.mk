@@ -38,20 +38,20 @@ $(BUILD)/pvm/free/%.o: %.c $(PVM_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(FREE_CFLAGS) -c $< -o $@
 
-$(BUILD)/pvm/libpvm.a: $(PVM_OBJS)
+$(BUILD)/pvm/libpvm.a: $(PVM_OBJS) $(BUILD)/lib/host/fmt.o
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/pvm/libpvm-test.a: $(PVM_TEST_OBJS)
+$(BUILD)/pvm/libpvm-test.a: $(PVM_TEST_OBJS) $(BUILD)/lib/host/fmt.o
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/pvm/libpvm-testsw.a: $(PVM_SW_OBJS)
+$(BUILD)/pvm/libpvm-testsw.a: $(PVM_SW_OBJS) $(BUILD)/lib/host/fmt.o
 	rm -f $@ && ar rcs $@ $^
 
 # One relocatable object, as the guest will link it; it may need nothing
-# but the port and the four mem* functions.
+# but the port, the four mem* functions and the formatter (lib/).
 $(BUILD)/pvm/freestanding.stamp: $(PVM_FREE_OBJS)
 	$(LD) -r -o $(BUILD)/pvm/pvm-free.o $^
-	@undef=$$(nm -u $(BUILD)/pvm/pvm-free.o | awk '{print $$2}' | grep -vxE 'mem(cpy|move|set|cmp)|pvm_port_[a-z_]+'); \
+	@undef=$$(nm -u $(BUILD)/pvm/pvm-free.o | awk '{print $$2}' | grep -vxE 'mem(cpy|move|set|cmp)|amber_v?snprintf|pvm_port_[a-z_]+'); \
 	if [ -n "$$undef" ]; then echo "pvm: the freestanding build needs $$undef"; exit 1; fi
 	@touch $@
 
@@ -112,7 +112,7 @@ $(BUILD)/tests/pvm/fuzz_pvm: tests/pvm/fuzz_pvm.c $(PVM_SRCS) $(PVM_HOST) $(PVM_
 	@mkdir -p $(dir $@)
 	$(PVM_FUZZ_CC) -std=gnu11 -Wall -Wextra -Werror -g -O1 -I. -DPVM_TEST \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		tests/pvm/fuzz_pvm.c $(PVM_SRCS) $(PVM_HOST) -o $@
+		tests/pvm/fuzz_pvm.c $(PVM_SRCS) $(PVM_HOST) lib/fmt.c -o $@
 
 ifneq ($(PVM_FUZZ_CC),)
 HOST_TOOLS += $(BUILD)/tests/pvm/fuzz_pvm
