@@ -10,7 +10,7 @@
 
 PVM_SRCS := pvm/lib.c pvm/heap.c pvm/values.c pvm/classes.c pvm/loader.c \
             pvm/interp.c pvm/natives.c pvm/natives_sys.c pvm/thread.c \
-            pvm/gc.c pvm/vm.c pvm/ops.c
+            pvm/gc.c pvm/vm.c pvm/ops.c pvm/wait.c
 PVM_HDRS := pvm/pvm.h pvm/pvm_int.h pvm/natives_int.h pvm/pvm_port.h pvm/opcodes.h pvm/interp_prefix.h \
             pvm/host/port_host.h
 PVM_HOST := pvm/host/port_host.c

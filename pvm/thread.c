@@ -232,6 +232,7 @@ int pvm_schedule(struct pvm_vm *vm, pvm_thread *main)
 {
 	int main_status = 1;
 	for (;;) {
+		int waiting = pvm_wait_poll(vm);
 		pvm_array *ts = (pvm_array *)vm->threads;
 		bool ran = false;
 		for (uint32_t i = 0; i < ts->n; i++) {
@@ -287,6 +288,10 @@ int pvm_schedule(struct pvm_vm *vm, pvm_thread *main)
 		if (!ran) {
 			if (w == 0)
 				return main_status;
+			if (waiting) {   /* asleep or reading: not a deadlock */
+				pvm_wait_idle(vm);
+				continue;
+			}
 			if (main->state != PVM_T_DONE)
 				return pvm_errf(vm, PVM_EDEADLOCK, "every thread is blocked");
 			return main_status;   /* the rest wait forever; main is done */

@@ -83,6 +83,32 @@ void pvm_port_yield(void)
 	sched_yield();
 }
 
+/* Sleeps until the deadline: boot.sleep is real on the host too. */
+void pvm_port_idle(uint64_t wake_ns)
+{
+	uint64_t now = pvm_port_time_ns();
+	if (!wake_ns || wake_ns <= now) {
+		sched_yield();
+		return;
+	}
+	uint64_t d = wake_ns - now;
+	struct timespec ts = { (time_t)(d / 1000000000u), (long)(d % 1000000000u) };
+	nanosleep(&ts, NULL);
+}
+
+/* The host tools are headless: console reads get an empty string. */
+int pvm_port_read_line(char *buf, size_t n)
+{
+	(void)buf;
+	(void)n;
+	return -1;
+}
+
+uint64_t pvm_port_epoch(void)
+{
+	return 1;
+}
+
 struct loaded {
 	uint8_t *data;
 	size_t size;
