@@ -61,3 +61,14 @@ size_t kfree_pages(void)
 {
 	return nfree;
 }
+
+void kalloc_give_rest(size_t keep_pages, uintptr_t *lo, uintptr_t *hi)
+{
+	uintptr_t cut = bump + keep_pages * PAGE;
+	if (cut > limit || cut < bump)
+		cut = limit;
+	*lo = cut;
+	*hi = limit;
+	nfree -= (limit - cut) / PAGE;
+	limit = cut;
+}

@@ -84,6 +84,8 @@ _Noreturn void kmain(const struct vdev_boot_info *bi)
 		prog_workload();
 	if (!strcmp(prog, "spin"))
 		prog_spin(hz);
+	if (!strcmp(prog, "pvm"))
+		prog_pvm();
 	if (strcmp(prog, "default"))
 		kprintf("guest: note: no program '%s' in this guest; running the default one\n", prog);
 	prog_default(hz);

@@ -32,7 +32,7 @@ static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 	return 0;
 }
 
-static const char *const guests[] = { "default", "hostile", "counter", "bench", "workload", "spin" };
+static const char *const guests[] = { "default", "hostile", "counter", "bench", "workload", "spin", "pvm" };
 static const char *const tiers[] = { "auto", "pml", "ad", "wp" };
 
 const char *hv_dirty_tier_name(enum dirty_tier t)
@@ -62,7 +62,7 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 				hv_snprintf(cfg->guest, sizeof cfg->guest, "%s", val);
 				return 0;
 			}
-		hv_snprintf(err, errlen, "option guest=%s: want default, hostile, counter, bench, workload or spin", val ? val : "");
+		hv_snprintf(err, errlen, "option guest=%s: want default, hostile, counter, bench, workload, spin or pvm", val ? val : "");
 		return HV_EINVAL;
 	}
 	if (streq(key, "dirty")) {
@@ -81,6 +81,20 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 		}
 		hv_snprintf(err, errlen, "option restore=%s: want lazy or eager", val ? val : "");
 		return HV_EINVAL;
+	}
+	/* The world's init class, read by the guest (guest/world.c): a Phantom
+	 * class name, letters, digits, '.', '_' and '$'. */
+	if (streq(key, "pvm")) {
+		int ok = val && *val;
+		for (const char *c = val; ok && *c; c++)
+			ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+			     *c == '.' || *c == '_' || *c == '$';
+		if (!ok) {
+			hv_snprintf(err, errlen, "option pvm=%s: want a class name (letters, digits, '.', '_', '$')",
+				    val ? val : "");
+			return HV_EINVAL;
+		}
+		return 0;
 	}
 	if (streq(key, "format")) {
 		if (val) {

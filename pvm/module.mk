@@ -49,8 +49,10 @@ $(BUILD)/pvm/libpvm-testsw.a: $(PVM_SW_OBJS) $(BUILD)/lib/host/fmt.o
 
 # One relocatable object, as the guest will link it; it may need nothing
 # but the port, the four mem* functions and the formatter (lib/).
-$(BUILD)/pvm/freestanding.stamp: $(PVM_FREE_OBJS)
-	$(LD) -r -o $(BUILD)/pvm/pvm-free.o $^
+$(BUILD)/pvm/pvm-free.o: $(PVM_FREE_OBJS)
+	$(LD) -r -o $@ $^
+
+$(BUILD)/pvm/freestanding.stamp: $(BUILD)/pvm/pvm-free.o
 	@undef=$$(nm -u $(BUILD)/pvm/pvm-free.o | awk '{print $$2}' | grep -vxE 'mem(cpy|move|set|cmp)|amber_v?snprintf|pvm_port_[a-z_]+'); \
 	if [ -n "$$undef" ]; then echo "pvm: the freestanding build needs $$undef"; exit 1; fi
 	@touch $@
