@@ -89,3 +89,10 @@ $(BUILD)/tests/world/%.pc: tests/guest/world/%.pvs $(BUILD)/tools/pvm-as
 	@mkdir -p $(@D)
 	$(BUILD)/tools/pvm-as -o $@ $<
 HOST_TOOLS += $(WORLD_TEST_PC)
+
+# The world in Bochs (tests/integ/world*.sh): regression lines, the default
+# world across a restore, refusals (about 3 min); 20 crash/restore cycles of
+# the world torture (about 8 min: each cycle is a Bochs boot); 200 in
+# `make torture`.
+INTEG_TESTS += tests/integ/world.sh tests/integ/world-torture-short
+TORTURES    += tests/integ/world-torture-long
