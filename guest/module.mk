@@ -96,3 +96,14 @@ HOST_TOOLS += $(WORLD_TEST_PC)
 # `make torture`.
 INTEG_TESTS += tests/integ/world.sh tests/integ/world-torture-short
 TORTURES    += tests/integ/world-torture-long
+
+# Host tests of the world's pure parts (class image parser against the real
+# image and every truncation of it, world heap), with ASan and UBSan.
+WORLD_TEST_SRCS := tests/guest/check_world.c lib/fmt.c guest/classimg.c guest/wheap.c guest/kalloc.c
+$(BUILD)/tests/check_world: $(WORLD_TEST_SRCS) guest/*.h lib/*.h tests/unit.h $(PVM_IMG)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		$(CHECK_CFLAGS) -DCLASS_IMG='"$(abspath $(PVM_IMG))"' -o $@ $(WORLD_TEST_SRCS) $(CHECK_LIBS)
+
+UNIT_TESTS += $(BUILD)/tests/check_world
+HOST_TOOLS += $(BUILD)/tests/check_world

@@ -8,6 +8,9 @@
 #ifndef __SSE2__
 #define STB_SPRINTF_NOFLOAT
 #endif
+/* Its unaligned word stores are undefined behaviour in C (UBSan stops the
+ * sanitized tests on them); byte stores cost little in short messages. */
+#define STB_SPRINTF_NOUNALIGNED
 #define STB_SPRINTF_STATIC
 #define STB_SPRINTF_IMPLEMENTATION
 /* stb_sprintf's own casts and fallthroughs are not ours to fix */
