@@ -111,7 +111,7 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 int hv_config_parse(const char *cmdline, struct hv_config *cfg, char *err, size_t errlen)
 {
 	*cfg = (struct hv_config){ .mem_mib = 64, .snap_ms = 500, .dirty = DIRTY_AUTO, .tick_hz = 4 };
-	hv_snprintf(cfg->guest, sizeof cfg->guest, "default");
+	hv_snprintf(cfg->guest, sizeof cfg->guest, "pvm");
 	if (errlen)
 		err[0] = '\0';
 	const char *p = cmdline ? cmdline : "";

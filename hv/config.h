@@ -3,7 +3,7 @@
  * `multiboot2` line in grub.cfg; tools/amber-run --cmdline sets them).
  *
  *   mem=MIB        guest RAM in MiB (16..3072, default 64)
- *   guest=NAME     guest program: default, hostile, counter, bench, workload, spin, pvm (default: default)
+ *   guest=NAME     guest program: pvm (the persistent world, default), default (ticks and echo), hostile, counter, bench, workload, spin
  *   pvm=CLASS      guest=pvm: the class the world starts (default amber.world.init)
  *   snap_ms=MS     snapshot period in guest milliseconds (10..600000, default 500)
  *   dirty=TIER     dirty tracking: auto, pml, ad, wp (default auto)

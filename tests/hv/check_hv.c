@@ -278,7 +278,7 @@ START_TEST(cfg_defaults)
 {
 	ck_assert_int_eq(hv_config_parse("", &cfg, err, sizeof err), 0);
 	ck_assert_uint_eq(cfg.mem_mib, 64);
-	ck_assert_str_eq(cfg.guest, "default");
+	ck_assert_str_eq(cfg.guest, "pvm");
 	ck_assert_uint_eq(cfg.snap_ms, 500);
 	ck_assert_int_eq(cfg.dirty, DIRTY_AUTO);
 	ck_assert_int_eq(cfg.format, 0);
