@@ -107,3 +107,13 @@ $(BUILD)/tests/check_world: $(WORLD_TEST_SRCS) guest/*.h lib/*.h tests/unit.h $(
 
 UNIT_TESTS += $(BUILD)/tests/check_world
 HOST_TOOLS += $(BUILD)/tests/check_world
+
+# make bench: PVM speed in the guest against the host, snapshots of a
+# 64 MiB world (tests/bench/world-bench.sh).
+WORLD_BENCH_PVS := $(wildcard tests/bench/world/*.pvs)
+WORLD_BENCH_PC  := $(WORLD_BENCH_PVS:tests/bench/world/%.pvs=$(BUILD)/tests/world-bench/%.pc)
+$(BUILD)/tests/world-bench/%.pc: tests/bench/world/%.pvs $(BUILD)/tools/pvm-as
+	@mkdir -p $(@D)
+	$(BUILD)/tools/pvm-as -o $@ $<
+HOST_TOOLS += $(WORLD_BENCH_PC)
+BENCHES    += tests/bench/world-bench.sh
