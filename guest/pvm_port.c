@@ -67,6 +67,18 @@ void pvm_port_write(int chan, const char *s, size_t len)
 	}
 }
 
+/* A line left without its newline (the program ended) is ended here, so
+ * that the world's own next line starts a line of its own. */
+void world_flush(void)
+{
+	for (int c = 0; c < WORLD_CHANS; c++) {
+		struct world_out *o = &world.out[c];
+		if (o->len && o->len < sizeof o->buf)
+			o->buf[o->len++] = '\n';
+		flush(o);
+	}
+}
+
 /* The few places the world speaks for itself go through the same path. */
 void world_say(const char *s)
 {

@@ -66,6 +66,7 @@ static _Noreturn void world_main(void)
 	uint64_t t0 = rdtsc();
 	int r = pvm_run_class(vm, world.cls, 8, 1);
 	uint64_t cycles = rdtsc() - t0;
+	world_flush();
 	if (r) {
 		ksnprintf(line, sizeof line, "world: %s stopped: %s: ", world.cls, pvm_strerror(r));
 		world_say(line);

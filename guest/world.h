@@ -31,5 +31,6 @@ struct world {
 
 extern struct world world;
 void world_say(const char *s);
+void world_flush(void);   /* ends and writes every channel's partial line */
 
 #endif

@@ -27,6 +27,14 @@ strip wregress | sed -n '/^world: .* running amber.test.regress$/,/^world: every
 check "the five lines of spec 8.4, byte for byte" cmp "$T/wregress.want" "$T/wregress.got"
 engine_kill wregress
 
+echo "float and double bytecodes in the guest (SSE in the PVM, not in the trap path)"
+"$TOP/build/tools/pvm-run" -C "$TOP/build/tests/pvm/pc" t.prefix > "$T/wfloat.want"; echo >> "$T/wfloat.want"
+engine_start wfloat --engine bochs --timeout 200 --classes "$TOP/build/tests/pvm/pc" --cmdline "guest=pvm pvm=t.prefix"
+check "the world runs t.prefix" wait_for wfloat '^world: every thread of t.prefix has ended' 150
+strip wfloat | sed -n '/^world: .* running t.prefix$/,/^world: every thread/p' | sed '1d;$d' > "$T/wfloat.got"
+check "the same text as pvm-run on the host" cmp "$T/wfloat.want" "$T/wfloat.got"
+engine_kill wfloat
+
 echo "the default world survives a kill"
 disk=$T/world.img; rm -f "$disk"
 fifo=$T/world.in; rm -f "$fifo"; mkfifo "$fifo"
