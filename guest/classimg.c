@@ -70,7 +70,8 @@ static size_t next_off(const struct member *m, size_t len)
 static int member_name(const struct classimg *ci, const struct member *m, char *name, char *err, size_t errlen)
 {
 	const char *r = m->raw;
-	if (r[0] == '/' && (r[1] == ' ' || (r[1] == '/' && r[2] == ' ')))
+	/* the symbol tables ("/", "/SYM64/") and the long-name table ("//") */
+	if (r[0] == '/' && (r[1] == ' ' || (r[1] == '/' && r[2] == ' ') || !memcmp(r, "/SYM64/", 7)))
 		return 0;
 	size_t n = 0;
 	if (r[0] == '/' && r[1] >= '0' && r[1] <= '9') {

@@ -51,6 +51,7 @@ START_TEST(img_short_and_long_names)
 	ar_start(&a);
 	const char *longtab = "ru.dz.phantom.system.boot.pc/\nAmber.World.Init.pc/\n";
 	ar_member(&a, "/", "\0\0\0\0", 4);                 /* a symbol table: skipped */
+	ar_member(&a, "/SYM64/", "\0\0\0\0", 4);           /* the 64-bit one too */
 	ar_member(&a, "//", longtab, strlen(longtab));
 	ar_member(&a, "/0", "BOOT", 4);
 	ar_member(&a, "a.pc/", "A", 1);                    /* odd size: padded */
