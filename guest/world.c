@@ -75,8 +75,8 @@ static _Noreturn void world_main(void)
 		world_say(pvm_backtrace(vm));
 	} else {
 		/* make bench reads the TSC figure (Bochs: one cycle per instruction) */
-		ksnprintf(line, sizeof line, "world: every thread of %s has ended (%llu TSC cycles)\n", world.cls,
-			  (unsigned long long)cycles);
+		ksnprintf(line, sizeof line, "world: every thread of %s has ended (%llu TSC cycles, %zu bytes live)\n",
+			  world.cls, (unsigned long long)cycles, pvm_live_bytes(vm));
 		world_say(line);
 	}
 	world_say("world: idle (the world's memory is kept; nothing runs)\n");

@@ -283,7 +283,10 @@ int pvm_schedule(struct pvm_vm *vm, pvm_thread *main)
 				ts->v[w++] = &t->h;
 		}
 		ts->n = w;
-		if (vm->alloc_since_gc > GC_BYTES)
+		/* a small world (the guest's RAM) collects sooner: garbage cycles
+		 * must not fill it before the volume trigger is reached */
+		size_t gc_at = vm->mem_limit && vm->mem_limit / 4 < GC_BYTES ? vm->mem_limit / 4 : GC_BYTES;
+		if (vm->alloc_since_gc > gc_at)
 			pvm_collect(vm);
 		if (!ran) {
 			if (w == 0)
