@@ -59,9 +59,15 @@ all: $(HOST_TOOLS) $(IMAGES)
 deps:
 	@tools/install-deps $(sort $(DEPS_PKGS))
 
-# The guest lives on this disk: a second `make run` resumes it.
-RUN_DISK ?= $(BUILD)/amber-disk.img
+# The guest lives on this disk, outside build/ so that `make clean` keeps
+# it: a second `make run` resumes it (its control socket is RUN_DISK.ctl,
+# tools/amber-ctl's default). A disk of an older checkout in build/ moves.
+AMBER_DATA ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)/amber
+RUN_DISK ?= $(AMBER_DATA)/disk.img
 run: deps all
+	@mkdir -p $(dir $(RUN_DISK))
+	@if [ -f $(BUILD)/amber-disk.img ] && [ ! -e $(RUN_DISK) ]; then \
+		mv $(BUILD)/amber-disk.img $(RUN_DISK) && echo "make run: moved the guest's disk to $(RUN_DISK)"; fi
 	tools/amber-run --disk $(RUN_DISK) --cmdline "format $(RUN_CMDLINE)" $(RUN_ARGS)
 
 # Unit tests first: they are fast and pin down most regressions.

@@ -104,6 +104,14 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 		cfg->format = 1;
 		return 0;
 	}
+	if (streq(key, "takeback")) { /* hv/ctl.c: resume a handed-over store */
+		if (val) {
+			hv_snprintf(err, errlen, "option takeback takes no value (got takeback=%s)", val);
+			return HV_EINVAL;
+		}
+		cfg->takeback = 1;
+		return 0;
+	}
 	hv_snprintf(err, errlen, "unknown option '%s'", key);
 	return HV_EINVAL;
 }

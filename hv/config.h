@@ -11,6 +11,8 @@
  *   restore=HOW    lazy (default: pages are read on first touch) or eager
  *                  (every page is read before the guest runs again)
  *   format         allow formatting a disk that holds no Amber store
+ *   takeback       resume a store that was handed over to another host
+ *                  (hv/CONTROL.md: the other copy must no longer run)
  *
  * An unknown option or a bad value is an error naming the option: the
  * hypervisor refuses to run with a configuration the user did not intend.
@@ -30,6 +32,7 @@ struct hv_config {
 	enum dirty_tier dirty;
 	uint32_t tick_hz;
 	int format;
+	int takeback;
 	int eager_restore;
 };
 

@@ -75,3 +75,20 @@ snap_store *disk_open_store(int format)
 	kprintf("amber: disk: store open, newest generation %llu\n", (unsigned long long)snap_newest(st));
 	return st;
 }
+
+int disk_reopen_store(snap_store *old, snap_store **out)
+{
+	*out = NULL;
+	if (old)
+		snap_close(old);
+	snap_store *st = NULL;
+	int e = snap_open(&io, 0, &st);
+	if (e) {
+		kprintf("amber: disk: cannot reopen the store: %s\n", st ? snap_errmsg(st) : snap_strerror(e));
+		if (st)
+			snap_close(st);
+		return e;
+	}
+	*out = st;
+	return 0;
+}

@@ -14,4 +14,11 @@
  */
 snap_store *disk_open_store(int format);
 
+/*
+ * After an I/O error (the store's sticky ERROR state): closes `old` (every
+ * generation of it must be closed) and opens the store again. 0 and *out,
+ * or a SNAP_E* code (*out NULL).
+ */
+int disk_reopen_store(snap_store *old, snap_store **out);
+
 #endif

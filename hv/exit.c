@@ -11,6 +11,7 @@
  * timer, XSETBV. Any other reason stops the guest with a report.
  */
 #include "hv/cpuid.h"
+#include "hv/ctl.h"
 #include "hv/exit.h"
 #include "hv/persist.h"
 #include "hv/hv.h"
@@ -97,6 +98,7 @@ static int do_hlt(struct vcpu *v)
 	while (!v->pending && !v->stopped) {
 		event_poll(v);
 		persist_work(v);
+		ctl_poll(v);
 		__asm__ volatile("pause");
 	}
 	if (v->stopped)

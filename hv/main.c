@@ -10,9 +10,11 @@
 #include "hv/cpu.h"
 #include "hv/disk.h"
 #include "hv/cpuid.h"
+#include "hv/ctl.h"
 #include "hv/desc.h"
 #include "hv/exit.h"
 #include "hv/guest_load.h"
+#include "hv/guest_mem.h"
 #include "hv/hv.h"
 #include "hv/mb2.h"
 #include "hv/persist.h"
@@ -92,6 +94,7 @@ static _Noreturn void idle_echo(void)
 	kprintf("amber: ready\n");
 	kprintf("amber: no guest running; the hypervisor stays up and echoes the console (stop the engine to end)\n");
 	for (;;) {
+		ctl_poll(&vcpu0); /* status still answers; stop powers off */
 		int c = serial_getc();
 		if (c < 0) {
 			cpu_pause();
@@ -175,6 +178,8 @@ void hv_main(uint32_t magic, uint32_t mbi)
 		fatal("memory map", e);
 	kprintf("amber: pmem: %llu MiB free in %u ranges\n", (unsigned long long)(hv_pmem.total >> 20), hv_pmem.n);
 	snap_store *st = disk_open_store(config.format);
+	if (st && ctl_handed_over(st, config.takeback))
+		idle_echo();
 
 	struct vcpu *v = &vcpu0;
 	v->caps = &caps;
@@ -204,6 +209,9 @@ void hv_main(uint32_t magic, uint32_t mbi)
 	} else {
 		kprintf("amber: fresh start (no snapshot disk: nothing will persist)\n");
 	}
+	ctl_init(v, st, restored);
+	if (restored)
+		ctl_note_restore(boot.cmdline);
 	kprintf("amber: ready\n");
 	if (!restored)
 		kprintf("amber: launching the guest at %llx\n", (unsigned long long)gs.entry);

@@ -6,7 +6,9 @@ HV_SRCS := hv/main.c hv/console.c hv/err.c hv/serial.c \
            hv/vmcs.c hv/vmcs_names.c hv/vmx.c hv/ept.c hv/event.c \
            hv/exit.c hv/exit_reason.c hv/exit_cr.c hv/exit_msr.c \
            hv/cpuid.c hv/msr.c hv/elf.c hv/guest_load.c hv/vdev_backend.c \
-           vdev/hcall.c hv/ata.c hv/heap.c hv/disk.c hv/persist.c
+           vdev/hcall.c hv/ata.c hv/heap.c hv/disk.c hv/persist.c \
+           hv/state_blob.c hv/state_check.c hv/snap_hcall.c hv/guest_mem.c
+HV_SRCS += hv/ctl.c hv/ctl_proto.c hv/ctl_boot.c # the control channel (hv/CONTROL.md)
 HV_ASMS := hv/isr.asm hv/vmx_entry.asm
 HV_OBJS := $(BUILD)/hv/entry.o $(HV_SRCS:%.c=$(BUILD)/%.o) $(HV_ASMS:%.asm=$(BUILD)/%.o) \
            $(BUILD)/hv/snapshot/snap-hv.o $(BUILD)/hv/snapshot/engine.o \
@@ -44,10 +46,37 @@ HOST_TOOLS += $(BUILD)/tests/check_hv
 
 # Host unit tests of EPT, CPUID/MSR policy, hypercalls, exit reasons, ELF, pmem.
 VMX_TEST_SRCS := tests/hv/check_vmx.c hv/ept.c hv/cpuid.c hv/msr.c hv/exit_reason.c \
-                 hv/vmcs_names.c hv/elf.c hv/pmem.c hv/guest_load.c hv/err.c lib/fmt.c vdev/hcall.c
+                 hv/vmcs_names.c hv/elf.c hv/pmem.c hv/guest_load.c hv/err.c lib/fmt.c vdev/hcall.c \
+                 hv/state_check.c
 $(BUILD)/tests/check_vmx: $(VMX_TEST_SRCS) hv/*.h vdev/*.h lib/*.h tests/unit.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -DAMBER_HOST_TEST $(CHECK_CFLAGS) -o $@ $(VMX_TEST_SRCS) $(CHECK_LIBS)
 
 UNIT_TESTS += $(BUILD)/tests/check_vmx
 HOST_TOOLS += $(BUILD)/tests/check_vmx
+
+# The control channel's parser (hv/ctl_proto.c): Check tests and a libFuzzer
+# target (jsmn is header-only: libjsmn-dev).
+DEPS_PKGS += libjsmn-dev
+CTL_TEST_SRCS := tests/hv/check_ctl.c hv/ctl_proto.c hv/err.c lib/fmt.c
+$(BUILD)/tests/check_ctl: $(CTL_TEST_SRCS) hv/ctl.h hv/hv.h tests/unit.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ $(CTL_TEST_SRCS) $(CHECK_LIBS)
+UNIT_TESTS += $(BUILD)/tests/check_ctl
+HOST_TOOLS += $(BUILD)/tests/check_ctl
+
+CTL_FUZZ_CC ?= clang
+$(BUILD)/tests/fuzz_ctl: tests/hv/fuzz_ctl.c hv/ctl_proto.c hv/err.c lib/fmt.c hv/ctl.h
+	@mkdir -p $(@D)
+	$(CTL_FUZZ_CC) -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -o $@ tests/hv/fuzz_ctl.c hv/ctl_proto.c hv/err.c lib/fmt.c
+HOST_TOOLS += $(BUILD)/tests/fuzz_ctl
+FUZZERS    += tests/hv/fuzz_ctl.sh
+UNIT_TESTS += tests/hv/fuzz_ctl_test.sh
+
+# tools/amber-ctl: the host client of the control channel (jsmn for replies).
+AMBER_CTL_SRCS := tools/amber-ctl/main.c tools/amber-ctl/migrate.c
+$(BUILD)/tools/amber-ctl: $(AMBER_CTL_SRCS) tools/amber-ctl/ctl.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(AMBER_CTL_SRCS)
+HOST_TOOLS += $(BUILD)/tools/amber-ctl

@@ -6,6 +6,7 @@
  */
 #include "hv/vmx.h"
 #include "hv/cpu.h"
+#include "hv/ctl.h"
 #include "hv/desc.h"
 #include "hv/exit.h"
 #include "hv/hv.h"
@@ -290,6 +291,7 @@ void vmx_run(struct vcpu *v)
 		if (exit_dispatch(v, reason) == EXIT_STOP)
 			return;
 		persist_work(v);
+		ctl_poll(v);
 		if (v->stopped)
 			return;
 	}

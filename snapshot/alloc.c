@@ -63,18 +63,21 @@ static int mark_gen(snap_store *st, u64 rec_blk, const struct rec_disk *rec,
 			st);
 }
 
-static int mark_catalog(snap_store *st, const struct sb_disk *sb,
-			const struct catalog *c, u64 except)
+static int mark_catalog(snap_store *st, u64 cat_blk, const struct catalog *c,
+			u64 except)
 {
 	struct rec_disk *rec = snap_alloc(st, SNAP_BLOCK_SIZE);
 	int rc = 0;
 	if (!rec)
 		return SNAP_ENOMEM;
-	if (sb->cat.blk >= FIRST_DATA_BLOCK && sb->cat.blk < st->dev_blocks)
-		set_bit(st, sb->cat.blk);
+	if (cat_blk >= FIRST_DATA_BLOCK && cat_blk < st->dev_blocks)
+		set_bit(st, cat_blk);
 	for (u32 i = 0; i < c->count && !rc; i++) {
 		const struct cat_ent *e = &c->ent[i];
-		int tolerant = e->gen == except;
+		/* a generation a fallback stepped over is kept as far as it
+		 * can be read; its damage must not stop every write */
+		int tolerant = e->gen == except || (e->flags & CAT_DAMAGED) ||
+			gen_quarantined(st, e->gen);
 		/* listed by both catalogs: marked already */
 		if (e->rec.blk >= FIRST_DATA_BLOCK && e->rec.blk < st->dev_blocks &&
 		    test_bit(st->bitmap, e->rec.blk))
@@ -103,9 +106,13 @@ static int mark(snap_store *st, u64 except)
 	st->nfree = st->dev_blocks;
 	for (u64 b = 0; b < FIRST_DATA_BLOCK; b++)
 		set_bit(st, b);
-	int rc = mark_catalog(st, &st->sb, &st->cat, except);
+	int rc = mark_catalog(st, st->sb.cat.blk, &st->cat, except);
 	if (!rc && st->other_valid)
-		rc = mark_catalog(st, &st->other_sb, &st->other_cat, except);
+		rc = mark_catalog(st, st->other_sb.cat.blk, &st->other_cat,
+				  except);
+	/* what a damaged catalog still told (snap_open fallback) */
+	if (!rc)
+		rc = mark_catalog(st, st->keep_blk, &st->orphan, except);
 	/* a generation open for reading (lazy restore still faulting pages
 	 * in) keeps its blocks even after retention dropped it */
 	for (snap_gen *g = st->gens; g && !rc; g = g->next)

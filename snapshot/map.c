@@ -62,55 +62,6 @@ int map_lookup(snap_gen *g, u64 gfn, struct ptr *out)
 	return 0;
 }
 
-/* --- building a new map from a base map and sorted, unique page writes --- */
-
-struct applier {
-	snap_store *st;
-	u64 gen;
-	u8 *buf[MAX_DEPTH];
-};
-
-static int apply(struct applier *a, struct ptr base, u32 level,
-		 const struct wpage *wp, u64 n, struct ptr *out)
-{
-	snap_store *st = a->st;
-	struct ptr *node = (struct ptr *)a->buf[level];
-	int rc;
-
-	if (base.blk) {
-		if ((rc = io_read_meta(st, base, node, "base page map", a->gen)))
-			return rc;
-	} else {
-		snap_memset(node, 0, SNAP_BLOCK_SIZE);
-	}
-	for (u64 i = 0; i < n;) {
-		u64 idx = IDX(wp[i].gfn, level), j = i + 1;
-		/* all of wp lies under this node: the index alone groups */
-		while (j < n && IDX(wp[j].gfn, level) == idx)
-			j++;
-		if (level == 0) {
-			node[idx].blk = wp[j - 1].blk;
-			node[idx].csum = wp[j - 1].csum;
-		} else {
-			struct ptr child;
-			if ((rc = apply(a, node[idx], level - 1, wp + i, j - i,
-					&child)))
-				return rc;
-			node[idx] = child;
-		}
-		i = j;
-	}
-	/* a subtree that became all zero costs no block (invariant 4) */
-	if (snap_is_zero(node, SNAP_BLOCK_SIZE)) {
-		out->blk = out->csum = 0;
-		return 0;
-	}
-	if ((rc = alloc_block(st, &out->blk)))
-		return rc;
-	out->csum = snap_hash(node, SNAP_BLOCK_SIZE, out->blk);
-	return io_write(st, out->blk, node);
-}
-
 static int bufs_alloc(snap_store *st, u8 **buf, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -123,19 +74,6 @@ static void bufs_free(snap_store *st, u8 **buf, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		snap_free(st, buf[i], SNAP_BLOCK_SIZE);
-}
-
-int map_apply(snap_store *st, struct ptr base, u32 depth, const struct wpage *wp,
-	      u64 n, struct ptr *out)
-{
-	struct applier a = { .st = st, .gen = st->rec->base };
-	int rc = bufs_alloc(st, a.buf, depth);
-	if (!rc)
-		rc = n ? apply(&a, base, depth - 1, wp, n, out) : 0;
-	if (!n)
-		*out = base;
-	bufs_free(st, a.buf, depth);
-	return rc;
 }
 
 /* --- walking every block of a map (allocation marking) --- */

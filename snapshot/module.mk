@@ -2,7 +2,7 @@
 # and freestanding with the hypervisor's flags, which must leave no
 # undefined symbol (no libc in the hypervisor).
 
-SNAP_SRCS    := $(addprefix snapshot/,util.c io.c super.c alloc.c map.c txn.c read.c stream.c)
+SNAP_SRCS    := $(addprefix snapshot/,util.c io.c super.c alloc.c map.c build.c txn.c read.c stream.c ident.c)
 SNAP_HDRS    := snapshot/snap.h snapshot/snap_int.h
 SNAP_HOST_O  := $(SNAP_SRCS:%.c=$(BUILD)/host/%.o)
 SNAP_HV_O    := $(SNAP_SRCS:%.c=$(BUILD)/hv/%.o)
@@ -52,12 +52,28 @@ $(SNAP_TDIR)/crash_sim: tests/snapshot/crash_sim.c $(SNAP_CRASHDEV) $(SNAP_LIB)
 
 HOST_TOOLS   += $(SNAP_TDIR)/crash_sim
 
+# the same with a 16-entry page buffer: every commit spills many times
+$(SNAP_TDIR)/crash_sim_spill: tests/snapshot/crash_sim.c $(SNAP_CRASHDEV) $(SNAP_SRCS) $(SNAP_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -DSNAP_WP_MAX=16 -DSNAP_DEAD_MAX=4 -DCRASH_SIM_OPS=150 \
+		-o $@ tests/snapshot/crash_sim.c tests/snapshot/crashdev.c $(SNAP_SRCS) lib/fmt.c
+
+HOST_TOOLS   += $(SNAP_TDIR)/crash_sim_spill
+
 $(SNAP_TDIR)/check_snap: tests/snapshot/check_snap.c $(SNAP_CRASHDEV) $(SNAP_LIB) tests/unit.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ tests/snapshot/check_snap.c tests/snapshot/crashdev.c $(SNAP_LIB) $(CHECK_LIBS)
 
 HOST_TOOLS   += $(SNAP_TDIR)/check_snap
 UNIT_TESTS   += $(SNAP_TDIR)/check_snap
+
+# the store's memory while writing a generation (issue 9); about 5 s
+$(SNAP_TDIR)/check_mem: tests/snapshot/check_mem.c $(SNAP_LIB) tests/unit.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ tests/snapshot/check_mem.c $(SNAP_LIB) $(CHECK_LIBS)
+
+HOST_TOOLS   += $(SNAP_TDIR)/check_mem
+UNIT_TESTS   += $(SNAP_TDIR)/check_mem
 
 # --- snapctl ---------------------------------------------------------------
 SNAPCTL_SRCS := $(wildcard tools/snapctl/*.c)
@@ -70,7 +86,7 @@ HOST_TOOLS   += $(BUILD)/tools/snapctl
 
 # crash_sim with no arguments: 2000 operations, every request of each one
 # crashed once (about 45 s); the torture runs more seeds, fates and ops.
-UNIT_TESTS   += $(SNAP_TDIR)/crash_sim tests/snapshot/snapctl_test.sh
+UNIT_TESTS   += $(SNAP_TDIR)/crash_sim $(SNAP_TDIR)/crash_sim_spill tests/snapshot/snapctl_test.sh
 TORTURES     += tests/snapshot/torture.sh
 
 # --- fuzzing (clang + libFuzzer) ---------------------------------------------
@@ -108,6 +124,13 @@ HOST_TOOLS   += $(BUILD)/hv/snapshot/engine.o
 
 $(SNAP_TDIR)/check_engine: tests/snapshot/check_engine.c snapshot/engine.c snapshot/engine.h $(SNAP_LIB) tests/unit.h
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ tests/snapshot/check_engine.c snapshot/engine.c $(SNAP_LIB) $(CHECK_LIBS)
+	$(HOST_CC) $(HOST_CFLAGS) -DSNAPENG_DEBUG $(CHECK_CFLAGS) -o $@ tests/snapshot/check_engine.c snapshot/engine.c $(SNAP_LIB) $(CHECK_LIBS)
 HOST_TOOLS   += $(SNAP_TDIR)/check_engine
 UNIT_TESTS   += $(SNAP_TDIR)/check_engine
+
+# --- guest identity and stream lineage (ident.c, stream.c) ---------------------
+$(SNAP_TDIR)/check_lineage: tests/snapshot/check_lineage.c $(SNAP_CRASHDEV) $(SNAP_LIB) tests/unit.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ tests/snapshot/check_lineage.c tests/snapshot/crashdev.c $(SNAP_LIB) $(CHECK_LIBS)
+HOST_TOOLS   += $(SNAP_TDIR)/check_lineage
+UNIT_TESTS   += $(SNAP_TDIR)/check_lineage

@@ -8,9 +8,10 @@
  */
 #include "snapshot/snap_int.h"
 
-static void info_of(const struct rec_disk *r, int pinned,
+static void info_of(const struct rec_disk *r, int pinned, int damaged,
 		    struct snap_geninfo *o)
 {
+	o->damaged = damaged;
 	o->gen = r->gen;
 	o->base = r->base;
 	o->time_ns = r->time_ns;
@@ -32,11 +33,13 @@ int snap_list(snap_store *st, struct snap_geninfo *out, unsigned max,
 	if (!rec)
 		return SNAP_ENOMEM;
 	*n = 0;
-	for (u32 i = 0; i < st->cat.count && *n < max; i++) {
-		const struct cat_ent *e = &st->cat.ent[i];
+	const struct cat_ent *e;
+	for (u32 i = 0; (e = view_ent(st, i)) && *n < max; i++) {
 		if ((rc = rec_load(st, e, rec)))
 			break;
-		info_of(rec, !!(e->flags & CAT_PINNED), &out[(*n)++]);
+		info_of(rec, !!(e->flags & CAT_PINNED),
+			(e->flags & CAT_DAMAGED) || gen_quarantined(st, e->gen),
+			&out[(*n)++]);
 	}
 	snap_free(st, rec, SNAP_BLOCK_SIZE);
 	return rc;
@@ -67,6 +70,7 @@ static int gen_open_one(snap_store *st, const struct cat_ent *e, snap_gen **out)
 	snap_memset(g, 0, sizeof *g);
 	g->st = st;
 	g->pinned = !!(e->flags & CAT_PINNED);
+	g->damaged = (e->flags & CAT_DAMAGED) || gen_quarantined(st, e->gen);
 	g->rec_blk = e->rec.blk;
 	if (!(g->rec = snap_alloc(st, SNAP_BLOCK_SIZE)))
 		goto fail;
@@ -86,39 +90,57 @@ fail:
 
 int snap_gen_open(snap_store *st, uint64_t gen, unsigned flags, snap_gen **out)
 {
-	u32 i = 0;
+	const struct cat_ent *e;
+	u32 k = 0;
 	int rc;
 	*out = NULL;
 	if (st->state == ST_ERROR)
 		return SNAP_EFATAL;
-	if (!st->cat.count)
+	if (!view_ent(st, 0))
 		return snap_err(st, SNAP_ENOENT, "the store holds no generation");
-	if (gen)
-		while (i < st->cat.count && st->cat.ent[i].gen != gen)
-			i++;
-	if (i == st->cat.count)
+	while (gen && (e = view_ent(st, k)) && e->gen != gen)
+		k++;
+	if (!(e = view_ent(st, k)))
 		return snap_err(st, SNAP_ENOENT, "generation %llu is not in the "
 				"store (newest is %llu)", gen, snap_newest(st));
 	if (!(flags & SNAP_OPEN_FALLBACK))
-		return gen_open_one(st, &st->cat.ent[i], out);
+		return gen_open_one(st, e, out);
 
 	char first[sizeof st->errmsg];
+	u64 asked = e->gen;
+	int first_rc = 0;
 	first[0] = 0;
-	for (; i < st->cat.count; i++) {
+	for (; (e = view_ent(st, k)); k++) {
 		snap_gen *g;
-		rc = gen_open_one(st, &st->cat.ent[i], &g);
+		rc = gen_open_one(st, e, &g);
 		if (!rc && !(rc = snap_verify(g))) {
-			if (first[0])
+			if (first[0]) {
 				snap_err(st, 0, "%s; fell back to generation %llu",
-					 first, st->cat.ent[i].gen);
+					 first, e->gen);
+				st->fb = (struct snap_fallback){
+					.why = SNAP_FB_GENERATION,
+					.err = first_rc, .damaged_gen = asked,
+					.used_txid = st->sb.txid,
+					.used_gen = e->gen,
+				};
+				snap_fmt(st->fb.msg, sizeof st->fb.msg, "%s",
+					 st->errmsg);
+			}
 			*out = g;
 			return 0;
 		}
 		snap_gen_close(g);
 		if (rc != SNAP_ECORRUPT)
 			return rc;
-		if (!first[0])
+		/* kept, and kept out of retention and of new bases, until the
+		 * user drops it (snap.h, snap_fallback) */
+		if (!gen_quarantined(st, e->gen) &&
+		    st->nquar < ARRAY_SIZE(st->quar))
+			st->quar[st->nquar++] = e->gen;
+		if (!first[0]) {
 			snap_memcpy(first, st->errmsg, sizeof first);
+			first_rc = rc;
+		}
 	}
 	return snap_err(st, SNAP_ECORRUPT, "%s; no older generation verifies",
 			first);
@@ -126,7 +148,7 @@ int snap_gen_open(snap_store *st, uint64_t gen, unsigned flags, snap_gen **out)
 
 void snap_gen_info(const snap_gen *g, struct snap_geninfo *out)
 {
-	info_of(g->rec, g->pinned, out);
+	info_of(g->rec, g->pinned, g->damaged, out);
 }
 
 int snap_read_page(snap_gen *g, uint64_t gfn, void *page)

@@ -47,7 +47,9 @@
  *      refuses everything but snap_close(): memory no longer says what the
  *      disk holds. Reopening reads the truth back from the superblocks.
  *   7. Reads never substitute another generation for a damaged one unless
- *      the caller asks (SNAP_OPEN_FALLBACK), and then say which they used.
+ *      the caller asks (SNAP_OPEN_FALLBACK), and then say which they used
+ *      (snap_fallback_info); what they stepped over is kept until dropped.
+ *   8. Generation numbers are never given twice (snap_next_gen).
  *
  * States (one writer at a time; readers may run in any state but ERROR)
  *
@@ -73,7 +75,11 @@
  *   - the allocation bitmap: device blocks / 8 bytes (32 KiB per GiB of
  *     disk), built on the first write operation, not by read-only users;
  *   - a write-combining buffer of SNAP_WBUF_BLOCKS blocks (128 KiB);
- *   - during a generation, 24 bytes per page written (sorted at commit);
+ *   - during a generation: the page entries not yet spilled into the map
+ *     (24 bytes each, at most SNAP_WP_MAX = 32768, and as much again to
+ *     sort them: 1.5 MiB), plus 16 bytes per 256 guest frames (the map
+ *     leaves' pointers) and one bit per frame; a 3 GiB guest's first
+ *     commit peaks under 2 MiB in all (tests/snapshot/check_mem);
  *   - a handful of 4 KiB buffers and the store handle (about 13 KiB: three
  *     catalogs); a page lookup reads depth (1..4) map blocks and caches one
  *     per level, so lazy restore needs no full map;
@@ -142,6 +148,7 @@ struct snap_geninfo {
 	uint64_t state_len;
 	uint64_t root_blk;      /* map root block, for tools */
 	int pinned;
+	int damaged;            /* kept because a fallback stepped over it */
 };
 
 struct snap_space {
@@ -170,6 +177,56 @@ void snap_close(snap_store *st);
  * still opened from the good copies), naming how many. */
 int snap_verify_super(snap_store *st);
 
+/*
+ * What a fallback stepped over, for the caller to print (the hypervisor
+ * says it on COM1 at boot). Filled by snap_open(SNAP_OPEN_FALLBACK) when
+ * the newest superblock slot or its catalog is damaged, and by
+ * snap_gen_open(SNAP_OPEN_FALLBACK) when the generation asked for is;
+ * why = SNAP_FB_NONE when nothing was stepped over.
+ *
+ * The damaged parts are never written, and what can be known of them is
+ * kept until the user drops it (snapctl drop) or formats:
+ *   SNAP_FB_GENERATION  the damaged generation stays in the catalog, pinned
+ *       and flagged damaged (snap_geninfo.damaged), from the next catalog
+ *       commit on; retention never drops it, SNAP_BASE_NEWEST never builds
+ *       on it, and marking steps over its unreadable map blocks instead of
+ *       stopping every write (only blocks under such a map block, which
+ *       nothing can find any more, may be reused).
+ *   SNAP_FB_CATALOG  the damaged catalog block is read without its
+ *       checksum, and every generation it lists whose record verifies
+ *       (through the entry's own checksum) but that the previous commit
+ *       does not list is kept the same way: readable at once (snap_list,
+ *       snap_gen_open, snap_newest: typically the newest generation, whole,
+ *       which a boot then restores), marked from the open on, listed
+ *       pinned and damaged by the next commit. The damaged superblock slot
+ *       is the one the next commit writes (the commit protocol alternates
+ *       slots); the catalog block itself is not reused in this session.
+ *   SNAP_FB_SLOT_LOST  both copies of the newest slot are unreadable: the
+ *       only pointer to its catalog is lost, so its generation (at most
+ *       one commit newer than the slot used) cannot be found and its blocks
+ *       may be reused. The next commit rewrites the lost slot; its number
+ *       is never given again (snap_next_gen).
+ */
+enum snap_fallback_why {
+	SNAP_FB_NONE = 0,
+	SNAP_FB_SLOT_LOST = 1,   /* newest superblock slot lost (both copies) */
+	SNAP_FB_CATALOG = 2,     /* the newest superblock's catalog is damaged */
+	SNAP_FB_GENERATION = 3,  /* the generation asked for is damaged */
+};
+struct snap_fallback {
+	unsigned why;            /* enum snap_fallback_why */
+	int err;                 /* what the damaged part failed with */
+	uint64_t damaged_txid;   /* 0: unknown */
+	uint64_t damaged_gen;    /* newest generation of the damaged part; 0:
+				  * unknown (a lost slot) */
+	uint64_t used_txid;      /* the superblock opened instead */
+	uint64_t used_gen;       /* the generation used instead (the newest of
+				  * the catalog opened, or the one opened) */
+	unsigned salvaged;       /* generations of a damaged catalog kept */
+	char msg[200];           /* all of the above in words */
+};
+void snap_fallback_info(const snap_store *st, struct snap_fallback *out);
+
 const char *snap_strerror(int err);
 /* The last error of this store in words: names generation, frame, block. */
 const char *snap_errmsg(const snap_store *st);
@@ -182,7 +239,18 @@ void snap_set_progress(snap_store *st, snap_progress_fn fn, void *ctx);
 int snap_list(snap_store *st, struct snap_geninfo *out, unsigned max,
 	      unsigned *n);
 uint64_t snap_newest(const snap_store *st); /* 0 when there is none */
+/* The number the next generation gets (snap_begin with gen 0): above every
+ * generation ever committed to this store, also after the newest was
+ * dropped (the superblock keeps the highest number ever committed) and
+ * after a fallback open (above what the damaged superblock claimed). A
+ * capture numbers itself with this, never with snap_newest() + 1. */
+uint64_t snap_next_gen(const snap_store *st);
 unsigned snap_keep(const snap_store *st);
+/* 1 if gen is listed by the catalog of either superblock slot, so that its
+ * blocks are never overwritten (invariant 1), else 0. A reader of a store
+ * another process writes uses it to tell damage (still retained: the
+ * failure is real) from a generation freed while it was read. */
+int snap_is_retained(const snap_store *st, uint64_t gen);
 uint64_t snap_txid(const snap_store *st);
 
 /* Reading. gen 0 = newest. With SNAP_OPEN_FALLBACK the generation is
@@ -216,7 +284,8 @@ struct snap_begin_opts {
 };
 int snap_begin(snap_store *st, const struct snap_begin_opts *o);
 /* Stores one page (any order; a page written again replaces the earlier
- * write). The page is hashed and copied before the call returns, so it must
+ * write). Every SNAP_WP_MAX pages (snap_int.h) the pages so far are spilled
+ * into the map: this call then also rewrites the map leaves they touch. The page is hashed and copied before the call returns, so it must
  * not change during the call and may be reused after it: the hypervisor
  * keeps it write-protected or passes its copy-on-write buffer. */
 int snap_write_page(snap_store *st, uint64_t gfn, const void *page);
@@ -240,12 +309,33 @@ int snap_drop(snap_store *st, uint64_t gen);
 int snap_gc(snap_store *st, struct snap_space *out);
 int snap_space(snap_store *st, struct snap_space *out);
 
+/*
+ * Guest identity (ident.c, FORMAT.md "Guest identity"): 16 random bytes the
+ * hypervisor gives a store at the guest's first start; streams carry it and
+ * recv refuses another guest's. All zero = no identity yet. The handover
+ * mark is the generation at which the guest was moved to another host: a
+ * handed-over store is not resumed (the hypervisor's `takeback` clears it).
+ * Both setters are one superblock commit each, like snap_pin.
+ */
+#define SNAP_GUEST_ID_LEN 16u
+int snap_guest_id(const snap_store *st, uint8_t id[SNAP_GUEST_ID_LEN]); /* 1 set, 0 none */
+int snap_set_guest_id(snap_store *st, const uint8_t id[SNAP_GUEST_ID_LEN]);
+uint64_t snap_handed_over(const snap_store *st);
+int snap_set_handed_over(snap_store *st, uint64_t gen);
+
 /* Send streams (FORMAT.md): base 0 = full stream of gen. */
 typedef int (*snap_out_fn)(void *ctx, const void *buf, size_t len);
 typedef int (*snap_in_fn)(void *ctx, void *buf, size_t len); /* 0 = all read */
 int snap_send(snap_store *st, uint64_t base, uint64_t gen, snap_out_fn out,
 	      void *ctx);
-/* Receives one stream as a new generation, all or nothing. */
+/* Receives one stream as a new generation, all or nothing. Refused
+ * (SNAP_ESTREAM, target untouched): a stream of another guest, an
+ * incremental stream whose base is not the target's newest generation, a
+ * full stream into a target that already holds generations; unless
+ * SNAP_RECV_FORCE, which only requires that an incremental base be held. */
+#define SNAP_RECV_FORCE 1u
 int snap_recv(snap_store *st, snap_in_fn in, void *ctx, uint64_t *gen);
+int snap_recv_flags(snap_store *st, snap_in_fn in, void *ctx, unsigned flags,
+		    uint64_t *gen);
 
 #endif

@@ -47,7 +47,9 @@ struct sb_disk {
 	u64 npages;         /* guest frames, 0 until the first commit */
 	u32 keep;
 	u32 pad;
-	u8 reserved[SNAP_SECTOR_SIZE - 88];
+	u8 guest_id[SNAP_GUEST_ID_LEN]; /* 0: no identity yet (ident.c) */
+	u64 handed_over;    /* generation the guest was handed over at; 0 = here */
+	u8 reserved[SNAP_SECTOR_SIZE - 112];
 	u64 csum;           /* xxh64 of the bytes above, seed = slot */
 };
 _Static_assert(sizeof(struct sb_disk) == SNAP_SECTOR_SIZE, "superblock");
@@ -58,6 +60,7 @@ struct cat_ent {
 	u64 flags;          /* CAT_PINNED */
 };
 #define CAT_PINNED 1ull
+#define CAT_DAMAGED 2ull /* kept after a fallback stepped over it */
 
 struct cat_disk {
 	u64 magic;
@@ -95,6 +98,29 @@ struct wpage {
 	u64 csum;
 };
 
+/* Page entries buffered before a spill (build.c): 768 KiB, plus as much to
+ * sort; a generation of up to this many pages is spilled once, at commit. */
+#ifndef SNAP_WP_MAX /* smaller only in a test build (crash_sim_spill) */
+#define SNAP_WP_MAX   32768u
+#endif
+/* Superseded blocks of this generation waiting for a flush to be freed. */
+#ifndef SNAP_DEAD_MAX
+#define SNAP_DEAD_MAX 1024u
+#endif
+
+/* The map of the generation being written (build.c): per leaf, not per
+ * page. */
+struct build {
+	struct ptr *leaf;            /* current pointer of each leaf */
+	u8 *lflag;                   /* LEAF_MOD, LEAF_OWN */
+	u8 *wbits;                   /* frame written in this generation */
+	u64 npages, nleaves, ndirty;
+	u64 *dead;                   /* superseded, freed after a flush */
+	u32 ndead;
+	int loaded;                  /* leaf[] holds the base's pointers */
+	u8 *node;                    /* one leaf being rewritten */
+};
+
 enum st_state { ST_OPEN, ST_WRITING, ST_ERROR };
 
 /* A parsed catalog, as one superblock slot sees it; one spare entry holds
@@ -116,6 +142,19 @@ struct snap_store {
 	struct catalog other_cat;    /* and catalog (invariant 1) */
 	struct catalog newcat;       /* the next catalog, off the stack */
 	int other_valid;
+	/* Highest generation number that may exist on the disk: the newest
+	 * superblock's newest_gen, raised at a fallback open to what the
+	 * damaged slot claimed (or may have committed), so a number is never
+	 * given twice (snap_next_gen). */
+	u64 gen_floor;
+	struct snap_fallback fb;     /* what a fallback stepped over */
+	/* generations a fallback stepped over, kept until dropped: a damaged
+	 * catalog's generations (marked, listed by the next commit) and
+	 * damaged generations (flagged by the next commit) */
+	struct catalog orphan;
+	u64 quar[8];
+	u32 nquar;
+	u64 keep_blk;                /* a damaged catalog block: not reused */
 
 	u8 *bitmap;                  /* 1 = in use or reachable */
 	u64 nfree;
@@ -130,8 +169,9 @@ struct snap_store {
 
 	/* the generation being written */
 	struct rec_disk *rec;
-	struct wpage *wp;
+	struct wpage *wp;            /* entries not yet spilled */
 	u64 nwp, capwp;
+	struct build b;
 	u64 blocks_written;
 	int txn_rc;                  /* first failed write: commit refuses */
 
@@ -147,7 +187,7 @@ struct snap_gen {
 	struct snap_gen *next;       /* the store's open generations */
 	struct rec_disk *rec;
 	u64 rec_blk;
-	int pinned;
+	int pinned, damaged;
 	/* one cached map block per level: lookups walk the same path often */
 	u8 *node[MAX_DEPTH];
 	u64 node_blk[MAX_DEPTH];
@@ -180,12 +220,15 @@ int io_flush(snap_store *st);
 struct sb_read {
 	struct sb_disk sb[SB_SLOTS];  /* the better copy of each slot */
 	int valid[SB_SLOTS];
+	int zero[SB_SLOTS];           /* the slot's block is all zeros */
 	int magic_seen;
 	unsigned bad_copies;
 };
 int sb_read_both(const struct snap_io *io, struct sb_read *r);
 void sb_seal(struct sb_disk *sb, unsigned slot);
 int cat_load(snap_store *st, const struct sb_disk *sb, struct catalog *c);
+int cat_check(snap_store *st, const struct sb_disk *sb, const u8 *blk,
+	      struct catalog *c);
 int super_write(snap_store *st, const struct catalog *c, u64 npages,
 		u64 newest_gen, unsigned keep);
 
@@ -199,15 +242,25 @@ int alloc_mark_tolerant(snap_store *st, u64 gen);
 /* map.c */
 u32 map_depth(u64 npages);
 int map_lookup(snap_gen *g, u64 gfn, struct ptr *out);
-int map_apply(snap_store *st, struct ptr base, u32 depth, const struct wpage *wp,
-	      u64 n, struct ptr *out);
 typedef int (*map_walk_fn)(void *ctx, u64 blk, int is_node);
 int map_walk(snap_store *st, struct ptr root, u32 depth, u64 gen,
 	     int tolerant, map_walk_fn fn, void *ctx);
 int rec_load(snap_store *st, const struct cat_ent *e, struct rec_disk *rec);
 
+/* build.c */
+int build_init(snap_store *st, u64 npages);
+void build_free(snap_store *st);
+int build_dead(snap_store *st, u64 blk);
+int build_release_dead(snap_store *st, int flushed);
+int build_spill(snap_store *st);
+int build_commit(snap_store *st, struct ptr *root);
+void build_abort(snap_store *st);
+
 /* txn.c */
 const struct cat_ent *cat_find(const struct catalog *c, u64 gen);
+int gen_quarantined(const snap_store *st, u64 gen);
+const struct cat_ent *view_ent(const snap_store *st, u32 k);
+const struct cat_ent *view_find(const snap_store *st, u64 gen);
 
 /* The reader fuzzer is built a second time with checksums ignored, so that
  * damaged structures reach the code behind the checksum checks. Never in a

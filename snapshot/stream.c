@@ -25,6 +25,10 @@ struct rec_head {
 	u64 csum;    /* of this head (csum 0) then the payload */
 };
 
+/* Version 2 appends the guest identity; version 1 streams (64 bytes, no
+ * identity) are still read, as streams of an unknown guest. */
+#define STREAM_VERSION 2u
+#define STREAM_HDR_V1  64u
 struct stream_hdr {
 	u64 magic;
 	u32 version;
@@ -35,7 +39,9 @@ struct stream_hdr {
 	u64 time_ns;
 	u64 npages;
 	u64 state_len;
+	u8 guest_id[SNAP_GUEST_ID_LEN];
 };
+_Static_assert(sizeof(struct stream_hdr) == STREAM_HDR_V1 + SNAP_GUEST_ID_LEN, "stream header");
 
 struct stream_end {
 	u64 records;  /* before this one */
@@ -102,12 +108,13 @@ int snap_send(snap_store *st, uint64_t base, uint64_t gen, snap_out_fn out,
 	}
 	const struct rec_disk *r = s.g->rec;
 	struct stream_hdr h = {
-		.magic = STREAM_MAGIC, .version = SNAP_VERSION,
+		.magic = STREAM_MAGIC, .version = STREAM_VERSION,
 		.base = bg ? bg->rec->gen : 0,
 		.base_time_ns = bg ? bg->rec->time_ns : 0,
 		.gen = r->gen, .time_ns = r->time_ns, .npages = r->npages,
 		.state_len = r->state_len,
 	};
+	snap_memcpy(h.guest_id, st->sb.guest_id, SNAP_GUEST_ID_LEN);
 	rc = SNAP_ENOMEM;
 	if (!(s.page = snap_alloc(st, SNAP_PAGE_SIZE)) ||
 	    !(state = snap_alloc(st, r->state_len + 1)))
@@ -228,7 +235,15 @@ static int recv_body(struct receiver *r, const struct stream_hdr *h, u8 *page,
 					   got_state);
 			if ((rc = snap_set_state(st, state, got_state)))
 				return rc;
-			return snap_commit(st, gen);
+			/* An empty target becomes this guest's store with the
+			 * same commit (super_write starts from st->sb). */
+			u8 old[SNAP_GUEST_ID_LEN];
+			snap_memcpy(old, st->sb.guest_id, sizeof old);
+			if (snap_is_zero(old, sizeof old))
+				snap_memcpy(st->sb.guest_id, h->guest_id, sizeof old);
+			if ((rc = snap_commit(st, gen)))
+				snap_memcpy(st->sb.guest_id, old, sizeof old);
+			return rc;
 		}
 		default:
 			return bad(r, "unexpected record of type", rh.type);
@@ -236,7 +251,64 @@ static int recv_body(struct receiver *r, const struct stream_hdr *h, u8 *page,
 	}
 }
 
+static void id_hex(char *out, const u8 *id)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (unsigned i = 0; i < SNAP_GUEST_ID_LEN; i++) {
+		out[2 * i] = hex[id[i] >> 4];
+		out[2 * i + 1] = hex[id[i] & 15];
+	}
+	out[2 * SNAP_GUEST_ID_LEN] = 0;
+}
+
+/*
+ * Lineage (FORMAT.md "Guest identity"): a stream continues the target only
+ * if it is of the same guest and builds on the target's newest generation
+ * (an incremental stream) or the target is empty (a full one). Forced, only
+ * a held base is required, as before identities existed.
+ */
+static int lineage(struct receiver *r, const struct stream_hdr *h,
+		   unsigned flags)
+{
+	snap_store *st = r->st;
+	u64 newest = st->cat.count ? st->cat.ent[0].gen : 0;
+	int empty = !st->cat.count && !st->sb.newest_gen;
+	char a[2 * SNAP_GUEST_ID_LEN + 1], b[2 * SNAP_GUEST_ID_LEN + 1];
+	if (flags & SNAP_RECV_FORCE)
+		return 0;
+	if (!empty && snap_memcmp(h->guest_id, st->sb.guest_id, SNAP_GUEST_ID_LEN)) {
+		id_hex(a, h->guest_id);
+		id_hex(b, st->sb.guest_id);
+		return snap_err(st, SNAP_ESTREAM, "stream is of guest %s, the "
+				"target holds guest %s (another guest's store; "
+				"--force to receive anyway); nothing received",
+				snap_is_zero(h->guest_id, SNAP_GUEST_ID_LEN) ?
+				"(unknown)" : a,
+				snap_is_zero(st->sb.guest_id, SNAP_GUEST_ID_LEN) ?
+				"(unknown)" : b);
+	}
+	if (!h->base && !empty)
+		return snap_err(st, SNAP_ESTREAM, "full stream of generation "
+				"%llu, but the target already holds generations "
+				"(newest %llu): it would not continue them "
+				"(--force to receive anyway); nothing received",
+				h->gen, newest);
+	if (h->base && h->base != newest)
+		return snap_err(st, SNAP_ESTREAM, "stream continues generation "
+				"%llu, the target's newest is %llu (the target "
+				"has diverged or misses a stream; --force to "
+				"receive anyway); nothing received",
+				h->base, newest);
+	return 0;
+}
+
 int snap_recv(snap_store *st, snap_in_fn in, void *ctx, uint64_t *gen)
+{
+	return snap_recv_flags(st, in, ctx, 0, gen);
+}
+
+int snap_recv_flags(snap_store *st, snap_in_fn in, void *ctx, unsigned flags,
+		    uint64_t *gen)
 {
 	struct receiver r = { .st = st, .in = in, .ctx = ctx };
 	struct stream_hdr h = { 0 };
@@ -250,17 +322,18 @@ int snap_recv(snap_store *st, snap_in_fn in, void *ctx, uint64_t *gen)
 		return SNAP_ENOMEM;
 	if ((rc = get_rec(&r, &rh, page, SNAP_PAGE_SIZE)))
 		goto out;
-	snap_memcpy(&h, page, sizeof h);
-	if (rh.type != R_HDR || rh.len != sizeof h || h.magic != STREAM_MAGIC) {
+	snap_memcpy(&h, page, rh.len < sizeof h ? rh.len : sizeof h);
+	if (rh.type != R_HDR || h.magic != STREAM_MAGIC ||
+	    rh.len != (h.version == 1 ? STREAM_HDR_V1 : sizeof h)) {
 		rc = bad(&r, "not an Amber send stream; record type", rh.type);
 		goto out;
 	}
-	if (h.version != SNAP_VERSION || h.state_len > SNAP_MAX_STATE ||
+	if (h.version < 1 || h.version > STREAM_VERSION || h.state_len > SNAP_MAX_STATE ||
 	    !h.npages || h.base >= h.gen) {
 		rc = bad(&r, "unsupported stream header, version", h.version);
 		goto out;
 	}
-	const struct cat_ent *be = h.base ? cat_find(&st->cat, h.base) : NULL;
+	const struct cat_ent *be = h.base ? view_find(st, h.base) : NULL;
 	if (h.base) {
 		struct rec_disk *br = (struct rec_disk *)st->tmp;
 		if (!be) {
@@ -276,9 +349,11 @@ int snap_recv(snap_store *st, snap_in_fn in, void *ctx, uint64_t *gen)
 			goto out;
 		}
 	}
-	if (h.gen <= st->sb.newest_gen) {
+	if ((rc = lineage(&r, &h, flags)))
+		goto out;
+	if (h.gen < snap_next_gen(st)) {
 		rc = bad(&r, "target already holds generations up to",
-			 st->sb.newest_gen);
+			 snap_next_gen(st) - 1);
 		goto out;
 	}
 	rc = SNAP_ENOMEM;

@@ -50,6 +50,8 @@ int sb_read_both(const struct snap_io *io, struct sb_read *r)
 			r->bad_copies += SB_COPIES;
 			continue;
 		}
+		r->zero[s] = snap_is_zero(buf, SNAP_BLOCK_SIZE);
+		unsigned blank = 0;
 		for (unsigned c = 0; c < SB_COPIES; c++) {
 			const struct sb_disk *sb =
 				(const struct sb_disk *)(buf + c * SNAP_SECTOR_SIZE);
@@ -58,6 +60,7 @@ int sb_read_both(const struct snap_io *io, struct sb_read *r)
 				r->magic_seen = 1;
 			if (rc) {
 				r->bad_copies++;
+				blank += snap_is_zero(sb, SNAP_SECTOR_SIZE);
 				if (best == SNAP_ENOTSTORE || rc == SNAP_EVERSION)
 					best = rc;
 			} else if (!r->valid[s] || sb->txid > r->sb[s].txid) {
@@ -65,6 +68,10 @@ int sb_read_both(const struct snap_io *io, struct sb_read *r)
 				r->valid[s] = 1;
 			}
 		}
+		/* a format's write torn on a blank device: the copy was never
+		 * written, not damaged (only format writes txid 0 and 1) */
+		if (r->valid[s] && r->sb[s].txid < SB_SLOTS)
+			r->bad_copies -= blank;
 	}
 	io->free(io->ctx, buf, SNAP_BLOCK_SIZE);
 	return r->valid[0] || r->valid[1] ? 0 : best;
@@ -92,13 +99,27 @@ int snap_format(const struct snap_io *io, const struct snap_format_opts *o)
 		return SNAP_EINVAL;
 	if (!(o && o->force) && snap_probe(io) == 0)
 		return SNAP_EEXIST;
+	/* Interrupted, a format must leave the old store or the new one: the
+	 * slot of the old store's previous commit is overwritten first and
+	 * flushed, so that the old newest commit stays the higher txid until
+	 * the second write; never the previous commit alone. */
+	struct sb_read *old = io->alloc(io->ctx, sizeof *old); /* 1 KiB */
+	unsigned first = 0;
+	if (!old)
+		return SNAP_ENOMEM;
+	if (sb_read_both(io, old) == 0 && old->valid[0] && old->valid[1] &&
+	    old->sb[0].txid > old->sb[1].txid)
+		first = 1;
+	io->free(io->ctx, old, sizeof *old);
 	u8 *buf = io->alloc(io->ctx, SNAP_BLOCK_SIZE);
 	if (!buf)
 		return SNAP_ENOMEM;
 	int rc = 0;
 	/* Both slots, txid 0 and 1, empty catalogs: each slot is always valid
-	 * unless damaged, so a slot without a valid copy is damage. */
-	for (unsigned s = 0; s < SB_SLOTS && !rc; s++) {
+	 * unless damaged, so a slot without a valid copy is damage (but see
+	 * format_interrupted()). */
+	for (unsigned i = 0; i < SB_SLOTS && !rc; i++) {
+		unsigned s = i ? !first : first;
 		struct sb_disk sb = {
 			.magic = SB_MAGIC, .version = SNAP_VERSION,
 			.block_size = SNAP_BLOCK_SIZE, .txid = s,
@@ -107,23 +128,20 @@ int snap_format(const struct snap_io *io, const struct snap_format_opts *o)
 		};
 		sb_seal(&sb, s);
 		sb_block(buf, &sb);
-		rc = io->write(io->ctx, s, 1, buf) ? SNAP_EIO : 0;
+		rc = io->write(io->ctx, s, 1, buf) || io->flush(io->ctx) ?
+			SNAP_EIO : 0;
 	}
-	if (!rc && io->flush(io->ctx))
-		rc = SNAP_EIO;
 	io->free(io->ctx, buf, SNAP_BLOCK_SIZE);
 	return rc;
 }
 
-int cat_load(snap_store *st, const struct sb_disk *sb, struct catalog *c)
+/* A catalog block's content, checked against the superblock pointing at
+ * it (the block's checksum is checked by the caller, or not: salvage). */
+int cat_check(snap_store *st, const struct sb_disk *sb, const u8 *blk,
+	      struct catalog *c)
 {
+	const struct cat_disk *d = (const struct cat_disk *)blk;
 	c->count = 0;
-	if (!sb->cat.blk)
-		return 0;
-	int rc = io_read_meta(st, sb->cat, st->tmp, "catalog", sb->newest_gen);
-	if (rc)
-		return rc;
-	const struct cat_disk *d = (const struct cat_disk *)st->tmp;
 	if (d->magic != CAT_MAGIC || d->txid != sb->txid ||
 	    d->count > SNAP_MAX_RETAINED)
 		return snap_err(st, SNAP_ECORRUPT, "catalog block %llu of "
@@ -139,6 +157,55 @@ int cat_load(snap_store *st, const struct sb_disk *sb, struct catalog *c)
 	}
 	c->count = d->count;
 	return 0;
+}
+
+int cat_load(snap_store *st, const struct sb_disk *sb, struct catalog *c)
+{
+	c->count = 0;
+	if (!sb->cat.blk)
+		return 0;
+	int rc = io_read_meta(st, sb->cat, st->tmp, "catalog", sb->newest_gen);
+	return rc ? rc : cat_check(st, sb, st->tmp, c);
+}
+
+/*
+ * The newest superblock's catalog is damaged and the previous commit is
+ * used instead. The generations only the damaged catalog lists (normally
+ * the newest one, whole) must not be overwritten by the commits that
+ * follow: each entry is taken without the block's checksum but only if the
+ * record it points at verifies through the entry's own checksum (seeded
+ * with the record's block number, so a wrong pointer fails too).
+ */
+static void salvage_catalog(snap_store *st, const struct sb_disk *bad)
+{
+	struct rec_disk *rec = snap_alloc(st, SNAP_BLOCK_SIZE);
+	/* errmsg gets the failures of entries skipped here; the open clears
+	 * it on success (the damage is in sb_damage and in the fallback) */
+	st->orphan.count = 0;
+	if (!rec || bad->cat.blk < FIRST_DATA_BLOCK ||
+	    bad->cat.blk >= st->dev_blocks || io_read(st, bad->cat.blk, st->tmp))
+		goto out;
+	st->keep_blk = bad->cat.blk;
+	const struct cat_disk *d = (const struct cat_disk *)st->tmp;
+	u32 n = d->count < SNAP_MAX_RETAINED ? d->count : SNAP_MAX_RETAINED;
+	if (d->magic != CAT_MAGIC)
+		n = SNAP_MAX_RETAINED; /* the count may be what flipped */
+	/* st->tmp stays as read: rec_load reads into rec only */
+	for (u32 i = 0; i < n; i++) {
+		const struct cat_ent *e = &d->ent[i];
+		if (!e->gen || e->gen > bad->newest_gen || cat_find(&st->cat, e->gen) ||
+		    cat_find(&st->orphan, e->gen) || rec_load(st, e, rec))
+			continue;
+		u32 j = st->orphan.count++;
+		while (j && st->orphan.ent[j - 1].gen < e->gen) {
+			st->orphan.ent[j] = st->orphan.ent[j - 1];
+			j--;
+		}
+		st->orphan.ent[j] = *e;
+		st->orphan.ent[j].flags |= CAT_PINNED | CAT_DAMAGED;
+	}
+out:
+	snap_free(st, rec, SNAP_BLOCK_SIZE);
 }
 
 /* The commit point of everything: data is flushed, then one sector. */
@@ -167,6 +234,10 @@ int super_write(snap_store *st, const struct catalog *c, u64 npages,
 	}
 	nsb.txid = txid;
 	nsb.time_ns = snap_now(st);
+	/* never below a number the disk may hold (a dropped newest generation,
+	 * or one only the damaged superblock of a fallback open knew) */
+	if (newest_gen < st->gen_floor)
+		newest_gen = st->gen_floor;
 	nsb.newest_gen = newest_gen;
 	nsb.npages = npages;
 	nsb.keep = keep;
@@ -227,17 +298,30 @@ int snap_open(const struct snap_io *io, unsigned flags, snap_store **out)
 				 "damaged");
 		goto fail;
 	}
+	/* numbers a damaged view may have used are never given again */
+	for (unsigned s = 0; s < SB_SLOTS; s++)
+		if (r.valid[s] && r.sb[s].newest_gen > st->gen_floor)
+			st->gen_floor = r.sb[s].newest_gen;
+	if ((!r.valid[0] && !r.zero[0]) || (!r.valid[1] && !r.zero[1]))
+		st->gen_floor++; /* a lost slot may have committed one more */
 	unsigned newest = !r.valid[0] ||
 		(r.valid[1] && r.sb[1].txid > r.sb[0].txid);
 	unsigned other = !newest;
+	/* A slot is never invalid after a crash (format writes both, sectors
+	 * are atomic), so a lost slot is damage, and it may have held the
+	 * newest commit: using the other one is a fallback, asked for. The
+	 * one exception is a format interrupted between its two writes on a
+	 * blank device: nothing can be lost there. */
+	int interrupted = !r.valid[other] && r.zero[other] &&
+		r.sb[newest].txid < SB_SLOTS && !r.sb[newest].cat.blk &&
+		!r.sb[newest].newest_gen;
+	if (interrupted)
+		r.bad_copies = 0;
 	if (r.bad_copies)
 		snap_fmt(st->sb_damage, sizeof st->sb_damage, "%u of 4 superblock "
 			 "copies are damaged%s", r.bad_copies, r.valid[other] ?
 			 "" : "; a whole slot is lost");
-	/* A slot is never invalid after a crash (format writes both, sectors
-	 * are atomic), so a lost slot is damage, and it may have held the
-	 * newest commit: using the other one is a fallback, asked for. */
-	if (!r.valid[other] && !(flags & SNAP_OPEN_FALLBACK)) {
+	if (!r.valid[other] && !interrupted && !(flags & SNAP_OPEN_FALLBACK)) {
 		rc = snap_err(st, SNAP_ECORRUPT, "superblock slot %u (block %u) "
 			      "is damaged in both copies and may have held the "
 			      "newest commit; slot %u holds txid %llu, "
@@ -257,11 +341,43 @@ int snap_open(const struct snap_io *io, unsigned flags, snap_store **out)
 	rc = cat_load(st, &st->sb, &st->cat);
 	if (rc && (flags & SNAP_OPEN_FALLBACK) && r.valid[other]) {
 		/* asked for: the previous commit's view */
+		int why = rc;
 		snap_fmt(st->sb_damage, sizeof st->sb_damage, "%s", st->errmsg);
+		const struct sb_disk *bad = &r.sb[newest];
 		st->sb = r.sb[other];
 		r.valid[newest] = 0;
 		rc = cat_load(st, &st->sb, &st->cat);
 		other = newest;
+		if (!rc) {
+			salvage_catalog(st, bad);
+			st->fb = (struct snap_fallback){
+				.why = SNAP_FB_CATALOG, .err = why,
+				.damaged_txid = bad->txid,
+				.damaged_gen = bad->newest_gen,
+				.used_txid = st->sb.txid,
+				.used_gen = snap_newest(st),
+				.salvaged = st->orphan.count,
+			};
+			snap_fmt(st->fb.msg, sizeof st->fb.msg, "the catalog of "
+				 "superblock txid %llu (generation %llu) is "
+				 "damaged (%s); using txid %llu and %u generation(s) "
+				 "whose records still verify in the damaged one: "
+				 "newest generation %llu", (unsigned long long)bad->txid,
+				 (unsigned long long)bad->newest_gen, snap_strerror(why),
+				 (unsigned long long)st->sb.txid, (unsigned)st->orphan.count,
+				 (unsigned long long)snap_newest(st));
+		}
+	} else if (!rc && !r.valid[other] && !interrupted) {
+		st->fb = (struct snap_fallback){
+			.why = SNAP_FB_SLOT_LOST, .err = SNAP_ECORRUPT,
+			.used_txid = st->sb.txid, .used_gen = snap_newest(st),
+		};
+		snap_fmt(st->fb.msg, sizeof st->fb.msg, "superblock slot %u is "
+			 "damaged in both copies; using slot %u (txid %llu, newest "
+			 "generation %llu); a newer commit the lost slot may have "
+			 "held (generation %llu at most) cannot be found",
+			 (unsigned)other, (unsigned)newest, (unsigned long long)st->sb.txid,
+			 (unsigned long long)snap_newest(st), (unsigned long long)st->gen_floor);
 	}
 	if (rc)
 		goto fail;
@@ -298,9 +414,28 @@ void snap_close(snap_store *st)
 	io.free(io.ctx, st, sizeof *st);
 }
 
+uint64_t snap_next_gen(const snap_store *st)
+{
+	u64 top = st->sb.newest_gen > st->gen_floor ? st->sb.newest_gen :
+		st->gen_floor;
+	return top + 1;
+}
+
 uint64_t snap_newest(const snap_store *st)
 {
-	return st->cat.count ? st->cat.ent[0].gen : 0;
+	const struct cat_ent *e = view_ent(st, 0);
+	return e ? e->gen : 0;
+}
+
+void snap_fallback_info(const snap_store *st, struct snap_fallback *out)
+{
+	*out = st->fb;
+}
+
+int snap_is_retained(const snap_store *st, uint64_t gen)
+{
+	return view_find(st, gen) ||
+	       (st->other_valid && cat_find(&st->other_cat, gen));
 }
 
 unsigned snap_keep(const snap_store *st)

@@ -4,11 +4,11 @@
  *
  * Pages go to disk as they arrive, each into a fresh block (never one a
  * committed generation can reach, invariant 1), so the hypervisor can write
- * them in any order over many VM exits and from a copy-on-write buffer. Only
- * 24 bytes per page stay in memory; commit sorts them and rewrites the map
- * paths they touch. A block released in this generation (a page written
- * twice, a replaced state blob) is not reused before the commit's flush
- * (invariant 5).
+ * them in any order over many VM exits and from a copy-on-write buffer. The
+ * page map is built in bounded memory as they come (build.c): 24 bytes per
+ * page for at most SNAP_WP_MAX pages, then per map leaf. A block released in
+ * this generation (a page written twice, a replaced state blob) is not
+ * reused before a flush (invariant 5).
  */
 #include "snapshot/snap_int.h"
 
@@ -32,6 +32,65 @@ const struct cat_ent *cat_find(const struct catalog *c, u64 gen)
 	return NULL;
 }
 
+/* The generations this session can read, newest first: the catalog and,
+ * after a fallback past a damaged catalog, the ones only that catalog
+ * listed (st->orphan). The k-th newest, or NULL. */
+const struct cat_ent *view_ent(const snap_store *st, u32 k)
+{
+	u32 i = 0, j = 0;
+	for (;;) {
+		const struct cat_ent *a = i < st->cat.count ? &st->cat.ent[i] : NULL;
+		const struct cat_ent *b = j < st->orphan.count ?
+			&st->orphan.ent[j] : NULL;
+		const struct cat_ent *e = !b || (a && a->gen > b->gen) ? a : b;
+		if (!e || !k--)
+			return e;
+		if (e == a)
+			i++;
+		else
+			j++;
+	}
+}
+
+const struct cat_ent *view_find(const snap_store *st, u64 gen)
+{
+	const struct cat_ent *e = cat_find(&st->cat, gen);
+	return e ? e : cat_find(&st->orphan, gen);
+}
+
+int gen_quarantined(const snap_store *st, u64 gen)
+{
+	for (u32 i = 0; i < st->nquar; i++)
+		if (st->quar[i] == gen)
+			return 1;
+	return 0;
+}
+
+/* What a fallback stepped over goes into every new catalog, pinned and
+ * flagged damaged, until the user drops it (snap.h, snap_fallback). */
+static void cat_carry(snap_store *st, struct catalog *c)
+{
+	for (u32 i = 0; i < c->count; i++)
+		if (gen_quarantined(st, c->ent[i].gen))
+			c->ent[i].flags |= CAT_PINNED | CAT_DAMAGED;
+	for (u32 k = 0; k < st->orphan.count; k++) {
+		const struct cat_ent *o = &st->orphan.ent[k];
+		if (cat_find(c, o->gen) || c->count == ARRAY_SIZE(c->ent))
+			continue;
+		u32 i = c->count++;
+		for (; i && c->ent[i - 1].gen < o->gen; i--)
+			c->ent[i] = c->ent[i - 1];
+		c->ent[i] = *o;
+	}
+}
+
+/* After the catalog with them is committed, it keeps them itself. */
+static void carry_done(snap_store *st)
+{
+	st->orphan.count = 0;
+	st->nquar = 0;
+}
+
 /* Retention: the newest `keep` generations plus every pinned one. */
 static int cat_retain(snap_store *st, struct catalog *c, unsigned keep)
 {
@@ -48,6 +107,7 @@ static int cat_retain(snap_store *st, struct catalog *c, unsigned keep)
 
 static void txn_free(snap_store *st)
 {
+	build_free(st);
 	snap_free(st, st->wp, st->capwp * sizeof *st->wp);
 	snap_free(st, st->rec, SNAP_BLOCK_SIZE);
 	st->wp = NULL;
@@ -73,15 +133,22 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 		return snap_err(st, SNAP_EINVAL, "store holds a guest of %llu "
 				"frames, not %llu", st->sb.npages, npages);
 	if (o->base != SNAP_BASE_NONE) {
-		u64 b = o->base == SNAP_BASE_NEWEST ? snap_newest(st) : o->base;
-		if (b && !(base = cat_find(&st->cat, b)))
+		u64 b = o->base;
+		/* never on a generation a fallback stepped over */
+		for (u32 i = 0; b == SNAP_BASE_NEWEST && i < st->cat.count; i++)
+			if (!(st->cat.ent[i].flags & CAT_DAMAGED) &&
+			    !gen_quarantined(st, st->cat.ent[i].gen))
+				b = st->cat.ent[i].gen;
+		if (b && !(base = view_find(st, b)))
 			return snap_err(st, SNAP_ENOENT, "base generation %llu is "
 					"not retained", b);
 	}
-	u64 gen = o->gen ? o->gen : st->sb.newest_gen + 1;
-	if (gen <= st->sb.newest_gen)
+	u64 next = snap_next_gen(st);
+	u64 gen = o->gen ? o->gen : next;
+	if (gen < next)
 		return snap_err(st, SNAP_EEXIST, "generation %llu is not newer "
-				"than generation %llu", gen, st->sb.newest_gen);
+				"than generation %llu, the highest ever committed",
+				gen, next - 1);
 
 	/* Reclaim only when short, judged by the largest commit so far:
 	 * marking reads every retained map. */
@@ -91,11 +158,15 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 		return rc;
 
 	st->rec = snap_alloc(st, SNAP_BLOCK_SIZE);
-	st->capwp = 1024;
+	st->capwp = SNAP_WP_MAX < 1024 ? SNAP_WP_MAX : 1024;
 	st->wp = snap_alloc(st, st->capwp * sizeof *st->wp);
 	if (!st->rec || !st->wp) {
 		txn_free(st);
 		return SNAP_ENOMEM;
+	}
+	if ((rc = build_init(st, npages))) {
+		txn_free(st);
+		return rc;
 	}
 	snap_memset(st->rec, 0, SNAP_BLOCK_SIZE);
 	if (base && (rc = rec_load(st, base, st->rec))) {
@@ -117,25 +188,27 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 	return 0;
 }
 
+/* The entry buffer grows to SNAP_WP_MAX; when full, or when it cannot
+ * grow for want of memory, it is spilled into the map leaves. */
 static int wp_push(snap_store *st, u64 gfn, u64 blk, u64 csum)
 {
+	int rc;
 	if (st->nwp == st->capwp) {
 		u64 cap = st->capwp * 2;
-		struct wpage *n = snap_alloc(st, cap * sizeof *n);
-		if (!n)
-			return snap_err(st, SNAP_ENOMEM, "no memory for %llu page "
-					"entries", cap);
-		snap_memcpy(n, st->wp, st->nwp * sizeof *n);
-		snap_free(st, st->wp, st->capwp * sizeof *n);
-		st->wp = n;
-		st->capwp = cap;
+		struct wpage *n = cap <= SNAP_WP_MAX ?
+			snap_alloc(st, cap * sizeof *n) : NULL;
+		if (n) {
+			snap_memcpy(n, st->wp, st->nwp * sizeof *n);
+			snap_free(st, st->wp, st->capwp * sizeof *n);
+			st->wp = n;
+			st->capwp = cap;
+		} else if ((rc = build_spill(st))) {
+			return rc;
+		}
 	}
 	st->wp[st->nwp++] = (struct wpage){ gfn, blk, csum };
 	return 0;
 }
-
-/* Blocks to release after the commit flush ride in wp with this gfn. */
-#define GFN_DEAD UINT64_MAX
 
 /* A generation missing one of its writes must never be committed: the first
  * failed write or state call is remembered and snap_commit refuses. */
@@ -181,7 +254,7 @@ static int set_state(snap_store *st, const void *blob, size_t len)
 		return snap_err(st, SNAP_ELIMIT, "state blob of %llu bytes is "
 				"larger than %u", (u64)len, SNAP_MAX_STATE);
 	for (u32 i = 0; i < r->nstate; i++)
-		if ((rc = wp_push(st, GFN_DEAD, r->state[i].blk, 0)))
+		if ((rc = build_dead(st, r->state[i].blk)))
 			return rc;
 	r->nstate = 0;
 	r->state_len = 0;
@@ -207,57 +280,6 @@ int snap_set_state(snap_store *st, const void *blob, size_t len)
 	return rc ? rc : poison(st, set_state(st, blob, len));
 }
 
-/* Stable bottom-up merge sort by gfn: of two writes of one page, the later
- * must win. The hypervisor has no qsort, and qsort is not stable. */
-static int wp_sort(snap_store *st)
-{
-	u64 n = st->nwp;
-	struct wpage *a = st->wp;
-	struct wpage *b = snap_alloc(st, n * sizeof *b + 1);
-	if (!b)
-		return snap_err(st, SNAP_ENOMEM, "no memory to sort %llu pages", n);
-	struct wpage *src = a, *dst = b;
-	for (u64 w = 1; w < n; w *= 2) {
-		for (u64 lo = 0; lo < n; lo += 2 * w) {
-			u64 mid = lo + w < n ? lo + w : n;
-			u64 hi = lo + 2 * w < n ? lo + 2 * w : n;
-			u64 i = lo, j = mid, k = lo;
-			while (i < mid && j < hi)
-				dst[k++] = src[j].gfn < src[i].gfn ? src[j++] : src[i++];
-			while (i < mid)
-				dst[k++] = src[i++];
-			while (j < hi)
-				dst[k++] = src[j++];
-		}
-		struct wpage *t = src;
-		src = dst;
-		dst = t;
-	}
-	if (src != a)
-		snap_memcpy(a, src, n * sizeof *a);
-	snap_free(st, b, n * sizeof *b + 1);
-	return 0;
-}
-
-/* After sorting: the last write of each page leads, superseded writes and
- * dead state blocks follow as GFN_DEAD. Returns the number of live pages. */
-static u64 wp_dedup(snap_store *st)
-{
-	u64 n = st->nwp, live = 0;
-	for (u64 i = 0; i < n; i++) {
-		if (st->wp[i].gfn == GFN_DEAD)
-			continue;
-		if (i + 1 < n && st->wp[i + 1].gfn == st->wp[i].gfn) {
-			st->wp[i].gfn = GFN_DEAD;
-			continue;
-		}
-		struct wpage t = st->wp[live];
-		st->wp[live++] = st->wp[i];
-		st->wp[i] = t;
-	}
-	return live;
-}
-
 static int commit_gen(snap_store *st, uint64_t *gen)
 {
 	struct rec_disk *r = st->rec;
@@ -265,12 +287,9 @@ static int commit_gen(snap_store *st, uint64_t *gen)
 	struct ptr recp;
 	int rc;
 
-	if ((rc = wp_sort(st)))
+	if ((rc = build_commit(st, &r->root)))
 		return rc;
-	u64 live = wp_dedup(st);
-	if ((rc = map_apply(st, r->root, r->depth, st->wp, live, &r->root)))
-		return rc;
-	r->dirty_pages = live;
+	r->dirty_pages = st->b.ndirty;
 	/* the record, the catalog and the superblock are still to come */
 	r->bytes_written = (st->blocks_written + 3) * SNAP_BLOCK_SIZE;
 	if ((rc = alloc_block(st, &recp.blk)))
@@ -283,13 +302,14 @@ static int commit_gen(snap_store *st, uint64_t *gen)
 	for (u32 i = 0; i < st->cat.count; i++)
 		c->ent[i + 1] = st->cat.ent[i];
 	c->count = st->cat.count + 1;
+	cat_carry(st, c);
 	if ((rc = cat_retain(st, c, st->sb.keep)) ||
 	    (rc = super_write(st, c, r->npages, r->gen, st->sb.keep)))
 		return rc;
+	carry_done(st);
 	if (r->bytes_written / SNAP_BLOCK_SIZE > st->big_commit)
 		st->big_commit = r->bytes_written / SNAP_BLOCK_SIZE;
-	for (u64 i = live; i < st->nwp; i++)
-		alloc_release(st, st->wp[i].blk);
+	build_release_dead(st, 1); /* super_write flushed */
 	if (gen)
 		*gen = r->gen;
 	txn_free(st);
@@ -321,14 +341,12 @@ void snap_abort(snap_store *st)
 	if (st->state != ST_WRITING)
 		return;
 	/* Nothing reachable was written; but the blocks may only be reused
-	 * once these writes are out of the way (see the file comment). */
-	st->wbuf_n = 0;
-	if (io_flush(st) == 0) {
-		for (u64 i = 0; i < st->nwp; i++)
-			alloc_release(st, st->wp[i].blk);
+	 * once these writes are out of the way (see the file comment): the
+	 * flush in build_abort() drains them. */
+	build_abort(st);
+	if (st->state == ST_WRITING)
 		for (u32 i = 0; i < st->rec->nstate; i++)
 			alloc_release(st, st->rec->state[i].blk);
-	}
 	txn_free(st);
 	st->dropped_since_mark = 1; /* map blocks of a failed commit leak */
 	if (st->state == ST_WRITING)
@@ -351,10 +369,18 @@ int snap_pin(snap_store *st, uint64_t gen, int pinned)
 	if (pinned)
 		c->ent[i].flags |= CAT_PINNED;
 	else
-		c->ent[i].flags &= ~CAT_PINNED;
-	if ((rc = cat_retain(st, c, st->sb.keep)))
+		c->ent[i].flags &= ~(CAT_PINNED | CAT_DAMAGED);
+	if (!pinned && gen_quarantined(st, gen))
+		for (u32 q = 0; q < st->nquar; q++)
+			if (st->quar[q] == gen)
+				st->quar[q] = st->quar[--st->nquar];
+	cat_carry(st, c);
+	if ((rc = cat_retain(st, c, st->sb.keep)) ||
+	    (rc = super_write(st, c, st->sb.npages, st->sb.newest_gen,
+			      st->sb.keep)))
 		return rc;
-	return super_write(st, c, st->sb.npages, st->sb.newest_gen, st->sb.keep);
+	carry_done(st);
+	return 0;
 }
 
 int snap_set_keep(snap_store *st, unsigned keep)
@@ -367,9 +393,12 @@ int snap_set_keep(snap_store *st, unsigned keep)
 		return rc;
 	struct catalog *c = &st->newcat;
 	*c = st->cat;
-	if ((rc = cat_retain(st, c, keep)))
+	cat_carry(st, c);
+	if ((rc = cat_retain(st, c, keep)) ||
+	    (rc = super_write(st, c, st->sb.npages, st->sb.newest_gen, keep)))
 		return rc;
-	return super_write(st, c, st->sb.npages, st->sb.newest_gen, keep);
+	carry_done(st);
+	return 0;
 }
 
 /*
@@ -384,6 +413,18 @@ int snap_drop(snap_store *st, uint64_t gen)
 	int rc;
 	if ((rc = check_state(st, ST_OPEN)))
 		return rc;
+	for (u32 q = 0; q < st->nquar; q++)
+		if (st->quar[q] == gen)
+			st->quar[q] = st->quar[--st->nquar];
+	for (u32 k = 0; k < st->orphan.count; k++)
+		if (st->orphan.ent[k].gen == gen) {
+			/* only the damaged catalog lists it: forget it */
+			for (; k + 1 < st->orphan.count; k++)
+				st->orphan.ent[k] = st->orphan.ent[k + 1];
+			st->orphan.count--;
+			st->dropped_since_mark = 1;
+			return 0;
+		}
 	if (!cat_find(&st->cat, gen))
 		return snap_err(st, SNAP_ENOENT, "generation %llu is not "
 				"retained", gen);

@@ -15,6 +15,7 @@
 #include "hv/hv.h"
 #include "hv/msr.h"
 #include "hv/pmem.h"
+#include "hv/state_blob.h"
 #include "hv/vmcs.h"
 #include "hv/vmx.h"
 #include "tests/unit.h"
@@ -273,10 +274,25 @@ static void t_timer(uint64_t d) { timer_at = d; }
 static int t_wp(uint64_t gpa) { wp_gpa = gpa; return 0; }
 static void t_shutdown(uint64_t c) { shutdown_code = c; }
 
+static int t_copy_in(void *dst, uint64_t gpa, uint64_t len)
+{
+	ck_assert(gpa <= RAM && len <= RAM - gpa);
+	memcpy(dst, ram + gpa, len);
+	return 0;
+}
+static int t_copy_out(uint64_t gpa, const void *src, uint64_t len)
+{
+	ck_assert(gpa <= RAM && len <= RAM - gpa);
+	memcpy(ram + gpa, src, len);
+	return 0;
+}
+
 static void env_setup(void)
 {
 	ram = calloc(1, RAM);
-	env = (struct vdev_env){ ram, RAM, 1, { 0 }, t_out, t_in, t_mono, t_wall, t_timer, t_wp, t_shutdown, NULL, NULL, NULL };
+	env = (struct vdev_env){ .ram_bytes = RAM, .epoch = 1, .copy_in = t_copy_in, .copy_out = t_copy_out,
+				 .console_out = t_out, .console_in = t_in, .mono_ns = t_mono, .wall_ns = t_wall,
+				 .timer_set = t_timer, .write_protect = t_wp, .shutdown = t_shutdown };
 	out_len = 0;
 }
 
@@ -349,6 +365,33 @@ START_TEST(hc_unknown_and_snapshot)
 }
 END_TEST
 
+static void t_status(struct vdev_snap_status *o)
+{
+	*o = (struct vdev_snap_status){ 5, 4, 1, VDEV_SNAP_DEGRADED, -5, 3, 400000000 };
+}
+
+/* SNAP_STATUS: size 0 writes the version 1 layout only; the full size adds
+ * the health fields (degraded, last error, failures, retry). */
+START_TEST(hc_snap_status_sizes)
+{
+	env.snap_status = t_status;
+	memset(ram + 0x4000, 0xEE, 64);
+	ck_assert_int_eq(call(VDEV_HC_SNAP_STATUS, 0x4000, 0), 0);
+	ck_assert_uint_eq(ram[0x4000 + VDEV_SNAP_STATUS_V1_SIZE], 0xEE); /* an old guest's struct ends there */
+	struct vdev_snap_status st;
+	ck_assert_int_eq(call(VDEV_HC_SNAP_STATUS, 0x4000, sizeof st), 0);
+	memcpy(&st, ram + 0x4000, sizeof st);
+	ck_assert_uint_eq(st.last_captured, 5);
+	ck_assert_uint_eq(st.state, VDEV_SNAP_DEGRADED);
+	ck_assert_int_eq(st.last_error, -5);
+	ck_assert_uint_eq(st.failures, 3);
+	ck_assert_uint_eq(ram[0x4000 + sizeof st], 0xEE);
+	ck_assert_int_eq(call(VDEV_HC_SNAP_STATUS, 0x4000, 33), VDEV_EINVAL);
+	ck_assert_int_eq(call(VDEV_HC_SNAP_STATUS, RAM - 40, sizeof st), VDEV_EFAULT);
+	ck_assert_int_eq(call(VDEV_HC_SNAP_STATUS, RAM - 24, 0), 0);
+}
+END_TEST
+
 START_TEST(hc_stats_wp_shutdown)
 {
 	env.stats.msr_refused = 7;
@@ -379,6 +422,7 @@ static Suite *vdev_suite(void)
 	tcase_add_test(core, hc_clock_timer_epoch);
 	tcase_add_test(core, hc_unknown_and_snapshot);
 	tcase_add_test(core, hc_stats_wp_shutdown);
+	tcase_add_test(core, hc_snap_status_sizes);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, lim);
 	return s;
@@ -564,8 +608,65 @@ static Suite *mem_suite(void)
 	return s;
 }
 
+/* ---- the vCPU state blob of a generation ---- */
+
+static struct hv_state blob;
+
+/* A blob as hv_state_save would write it: every carried field, plausible values. */
+static void blob_good(void)
+{
+	memset(&blob, 0, sizeof blob);
+	blob.magic = HV_STATE_MAGIC;
+	blob.version = HV_STATE_VERSION;
+#define X(name, enc) if (hv_state_carried(enc)) blob.pairs[blob.npairs++] = (struct hv_vmcs_pair){ enc, 0, 0 };
+	VMCS_FIELDS(X)
+#undef X
+}
+
+static void blob_set(uint32_t f, uint64_t v)
+{
+	for (uint32_t i = 0; i < blob.npairs; i++)
+		if (blob.pairs[i].field == f)
+			blob.pairs[i].value = v;
+}
+
+static int blob_check(void)
+{
+	char why[200];
+	return hv_state_check(&blob, sizeof blob, why, sizeof why);
+}
+
+/* A saved event injection survives the restore; inconsistent ones are refused. */
+START_TEST(state_event_injection)
+{
+	blob_good();
+	ck_assert_int_eq(blob_check(), 0);
+	ck_assert_int_eq(hv_state_event_pending(&blob), 0);
+	blob.event_set = 1;
+	blob_set(VMCS_CTRL_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXT_INT | 0x20);
+	ck_assert_int_eq(blob_check(), 0);
+	ck_assert_int_eq(hv_state_event_pending(&blob), 1);
+	blob_set(VMCS_CTRL_ENTRY_INTR_INFO, 0);
+	ck_assert_int_lt(blob_check(), 0);
+	blob.event_set = 0;
+	blob_set(VMCS_CTRL_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXT_INT | 0x20);
+	ck_assert_int_lt(blob_check(), 0);
+	blob.event_set = 7;
+	ck_assert_int_lt(blob_check(), 0);
+}
+END_TEST
+
+static Suite *state_suite(void)
+{
+	Suite *s = suite_create("state");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, state_event_injection);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
 int main(void)
 {
 	return unit_main(ept_suite(), cpuid_suite(), msr_suite(), vdev_suite(), exit_suite(), elf_suite(),
-			 mem_suite(), NULL);
+			 mem_suite(), state_suite(), NULL);
 }

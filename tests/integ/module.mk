@@ -4,3 +4,7 @@ INTEG_TESTS += tests/integ/disk.sh
 INTEG_TESTS += tests/integ/torture-short
 TORTURES    += tests/integ/torture-long
 INTEG_TESTS += tests/integ/tiers.sh
+INTEG_TESTS += tests/integ/ctl.sh
+INTEG_TESTS += tests/integ/migrate.sh
+BENCHES     += tests/bench/migrate-bench.sh
+INTEG_TESTS += tests/integ/diskfull.sh

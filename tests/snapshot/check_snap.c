@@ -353,7 +353,7 @@ START_TEST(failed_flush_is_sticky)
 	 * superblock */
 	dev.fail_flush_at = dev.ops + 2;
 	ck_assert_int_eq(snap_commit(st, NULL), SNAP_EIO);
-	ck_assert_uint_eq(dev.flushes, 3); /* format 1, commit 1 two: no more */
+	ck_assert_uint_eq(dev.flushes, 4); /* format 2, commit 1 two: no more */
 	ck_assert_int_eq(snap_begin(st, &bo), SNAP_EFATAL);
 	reopen();
 	ck_assert_uint_eq(snap_newest(st), 1);
@@ -621,6 +621,8 @@ START_TEST(damaged_catalog_needs_fallback_flag)
 	ck_assert_int_eq(snap_open(&io, SNAP_OPEN_FALLBACK, &st), 0);
 	ck_assert_uint_eq(snap_newest(st), 1);
 	ck_assert(gen_matches(1, mem[1]));
+	/* generation 2 is only in the damaged view: its number is not reused */
+	ck_assert_uint_eq(snap_next_gen(st), 3);
 }
 END_TEST
 
@@ -662,6 +664,327 @@ START_TEST(damaged_old_map_stops_writes_until_dropped)
 	reopen();
 	ck_assert_int_eq(snap_gen_open(st, 1, 0, &g), SNAP_ENOENT);
 	ck_assert(gen_matches(3, mem[3]));
+}
+END_TEST
+
+/* Issue 9: after `snapctl drop` of the newest generation a capture must
+ * still find a number: snap_next_gen() is above every number ever
+ * committed, across reopen, and snap_begin refuses the dropped number. */
+START_TEST(drop_newest_then_commit_again)
+{
+	commit_n(1, 20, 1);
+	commit_n(2, 20, 2);
+	commit_n(3, 20, 3);
+	ck_assert_uint_eq(snap_next_gen(st), 4);
+	ck_assert_int_eq(snap_drop(st, 3), 0);
+	ck_assert_uint_eq(snap_newest(st), 2);
+	ck_assert_uint_eq(snap_next_gen(st), 4);
+	reopen();
+	ck_assert_uint_eq(snap_newest(st), 2);
+	ck_assert_uint_eq(snap_next_gen(st), 4);
+	struct snap_begin_opts bo = { .npages = NP, .gen = 3 };
+	ck_assert_int_eq(snap_begin(st, &bo), SNAP_EEXIST);
+	bo.gen = snap_next_gen(st);
+	ck_assert_msg(snap_begin(st, &bo) == 0, "%s", snap_errmsg(st));
+	uint64_t g;
+	ck_assert_msg(snap_commit(st, &g) == 0, "%s", snap_errmsg(st));
+	ck_assert_uint_eq(g, 4);
+	ck_assert(gen_matches(4, mem[2]));
+	reopen();
+	ck_assert_uint_eq(snap_newest(st), 4);
+	ck_assert_uint_eq(snap_next_gen(st), 5);
+	bo.gen = 0;
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
+	ck_assert_int_eq(snap_commit(st, &g), 0);
+	ck_assert_uint_eq(g, 5);
+}
+END_TEST
+
+/* Issue 9: a format interrupted between its two superblock writes. On a
+ * blank device the half-written store opens (nothing can be lost); over an
+ * old store the old newest commit stays current until the second write,
+ * never the commit before it. */
+START_TEST(interrupted_format)
+{
+	struct crashdev d2, c;
+	struct snap_io io2;
+	snap_store *s2;
+	crashdev_init(&d2, NULL, 64);
+	crashdev_io(&d2, &io2);
+	d2.crash_at = 3; /* slot write, flush, then power is lost */
+	ck_assert_int_eq(snap_format(&io2, NULL), SNAP_EIO);
+	crashdev_crash(&d2, 1, &c);
+	crashdev_io(&c, &io2);
+	ck_assert_int_eq(snap_open(&io2, 0, &s2), 0);
+	ck_assert_msg(snap_verify_super(s2) == 0, "%s", snap_errmsg(s2));
+	snap_close(s2);
+	crashdev_free(&c);
+	crashdev_free(&d2);
+
+	commit_n(1, 20, 1);
+	commit_n(2, 20, 2);
+	commit_n(3, 20, 3);
+	snap_close(st);
+	st = NULL;
+	for (uint64_t k = 1; k <= 4; k++) {
+		crashdev_io(&dev, &io);
+		dev.crash_at = dev.ops + k;
+		struct snap_format_opts fo = { .force = 1 };
+		snap_format(&io, &fo);
+		crashdev_crash(&dev, k, &c);
+		crashdev_io(&c, &io2);
+		ck_assert_int_eq(snap_open(&io2, 0, &s2), 0);
+		/* the old store as it was, or the new empty one */
+		ck_assert_msg(snap_newest(s2) == 3 || snap_newest(s2) == 0,
+			      "crash at request %llu: newest %llu",
+			      (unsigned long long)k,
+			      (unsigned long long)snap_newest(s2));
+		snap_close(s2);
+		crashdev_free(&c);
+	}
+	dev.crash_at = 0;
+	crashdev_io(&dev, &io);
+	ck_assert_int_eq(snap_open(&io, 0, &st), 0);
+}
+END_TEST
+
+/* ------------------------------------------- fallback keeps the damage */
+
+static uint64_t newest_catalog_block(void)
+{
+	uint8_t buf[PS];
+	uint64_t blk = 0, best_tx = 0;
+	for (uint64_t b = 2; b < NB; b++) {
+		crashdev_get(&dev, b, buf);
+		if (((uint64_t *)buf)[0] == 0x54414347524d4241ull &&
+		    ((uint64_t *)buf)[1] >= best_tx) {
+			best_tx = ((uint64_t *)buf)[1];
+			blk = b;
+		}
+	}
+	return blk;
+}
+
+/* Commits one generation on the newest undamaged one: page gfn gets seed. */
+static uint64_t commit_on(uint64_t base, uint8_t *model,
+			  const uint8_t *base_model, uint64_t gfn, uint64_t seed)
+{
+	uint8_t page[PS];
+	uint64_t g;
+	struct snap_begin_opts bo = { .npages = NP, .base = base };
+	memcpy(model, base_model, (size_t)NP * PS);
+	ck_assert_msg(snap_begin(st, &bo) == 0, "%s", snap_errmsg(st));
+	fill(page, seed);
+	ck_assert_int_eq(snap_write_page(st, gfn, page), 0);
+	memcpy(model + gfn * PS, page, PS);
+	ck_assert_msg(snap_commit(st, &g) == 0, "%s", snap_errmsg(st));
+	return g;
+}
+
+static uint64_t commit_one(uint8_t *model, const uint8_t *base_model,
+			   uint64_t gfn, uint64_t seed)
+{
+	return commit_on(SNAP_BASE_NEWEST, model, base_model, gfn, seed);
+}
+
+static int listed(uint64_t gen, int *pinned, int *damaged)
+{
+	struct snap_geninfo gi[16];
+	unsigned n;
+	ck_assert_int_eq(snap_list(st, gi, 16, &n), 0);
+	for (unsigned i = 0; i < n; i++)
+		if (gi[i].gen == gen) {
+			*pinned = gi[i].pinned;
+			*damaged = gi[i].damaged;
+			return 1;
+		}
+	return 0;
+}
+
+/* Issue 9: a damaged newest catalog. The fallback open says what it
+ * stepped over; the generation only the damaged catalog listed is found
+ * through its record's checksum and restored (it is whole), survives the
+ * commits that follow (listed pinned and damaged), and the damaged catalog
+ * block is not written, until the user drops it. */
+START_TEST(damaged_catalog_generation_survives_later_commits)
+{
+	struct snap_fallback fb;
+	commit_n(1, 20, 1);
+	commit_n(2, 20, 2);
+	uint64_t tx = snap_txid(st);
+	snap_close(st);
+	st = NULL;
+	uint64_t cb = newest_catalog_block();
+	ck_assert_uint_ne(cb, 0);
+	crashdev_flip(&dev, cb, 40, 0); /* its entries are intact */
+	uint8_t damaged[PS], now[PS];
+	crashdev_get(&dev, cb, damaged);
+	ck_assert_int_eq(snap_open(&io, SNAP_OPEN_FALLBACK, &st), 0);
+	snap_fallback_info(st, &fb);
+	ck_assert_uint_eq(fb.why, SNAP_FB_CATALOG);
+	ck_assert_int_eq(fb.err, SNAP_ECORRUPT);
+	ck_assert_uint_eq(fb.damaged_txid, tx);
+	ck_assert_uint_eq(fb.damaged_gen, 2);
+	ck_assert_uint_eq(fb.used_txid, tx - 1);
+	ck_assert_uint_eq(fb.used_gen, 2);
+	ck_assert_uint_eq(fb.salvaged, 1);
+	ck_assert_msg(strstr(fb.msg, "catalog of superblock txid"), "%s", fb.msg);
+	/* the boot's restore: the newest that verifies is generation 2 */
+	snap_gen *g;
+	struct snap_geninfo gi;
+	ck_assert_int_eq(snap_gen_open(st, 0, SNAP_OPEN_FALLBACK, &g), 0);
+	snap_gen_info(g, &gi);
+	ck_assert_uint_eq(gi.gen, 2);
+	ck_assert(gi.damaged && gi.pinned);
+	snap_gen_close(g);
+	ck_assert(gen_matches(2, mem[2]));
+	/* three commits (keep 2), the first on the generation restored */
+	uint64_t g3 = commit_on(2, mem[3], mem[2], 5, 333);
+	ck_assert_uint_eq(g3, 3);
+	ck_assert_int_eq(snap_gen_open(st, 3, 0, &g), 0);
+	snap_gen_info(g, &gi);
+	ck_assert_uint_eq(gi.base, 2);
+	snap_gen_close(g);
+	crashdev_get(&dev, cb, now);
+	ck_assert_msg(!memcmp(now, damaged, PS), "damaged catalog block written");
+	commit_one(mem[4], mem[3], 6, 444);
+	commit_one(mem[5], mem[4], 7, 555);
+	reopen(); /* no fallback needed any more */
+	snap_fallback_info(st, &fb);
+	ck_assert_uint_eq(fb.why, SNAP_FB_NONE);
+	int pinned = 0, dmg = 0;
+	ck_assert(listed(2, &pinned, &dmg));
+	ck_assert(pinned && dmg);
+	ck_assert(gen_matches(2, mem[2]));
+	ck_assert(gen_matches(5, mem[5]));
+	/* until the user drops it */
+	ck_assert_int_eq(snap_drop(st, 2), 0);
+	reopen();
+	ck_assert(!listed(2, &pinned, &dmg));
+	ck_assert(gen_matches(5, mem[5]));
+}
+END_TEST
+
+/* Issue 9: a damaged newest generation (a page). The fallback says which
+ * generation it used and why; the damaged one is kept (pinned, damaged)
+ * through later commits, never used as a base, until dropped. */
+START_TEST(damaged_generation_survives_later_commits)
+{
+	struct snap_fallback fb;
+	commit_n(1, 300, 1);
+	commit_n(2, 30, 1000);
+	uint64_t gfn = (1000 * 7919) % NP;
+	snap_gen *g;
+	uint8_t page[PS], buf[PS];
+	ck_assert_int_eq(snap_gen_open(st, 2, 0, &g), 0);
+	ck_assert_int_eq(snap_read_page(g, gfn, page), 0);
+	snap_gen_close(g);
+	for (uint64_t b = 2; b < NB; b++) {
+		crashdev_get(&dev, b, buf);
+		if (!memcmp(buf, page, PS)) {
+			crashdev_flip(&dev, b, 100, 3);
+			break;
+		}
+	}
+	reopen();
+	ck_assert_int_eq(snap_gen_open(st, 0, SNAP_OPEN_FALLBACK, &g), 0);
+	snap_fallback_info(st, &fb);
+	ck_assert_uint_eq(fb.why, SNAP_FB_GENERATION);
+	ck_assert_int_eq(fb.err, SNAP_ECORRUPT);
+	ck_assert_uint_eq(fb.damaged_gen, 2);
+	ck_assert_uint_eq(fb.used_gen, 1);
+	ck_assert_msg(strstr(fb.msg, "fell back to generation 1"), "%s", fb.msg);
+	snap_gen_close(g);
+	uint64_t g3 = commit_one(mem[3], mem[1], 5, 333);
+	ck_assert_uint_eq(g3, 3);
+	struct snap_geninfo gi;
+	ck_assert_int_eq(snap_gen_open(st, 3, 0, &g), 0);
+	snap_gen_info(g, &gi);
+	ck_assert_uint_eq(gi.base, 1); /* not the damaged newest */
+	snap_gen_close(g);
+	commit_one(mem[4], mem[3], 6, 444);
+	commit_one(mem[5], mem[4], 7, 555);
+	reopen();
+	int pinned = 0, dmg = 0;
+	ck_assert(listed(2, &pinned, &dmg));
+	ck_assert(pinned && dmg);
+	/* what is not damaged of generation 2 still reads */
+	ck_assert_int_eq(snap_gen_open(st, 2, 0, &g), 0);
+	ck_assert_int_eq(snap_read_page(g, gfn, buf), SNAP_ECORRUPT);
+	ck_assert_int_eq(snap_read_page(g, (gfn + 1) % NP, buf), 0);
+	ck_assert(!memcmp(buf, mem[2] + ((gfn + 1) % NP) * PS, PS));
+	snap_gen_close(g);
+	ck_assert(gen_matches(5, mem[5]));
+	ck_assert_int_eq(snap_drop(st, 2), 0);
+	reopen();
+	ck_assert(!listed(2, &pinned, &dmg));
+}
+END_TEST
+
+/* Issue 9: a damaged map block of the newest generation stopped every
+ * write (marking cannot know its blocks). After a fallback stepped over
+ * it, the store writes on, keeping what can be read of it. */
+START_TEST(damaged_newest_map_does_not_stop_writes_after_fallback)
+{
+	uint8_t page[PS];
+	commit_n(1, 300, 1);
+	struct snap_begin_opts bo = { .npages = NP };
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
+	for (int p = 0; p < NP; p++) {
+		fill(page, 20000 + p);
+		memcpy(mem[2] + p * PS, page, PS);
+		ck_assert_int_eq(snap_write_page(st, p, page), 0);
+	}
+	ck_assert_int_eq(snap_commit(st, NULL), 0);
+	snap_gen *g;
+	struct snap_geninfo gi;
+	ck_assert_int_eq(snap_gen_open(st, 2, 0, &g), 0);
+	snap_gen_info(g, &gi);
+	snap_gen_close(g);
+	struct { uint64_t blk, csum; } root[256];
+	crashdev_get(&dev, gi.root_blk, root);
+	crashdev_flip(&dev, root[1].blk, 9, 2); /* a leaf of generation 2 */
+	reopen();
+	ck_assert_int_eq(snap_begin(st, &bo), SNAP_ECORRUPT); /* as before */
+	reopen();
+	ck_assert_int_eq(snap_gen_open(st, 0, SNAP_OPEN_FALLBACK, &g), 0);
+	snap_gen_info(g, &gi);
+	ck_assert_uint_eq(gi.gen, 1);
+	snap_gen_close(g);
+	ck_assert_uint_eq(commit_one(mem[3], mem[1], 5, 333), 3);
+	reopen();
+	ck_assert(gen_matches(3, mem[3]));
+	int pinned = 0, dmg = 0;
+	ck_assert(listed(2, &pinned, &dmg));
+	ck_assert(pinned && dmg);
+	ck_assert_uint_eq(commit_one(mem[4], mem[3], 6, 444), 4);
+}
+END_TEST
+
+/* Issue 9: a lost superblock slot: the fallback says so; the next commit
+ * rewrites that slot (the store heals) with a number the lost slot cannot
+ * have used. */
+START_TEST(lost_slot_fallback_reports_and_heals)
+{
+	struct snap_fallback fb;
+	commit_n(1, 20, 1);
+	commit_n(2, 20, 2);
+	uint64_t tx = snap_txid(st), slot = tx % 2;
+	crashdev_flip(&dev, slot, 40, 1);
+	crashdev_flip(&dev, slot, 512 + 40, 1);
+	snap_close(st);
+	ck_assert_int_eq(snap_open(&io, SNAP_OPEN_FALLBACK, &st), 0);
+	snap_fallback_info(st, &fb);
+	ck_assert_uint_eq(fb.why, SNAP_FB_SLOT_LOST);
+	ck_assert_uint_eq(fb.used_txid, tx - 1);
+	ck_assert_uint_eq(fb.used_gen, 1);
+	ck_assert_msg(strstr(fb.msg, "damaged in both copies"), "%s", fb.msg);
+	ck_assert_uint_gt(snap_next_gen(st), 2);
+	uint64_t g = commit_one(mem[3], mem[1], 5, 333);
+	ck_assert_uint_gt(g, 2);
+	reopen(); /* no fallback needed: the lost slot holds the new commit */
+	ck_assert_uint_eq(snap_newest(st), g);
+	ck_assert(gen_matches(g, mem[3]));
 }
 END_TEST
 
@@ -804,14 +1127,14 @@ int main(void)
 	const TTest *fmt[] = {
 		format_refuses_existing_store, open_refuses_non_store,
 		format_bad_keep_and_tiny_device, empty_store_has_no_generation,
-		NULL };
+		interrupted_format, NULL };
 	const TTest *commit[] = {
 		commit_round_trip, zero_pages_cost_no_block,
 		page_written_twice_last_wins, retention_keeps_newest_k_and_pinned,
 		blocks_are_reused_and_space_is_bounded,
 		open_generation_survives_retention,
 		bytes_written_counts_every_block, abort_leaves_store_as_it_was,
-		NULL };
+		drop_newest_then_commit_again, NULL };
 	const TTest *errors[] = {
 		failed_write_is_sticky, failed_flush_is_sticky, too_many_pinned,
 		bad_arguments,
@@ -821,7 +1144,11 @@ int main(void)
 		fallback_only_when_asked,
 		damaged_superblocks,
 		damaged_catalog_needs_fallback_flag,
-		damaged_old_map_stops_writes_until_dropped, NULL };
+		damaged_old_map_stops_writes_until_dropped,
+		damaged_catalog_generation_survives_later_commits,
+		damaged_generation_survives_later_commits,
+		damaged_newest_map_does_not_stop_writes_after_fallback,
+		lost_slot_fallback_reports_and_heals, NULL };
 	const TTest *streams[] = {
 		send_recv_full_and_incremental, damaged_stream_is_refused_whole,
 		diff_lists_changed_pages, NULL };

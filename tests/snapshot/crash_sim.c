@@ -5,7 +5,8 @@
  *   crash_sim [OPS [SEED [FATES]]]
  *
  * Runs OPS operations (mostly commits of random dirty sets, some pins,
- * unpins and drops) against a store on a crashdev. Before each is done for real, it
+ * unpins and drops, receives of full streams, and formats with force)
+ * against a store on a crashdev. Before each is done for real, it
  * is replayed once per device request it makes (write or flush) with power
  * lost at that request, FATES times with different fates of the pending
  * writes (lost, whole, torn at a sector, in any order). After each crash
@@ -14,6 +15,10 @@
  * byte-identical to what was committed, and one trial in five goes on to
  * commit again on the recovered image and checks again (block reuse after
  * recovery). Ends with "N passed, N failed" counting recoveries.
+ *
+ * Built a second time as crash_sim_spill with the store's page-entry buffer
+ * cut to 16 entries, so that every commit spills into the map leaves many
+ * times (snapshot/build.c) and frees superseded blocks early.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,6 +27,11 @@
 
 #include "snapshot/snap.h"
 #include "tests/snapshot/crashdev.h"
+#include "tests/snapshot/membuf.h"
+
+#ifndef CRASH_SIM_OPS
+#define CRASH_SIM_OPS 2000
+#endif
 
 #define NPAGES 300
 #define DEVBLK 2048
@@ -111,8 +121,65 @@ static int same_listing(const struct listing *a, const struct listing *b)
  * One operation, fully determined by seed, so every replay makes the same
  * requests. For a commit, the memory it commits is left in *out_mem.
  */
-static int run_op(snap_store *st, uint64_t seed, uint8_t *out_mem,
-		  uint8_t *state, size_t *state_len, int *is_commit)
+static void fill_state(uint8_t *state, size_t *state_len, uint64_t *s,
+		       uint64_t seed)
+{
+	*state_len = rnd(s) % MAXSTATE;
+	for (size_t i = 0; i < *state_len; i++)
+		state[i] = (uint8_t)(seed + i * 7);
+}
+
+/* A full stream of a new generation (cur_mem with some pages changed), made
+ * by a scratch store, received into st: all or nothing. */
+static int recv_op(snap_store *st, uint64_t *s, uint64_t seed,
+		   uint8_t *out_mem, uint8_t *state, size_t *state_len)
+{
+	static uint8_t page[PS];
+	struct crashdev src;
+	struct snap_io sio;
+	snap_store *ss;
+	struct buf b = { 0 };
+	int rc;
+	memcpy(out_mem, cur_mem, (size_t)NPAGES * PS);
+	for (int i = 0; i < 20; i++) {
+		uint64_t gfn = rnd(s) % NPAGES, v = rnd(s);
+		for (unsigned w = 0; w < PS / 8; w++)
+			((uint64_t *)page)[w] = v + w;
+		memcpy(out_mem + gfn * PS, page, PS);
+	}
+	fill_state(state, state_len, s, seed);
+	crashdev_init(&src, NULL, NPAGES + 200);
+	crashdev_io(&src, &sio);
+	struct snap_begin_opts bo = { .npages = NPAGES, .base = SNAP_BASE_NONE,
+				      .gen = snap_next_gen(st), .time_ns = seed };
+	uint64_t gen;
+	if (snap_format(&sio, NULL) || snap_open(&sio, 0, &ss) ||
+	    snap_begin(ss, &bo)) {
+		fprintf(stderr, "crash_sim: scratch store failed\n");
+		exit(2);
+	}
+	for (uint64_t p = 0; p < NPAGES; p++) {
+		int zero = 1;
+		for (unsigned w = 0; w < PS / 8 && zero; w++)
+			zero = !((uint64_t *)(out_mem + p * PS))[w];
+		if (!zero && snap_write_page(ss, p, out_mem + p * PS))
+			exit(2);
+	}
+	if (snap_set_state(ss, state, *state_len) || snap_commit(ss, &gen) ||
+	    snap_send(ss, 0, gen, buf_out, &b))
+		exit(2);
+	snap_close(ss);
+	crashdev_free(&src);
+	/* a full stream of another store: forced past the lineage checks
+	 * (check_lineage tests those); what is tested here is the commit */
+	rc = snap_recv_flags(st, buf_in, &b, SNAP_RECV_FORCE, NULL);
+	free(b.p);
+	return rc;
+}
+
+static int run_op(snap_store *st, const struct snap_io *io, uint64_t seed,
+		  uint8_t *out_mem, uint8_t *state, size_t *state_len,
+		  int *is_commit, int *is_format)
 {
 	uint64_t s = seed;
 	static uint8_t page[PS];
@@ -120,6 +187,16 @@ static int run_op(snap_store *st, uint64_t seed, uint8_t *out_mem,
 	int rc;
 
 	*is_commit = 1;
+	*is_format = 0;
+	if (rnd(&s) % 60 == 0) {
+		/* format over the store: after a crash, old or new, whole */
+		struct snap_format_opts fo = { .force = 1 };
+		*is_commit = 0;
+		*is_format = 1;
+		return snap_format(io, &fo);
+	}
+	if (rnd(&s) % 25 == 0)
+		return recv_op(st, &s, seed, out_mem, state, state_len);
 	if (rnd(&s) % 25 == 0 && (rc = list_of(st, &l)) == 0 && l.n >= 2) {
 		/* drop the oldest retained generation (two catalog commits) */
 		*is_commit = 0;
@@ -156,9 +233,7 @@ static int run_op(snap_store *st, uint64_t seed, uint8_t *out_mem,
 			memcpy(out_mem + gfn * PS, page, PS);
 		}
 	}
-	*state_len = rnd(&s) % MAXSTATE;
-	for (size_t i = 0; i < *state_len; i++)
-		state[i] = (uint8_t)(seed + i * 7);
+	fill_state(state, state_len, &s, seed);
 	if ((rc = snap_set_state(st, state, *state_len)))
 		return rc;
 	return snap_commit(st, NULL);
@@ -203,14 +278,14 @@ static int check_store(snap_store *st, const char **why)
 
 int main(int argc, char **argv)
 {
-	uint64_t nops = argc > 1 ? strtoull(argv[1], NULL, 0) : 2000;
+	uint64_t nops = argc > 1 ? strtoull(argv[1], NULL, 0) : CRASH_SIM_OPS;
 	uint64_t seed0 = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
 	uint64_t nfates = argc > 3 ? strtoull(argv[3], NULL, 0) : 1;
 	uint8_t *base = calloc(DEVBLK, SNAP_BLOCK_SIZE);
 	uint8_t *new_mem = malloc((size_t)NPAGES * PS);
 	uint8_t *tmp_mem = malloc((size_t)NPAGES * PS);
 	static uint8_t new_state[MAXSTATE], tmp_state[MAXSTATE];
-	uint64_t crashes = 0, continued = 0, commits = 0;
+	uint64_t crashes = 0, continued = 0, commits = 0, recvs = 0, formats = 0;
 	struct crashdev d;
 	struct snap_io io;
 	snap_store *st;
@@ -229,7 +304,7 @@ int main(int argc, char **argv)
 		uint64_t seed = seed0 * 1000003 + op;
 		struct listing before, after;
 		size_t new_state_len = 0, tmp_len;
-		int is_commit, rc;
+		int is_commit, is_format, rc;
 
 		/* the real run: counts the requests and gives "after" */
 		crashdev_init(&d, base, DEVBLK);
@@ -239,14 +314,18 @@ int main(int argc, char **argv)
 			break;
 		}
 		uint64_t ops0 = d.ops;
-		rc = run_op(st, seed, new_mem, new_state, &new_state_len,
-			    &is_commit);
+		rc = run_op(st, &io, seed, new_mem, new_state, &new_state_len,
+			    &is_commit, &is_format);
 		if (rc < 0) {
 			fail("operation", op, 0, 0, snap_errmsg(st));
 			break;
 		}
-		list_of(st, &after);
 		uint64_t nreq = d.ops - ops0;
+		snap_close(st);
+		if (snap_open(&io, 0, &st) || list_of(st, &after)) {
+			fail("open after op", op, 0, 0, snap_errmsg(st));
+			break;
+		}
 		snap_close(st);
 		if (d.overlaps)
 			fail("two pending writes to one block", op, 0, 0, NULL);
@@ -254,7 +333,11 @@ int main(int argc, char **argv)
 			crashdev_free(&d);
 			continue;
 		}
+		formats += is_format;
 		if (is_commit) {
+			uint64_t s1 = seed;
+			rnd(&s1);
+			recvs += rnd(&s1) % 25 == 0;
 			struct model *m = model_new(after.gen[0]);
 			memcpy(m->mem, new_mem, (size_t)NPAGES * PS);
 			memcpy(m->state, new_state, new_state_len);
@@ -273,9 +356,10 @@ int main(int argc, char **argv)
 				crashdev_init(&d, base, DEVBLK);
 				crashdev_io(&d, &io);
 				d.crash_at = ops0 + k;
+				int c_commit, c_format;
 				if (!snap_open(&io, 0, &st)) {
-					run_op(st, seed, tmp_mem, tmp_state,
-					       &tmp_len, &is_commit);
+					run_op(st, &io, seed, tmp_mem, tmp_state,
+					       &tmp_len, &c_commit, &c_format);
 				}
 				snap_close(st);
 				crashdev_crash(&d, seed * 131 + k * 7 + f, &c);
@@ -348,6 +432,8 @@ int main(int argc, char **argv)
 		base = next_base;
 		if (is_commit)
 			memcpy(cur_mem, new_mem, (size_t)NPAGES * PS);
+		if (is_format)
+			memset(cur_mem, 0, (size_t)NPAGES * PS);
 		/* forget models no retained generation needs */
 		for (int i = 0; i < MAXM; i++) {
 			int keep = 0;
@@ -359,9 +445,10 @@ int main(int argc, char **argv)
 		if (failed > 50)
 			break;
 	}
-	printf("crash_sim: %" PRIu64 " commits, %" PRIu64 " crashes recovered, "
-	       "%" PRIu64 " continued after recovery\n", commits, crashes,
-	       continued);
+	printf("crash_sim: %" PRIu64 " commits (%" PRIu64 " received), %"
+	       PRIu64 " formats, %" PRIu64 " crashes recovered, %" PRIu64
+	       " continued after recovery\n", commits, recvs, formats,
+	       crashes, continued);
 	printf("%ld passed, %ld failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

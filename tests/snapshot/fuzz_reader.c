@@ -239,7 +239,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		crashdev_init(&d, img2, NB2);
 		crashdev_io(&d, &io);
 		if (!snap_open(&io, 0, &st))
-			snap_recv(st, buf_in, &in, &gen);
+			/* forced: the body is what is fuzzed (lineage: check_lineage) */
+			snap_recv_flags(st, buf_in, &in, SNAP_RECV_FORCE, &gen);
 		snap_close(st);
 		exercise(&io, 0);
 	}

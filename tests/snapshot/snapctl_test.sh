@@ -68,6 +68,34 @@ expect 4 "commit to a non-store" "$S" commit junk.img raw0
 expect 4 "recv into a non-store" "$S" gc junk.img
 same junk.img junk.orig "non-store image untouched"
 
+# --- format never destroys data without --force (issue 9) ----------------------
+# probe before touching: an existing store is not truncated by --size first
+cp a.img a.keep
+expect 4 "format --size over a store" "$S" format a.img --size 64M
+has err.txt "already holds an Amber store" "format --size refusal message"
+same a.img a.keep "store byte-identical after a refused format --size"
+expect 4 "format --size (same size) over a store" "$S" format a.img --size 32M
+same a.img a.keep "store byte-identical after a refused format --size (same size)"
+# a file of other data is refused and named, with and without --size
+head -c 10M /dev/urandom > rnd.img
+cp rnd.img rnd.orig
+expect 4 "format over 10 MiB of random data" "$S" format rnd.img
+has err.txt "rnd.img holds 10485760 bytes of data that is not an Amber store" "format names the file and what it holds"
+same rnd.img rnd.orig "random file untouched by a refused format"
+expect 4 "format --size over random data" "$S" format rnd.img --size 32M
+same rnd.img rnd.orig "random file untouched by a refused format --size"
+expect 0 "format --force over random data" "$S" format rnd.img --force
+expect 0 "the forced format is a store" "$S" ls rnd.img
+# empty and all-zero (sparse) files hold nothing: no --force needed
+: > empty.img
+expect 0 "format --size an empty file" "$S" format empty.img --size 16M
+truncate -s 16M sparse.img
+expect 0 "format a sparse zero file" "$S" format sparse.img
+# a new image appears whole or not at all, and nothing is left behind
+expect 2 "format --size too small for a new file" "$S" format new-tiny.img --size 8K
+[ ! -e new-tiny.img ] && ok || bad "no file left by a failed format of a new image"
+ls -A | grep -q '^\.snapctl-out' && bad "temporary files left behind" || ok
+
 # --- commit, cat, ls, verify --------------------------------------------------
 dd if=/dev/urandom of=raw1 bs=4096 count=2048 status=none
 dd if=/dev/zero of=raw1 bs=4096 seek=100 count=300 conv=notrunc status=none
@@ -155,7 +183,7 @@ expect 0 "verify after gc" "$S" verify a.img
 # --- damage ----------------------------------------------------------------
 expect 0 "format d" "$S" format d.img --size 32M
 expect 0 "d: commit 1" "$S" commit d.img raw1
-expect 0 "d: commit 2" "$S" commit d.img raw2
+expect 0 "d: commit 2" "$S" commit d.img raw2 --state state2
 blk=$(block_of d.img AMBER-PAGE-500)
 cp d.img d.orig
 flip_byte d.img $((blk * 4096 + 777))
@@ -163,6 +191,14 @@ expect 3 "verify finds a flipped bit" "$S" verify d.img
 has err.txt "generation 2, guest frame 500: data block $blk" "damage names generation, frame, block"
 expect 3 "cat of a damaged generation fails" "$S" cat d.img -o outd
 [ ! -e outd ] && ok || bad "no partial output after damage"
+# an existing output survives a failed cat whole (it was opened O_TRUNC)
+echo "precious" > keep.out
+cp keep.out keep.orig
+expect 3 "cat of a damaged generation over an existing file" "$S" cat d.img -o keep.out
+same keep.out keep.orig "existing output untouched by a failed cat"
+cp d.img d.dam
+expect 4 "cat refuses to replace a store with its output" "$S" cat d.img -g 1 -o d.img
+same d.img d.dam "cat -o IMAGE leaves the store as it was"
 expect 0 "cat --fallback" "$S" cat d.img --fallback -o outd
 has err.txt "fell back to generation 1" "fallback is announced"
 same outd raw1 "fallback gives the previous generation"
@@ -173,6 +209,13 @@ b2=$(block_of d.img AMBER-PAGE-1500)
 dd if=d.img of=d.img bs=4096 skip=$((b2)) seek=$((blk)) count=1 conv=notrunc status=none
 expect 3 "verify finds a misdirected write" "$S" verify d.img
 has err.txt "guest frame 500" "misdirected write named"
+# a damaged state blob: neither the memory nor the state file appears
+cp d.orig d.img
+sblk=$(block_of d.img "vcpu state")
+flip_byte d.img $((sblk * 4096 + 2))
+expect 3 "cat --state with a damaged state blob" "$S" cat d.img -o outs --state sts
+[ ! -e outs ] && [ ! -e sts ] && ok || bad "cat --state left a partial output behind"
+ls -A | grep -q '^\.snapctl-out' && bad "temporary files left behind by cat" || ok
 # a superblock copy: nothing lost, still reported
 cp d.orig d.img
 flip_byte d.img 20
@@ -183,6 +226,72 @@ same oute raw2 "one superblock copy is enough"
 for off in 20 532 4116 4628; do flip_byte d.img $off; done
 expect 3 "both superblocks damaged" "$S" ls d.img
 expect 4 "format refuses a damaged store" "$S" format d.img
+
+# --- a running Amber holds the lock (issue 9) -------------------------------
+# amber-run takes snapctl's lock (flock on the image) for the engine's
+# lifetime; a stand-in named amber-run does the same here.
+printf '%s\n' '#!/usr/bin/env bash' \
+	'exec {fd}<"$1"; flock -x "$fd"; : > "$1.held"' \
+	'sleep 60 & trap "kill $!; exit" TERM; wait' > amber-run
+chmod +x amber-run
+expect 0 "live: format" "$S" format live.img --size 64M
+dd if=/dev/urandom of=rawa bs=4096 count=2048 status=none
+dd if=/dev/urandom of=rawb bs=4096 count=2048 status=none
+expect 0 "live: commit a" "$S" commit live.img rawa
+expect 0 "live: commit b" "$S" commit live.img rawb
+rm -f live.img.held
+./amber-run live.img & holder=$!
+for _ in $(seq 100); do [ -e live.img.held ] && break; sleep 0.05; done
+cp live.img live.orig
+for verb in "commit live.img rawa" "pin live.img 2" "unpin live.img 2" \
+	    "drop live.img 2 --force" "gc live.img" "format live.img --force"; do
+	# shellcheck disable=SC2086
+	expect 6 "refused while Amber runs: $verb" "$S" $verb
+	has err.txt "live.img is in use by a running Amber (pid $holder)" "refusal names the running Amber: $verb"
+done
+expect 6 "recv refused while Amber runs" sh -c "'$S' recv live.img < full1"
+same live.img live.orig "image byte-identical after the refusals"
+expect 0 "ls while Amber runs" "$S" ls live.img
+expect 0 "verify while Amber runs" "$S" verify live.img
+expect 0 "cat while Amber runs" "$S" cat live.img -o livecat
+same livecat rawb "cat while Amber runs reads the newest generation"
+kill "$holder"; wait "$holder" 2>/dev/null
+expect 0 "commit once Amber has stopped" "$S" commit live.img rawa
+
+# read-only verbs on an image a writer commits to all the time: each commit
+# rewrites every page and keep=2 drops generations at once, so blocks are
+# freed and reused under the readers; they must never fail.
+# The readers are slowed down (0.1 ms per block read) so that generations
+# are dropped and overwritten while they read; the writer runs until the
+# readers are done.
+export SNAPCTL_TEST_READ_DELAY_US=100 SNAPCTL_TEST_LIVE_LOG=1
+rm -f stop
+( i=0; while [ ! -e stop ] && [ $i -lt 300 ]; do i=$((i + 1))
+	"$S" commit -q live.img "$([ $((i % 2)) = 0 ] && echo rawa || echo rawb)" || echo "writer failed at $i"
+  done > writer.log 2>&1 ) & writer=$!
+live_bad=0 reads=0
+: > readers.err
+for reads in 1 2; do
+	"$S" cat -q live.img -o livecat 2>>readers.err || { live_bad=$((live_bad + 1)); echo "cat failed" >> readers.err; }
+	cmp -s livecat rawa || cmp -s livecat rawb || { live_bad=$((live_bad + 1)); echo "cat gave neither image" >> readers.err; }
+	"$S" ls live.img >/dev/null 2>>readers.err || { live_bad=$((live_bad + 1)); echo "ls failed" >> readers.err; }
+	"$S" verify -q live.img >/dev/null 2>>readers.err || { live_bad=$((live_bad + 1)); echo "verify failed" >> readers.err; }
+	# an explicit generation may leave the store while it is exported:
+	# that is said clearly (exit 1), never reported as damage
+	g=$("$S" ls live.img --json | grep -o '"gen": [0-9]*' | head -1 | cut -d' ' -f2)
+	"$S" export live.img -g "$g" -o live.stream 2>export.err; rc=$?
+	cat export.err >> readers.err
+	if [ $rc -ne 0 ] && ! { [ $rc -eq 1 ] && grep -q "left the store while it was being read" export.err; }; then
+		live_bad=$((live_bad + 1)); echo "export -g $g: exit $rc" >> readers.err
+	fi
+done
+touch stop
+wait "$writer"
+[ ! -s writer.log ] && ok || { bad "background writer failed"; head -3 writer.log; }
+[ "$live_bad" -eq 0 ] && ok || { bad "$live_bad of $reads rounds of live reads failed"; sed 's/^/  | /' readers.err | head -8; }
+unset SNAPCTL_TEST_READ_DELAY_US SNAPCTL_TEST_LIVE_LOG
+echo "  live reads: $(grep -c 'was freed' readers.err) generations freed under a reader, writer committed $("$S" ls live.img --json | grep -o '"gen": [0-9]*' | head -1 | cut -d' ' -f2) generations"
+expect 0 "verify after the live run" "$S" verify live.img
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

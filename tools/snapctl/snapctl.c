@@ -25,12 +25,17 @@ struct verb {
 static const struct verb verbs[] = {
 	{ "format", verb_format, "IMAGE [--size SIZE] [--keep K] [--force]",
 	  "Make IMAGE an empty store. Creates the file when --size is given\n"
-	  "(SIZE in bytes, or with K, M, G suffix). Refuses an image that already\n"
-	  "holds a store unless --force. --keep K: newest generations kept (>= 2).",
+	  "(SIZE in bytes, or with K, M, G suffix, rounded up to whole 516096-byte\n"
+	  "cylinders as amber-run needs; a new file appears only once\n"
+	  "it is formatted). IMAGE is probed before anything is written: a store\n"
+	  "(even a damaged one) or any other data (anything but an empty or\n"
+	  "all-zero file) is refused, and left byte for byte as it was, unless\n"
+	  "--force. --keep K: newest generations kept (>= 2).",
 	  1, 1 },
 	{ "ls", verb_ls, "IMAGE [--json] [--fallback]",
 	  "List the retained generations, newest first: capture time, guest\n"
-	  "pages, dirty pages and bytes written by the commit, pin flag.\n"
+	  "pages, dirty pages and bytes written by the commit, pin flag\n"
+	  "('damaged': kept pinned because a fallback stepped over it).\n"
 	  "--fallback lists the previous commit's catalog when the newest\n"
 	  "superblock or catalog is damaged.", 1, 1 },
 	{ "verify", verb_verify, "IMAGE [-g N] [--json]",
@@ -56,9 +61,12 @@ static const struct verb verbs[] = {
 	{ "send", verb_send, "IMAGE [-i BASE] -g N",
 	  "Write generation N to stdout as a stream; with -i, only the pages that\n"
 	  "changed since BASE (which the receiver must hold).", 1, 1 },
-	{ "recv", verb_recv, "IMAGE",
+	{ "recv", verb_recv, "IMAGE [--force] [--size SIZE]",
 	  "Read a stream from stdin and add its generation to IMAGE, all or\n"
-	  "nothing: a damaged stream is refused whole.", 1, 1 },
+	  "nothing: a damaged stream is refused whole. IMAGE is created when\n"
+	  "absent (sized for the guest, or --size). The stream must continue\n"
+	  "IMAGE: the same guest, on top of its newest generation (a full stream\n"
+	  "only into an empty IMAGE); --force only requires the base to be held.", 1, 1 },
 	{ "diff", verb_diff, "IMAGE A B [--json]",
 	  "List the guest frames whose content block differs between\n"
 	  "generations A and B.", 3, 3 },

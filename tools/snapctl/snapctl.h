@@ -33,6 +33,8 @@ struct opts {
 /* A file or block device as a snap_io. */
 struct filedev {
 	int fd;
+	int live;        /* read without the lock: a writer holds it */
+	unsigned delay_us; /* tests: SNAPCTL_TEST_READ_DELAY_US per live read */
 	uint64_t blocks;
 	const char *path;
 	struct snap_io io;
@@ -40,9 +42,26 @@ struct filedev {
 
 #define FD_READ   0
 #define FD_WRITE  1
-#define FD_CREATE 2
-int filedev_open(struct filedev *d, const char *path, int mode, uint64_t size);
+int filedev_open(struct filedev *d, const char *path, int mode);
 void filedev_close(struct filedev *d);
+
+/* An output file, written to a temporary name and renamed on success. */
+struct outfile {
+	const char *path;
+	char *tmp;       /* NULL when written in place (stdout, a device) */
+	int fd, direct;
+};
+int outfile_open(struct outfile *f, const char *path, int force);
+int outfile_commit(struct outfile *f, int noreplace);
+void outfile_discard(struct outfile *f);
+
+/* Reading an image a writer holds (d->live): how often and how long to
+ * wait before reading again (a torn superblock, a generation freed under
+ * the reader). */
+#define LIVE_TRIES    20
+#define LIVE_PAUSE_US 20000
+int live_freed(const char *path, uint64_t gen);
+void live_freed_msg(const char *path, uint64_t gen, int partial);
 
 /* Opens the store on IMAGE; prints why not and returns an exit code. */
 int store_open(struct filedev *d, snap_store **st, const char *path,
@@ -73,6 +92,9 @@ int verb_commit(struct opts *o);
 int verb_export(struct opts *o);
 int verb_import(struct opts *o);
 int verb_send(struct opts *o);
-int verb_recv(struct opts *o);
+int verb_recv(struct opts *o);   /* verbs_move.c */
+/* Disk images amber-run boots are whole 16-head, 63-sector cylinders. */
+#define ENGINE_CYLINDER 516096ull
+uint64_t engine_size(uint64_t bytes); /* rounded up to whole cylinders */
 
 #endif

@@ -40,23 +40,6 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-static int out_open(const char *path)
-{
-	if (!strcmp(path, "-"))
-		return dup(1);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-	return fd;
-}
-
-static void out_discard(const char *path, int fd)
-{
-	close(fd);
-	if (strcmp(path, "-"))
-		unlink(path);
-}
-
 static int read_file(const char *path, void **buf, size_t *len, size_t max)
 {
 	FILE *f = fopen(path, "rb");
@@ -90,38 +73,22 @@ static void say_fallback(snap_store *st, const char *path)
 		fprintf(stderr, "%s: %s: warning: %s\n", prog, path, m);
 }
 
-int verb_cat(struct opts *o)
+/* Both outputs (memory and state) appear together or not at all. */
+static int cat_gen(struct opts *o, snap_gen *g)
 {
-	struct filedev d;
-	snap_store *st;
-	snap_gen *g = NULL;
 	struct snap_geninfo gi;
-	const char *path = o->args[0];
-	int fd = -1, sfd = -1, ex;
+	struct outfile raw, sf = { .fd = -1 };
 	static uint8_t page[PS];
+	int rc = 0, ex;
 
-	if (!o->out) {
-		usage_error("cat: -o RAWFILE is required");
-		return EX_USAGE;
-	}
-	if ((ex = store_open(&d, &st, path, 0, o->fallback)))
-		return ex;
-	if (o->fallback && snap_verify_super(st))
-		say_fallback(st, path);
-	int rc = snap_gen_open(st, o->gen, o->fallback ? SNAP_OPEN_FALLBACK : 0,
-			       &g);
-	if (rc) {
-		ex = fail_store(st, path, rc);
-		goto out;
-	}
-	if (o->fallback)
-		say_fallback(st, path);
 	snap_gen_info(g, &gi);
-	if ((fd = out_open(o->out)) < 0) {
-		ex = EX_IO;
-		goto out;
+	if ((ex = outfile_open(&raw, o->out, o->force)))
+		return ex;
+	if (o->state && (ex = outfile_open(&sf, o->state, o->force))) {
+		outfile_discard(&raw);
+		return ex;
 	}
-	int sparse = strcmp(o->out, "-") != 0;
+	int sparse = !raw.direct;
 	progress_start("cat", o->quiet);
 	for (uint64_t p = 0; p < gi.npages && !rc; p++) {
 		if ((rc = snap_read_page(g, p, page)))
@@ -130,48 +97,104 @@ int verb_cat(struct opts *o)
 		for (unsigned i = 0; i < PS / 8 && zero; i++)
 			zero = ((uint64_t *)page)[i] == 0;
 		if (zero && sparse) {
-			if (lseek(fd, PS, SEEK_CUR) < 0)
+			if (lseek(raw.fd, PS, SEEK_CUR) < 0)
 				rc = SNAP_EIO;
-		} else if (write_all(fd, page, PS)) {
+		} else if (write_all(raw.fd, page, PS)) {
 			rc = SNAP_EIO;
 		}
 		if ((p & 1023) == 0)
 			progress_cb(NULL, p, gi.npages);
 	}
 	progress_end();
-	if (!rc && sparse && ftruncate(fd, (off_t)(gi.npages * PS)))
+	if (!rc && sparse && ftruncate(raw.fd, (off_t)(gi.npages * PS)))
 		rc = SNAP_EIO;
-	if (rc) {
-		if (rc == SNAP_EIO)
-			fprintf(stderr, "%s: %s: %s\n", prog, o->out,
-				strerror(errno));
-		else
-			fail_store(st, path, rc);
-		ex = exit_code(rc);
-		out_discard(o->out, fd);
-		goto out;
-	}
-	close(fd);
-	if (o->state) {
+	if (rc == SNAP_EIO)
+		fprintf(stderr, "%s: %s: %s\n", prog, o->out, strerror(errno));
+	if (!rc && o->state) {
 		void *s = malloc(gi.state_len + 1);
 		rc = snap_read_state(g, s, gi.state_len);
-		if (rc) {
-			ex = fail_store(st, path, rc);
-		} else if ((sfd = out_open(o->state)) < 0 ||
-			   write_all(sfd, s, gi.state_len)) {
-			ex = EX_IO;
+		if (!rc && write_all(sf.fd, s, gi.state_len)) {
+			fprintf(stderr, "%s: %s: %s\n", prog, o->state,
+				strerror(errno));
+			rc = SNAP_EIO;
 		}
-		if (sfd >= 0)
-			close(sfd);
 		free(s);
 	}
-	if (!ex && !o->quiet)
+	if (rc) {
+		outfile_discard(&raw);
+		outfile_discard(&sf);
+		return rc;
+	}
+	if ((ex = outfile_commit(&raw, 0))) {
+		outfile_discard(&sf);
+		return ex;
+	}
+	if (o->state && (ex = outfile_commit(&sf, 0)))
+		return ex;
+	if (!o->quiet)
 		fprintf(stderr, "generation %" PRIu64 ": %" PRIu64 " pages "
 			"written to %s\n", gi.gen, gi.npages, o->out);
-out:
-	snap_gen_close(g);
-	store_close(&d, st);
-	return ex;
+	return 0;
+}
+
+static int direct_out(const struct opts *o)
+{
+	struct stat sb;
+	return !strcmp(o->out, "-") ||
+	       (stat(o->out, &sb) == 0 && !S_ISREG(sb.st_mode)) ||
+	       (o->state && (!strcmp(o->state, "-") ||
+			     (stat(o->state, &sb) == 0 && !S_ISREG(sb.st_mode))));
+}
+
+/* On a live image (a running Amber writes it) the newest generation may be
+ * dropped while it is read: then the newest is read again from the start. */
+int verb_cat(struct opts *o)
+{
+	struct filedev d;
+	snap_store *st;
+	snap_gen *g;
+	const char *path = o->args[0];
+	int ex;
+
+	if (!o->out) {
+		usage_error("cat: -o RAWFILE is required");
+		return EX_USAGE;
+	}
+	for (int attempt = 0;; attempt++) {
+		g = NULL;
+		if ((ex = store_open(&d, &st, path, 0, o->fallback)))
+			return ex;
+		if (o->fallback && snap_verify_super(st))
+			say_fallback(st, path);
+		uint64_t target = o->gen ? o->gen : snap_newest(st);
+		int rc = snap_gen_open(st, o->gen, o->fallback ?
+				       SNAP_OPEN_FALLBACK : 0, &g);
+		if (!rc) {
+			if (o->fallback)
+				say_fallback(st, path);
+			struct snap_geninfo gi;
+			snap_gen_info(g, &gi);
+			target = gi.gen;
+			rc = cat_gen(o, g);
+		}
+		ex = rc > 0 ? rc : EX_OK;
+		if (rc < 0 && d.live && live_freed(path, target)) {
+			/* output already on stdout or a device cannot be
+			 * taken back: then say so instead */
+			if (!o->gen && attempt < LIVE_TRIES && !direct_out(o)) {
+				snap_gen_close(g);
+				store_close(&d, st);
+				continue;
+			}
+			live_freed_msg(path, target, 0);
+			ex = EX_FAIL;
+		} else if (rc < 0) {
+			ex = fail_store(st, path, rc);
+		}
+		snap_gen_close(g);
+		store_close(&d, st);
+		return ex;
+	}
 }
 
 int verb_commit(struct opts *o)
@@ -299,32 +322,36 @@ static int fd_in(void *ctx, void *p, size_t n)
 static int send_to(struct opts *o, const char *out, uint64_t base)
 {
 	struct filedev d;
+	struct outfile f;
 	snap_store *st;
 	const char *path = o->args[0];
-	int ex, fd;
+	int ex;
 	if (!o->gen) {
 		usage_error("-g N is required");
 		return EX_USAGE;
 	}
 	if ((ex = store_open(&d, &st, path, 0, 0)))
 		return ex;
-	if ((fd = out_open(out)) < 0) {
+	if ((ex = outfile_open(&f, out, o->force))) {
 		store_close(&d, st);
-		return EX_IO;
+		return ex;
 	}
 	progress_start(base ? "send -i" : "send", o->quiet);
 	snap_set_progress(st, progress_cb, NULL);
-	int rc = snap_send(st, base, o->gen, fd_out, &fd);
+	int rc = snap_send(st, base, o->gen, fd_out, &f.fd);
 	progress_end();
 	if (rc) {
-		ex = fail_store(st, path, rc);
-		out_discard(out, fd);
-	} else if (fsync(fd) && errno != EINVAL && errno != EROFS) {
-		fprintf(stderr, "%s: %s: %s\n", prog, out, strerror(errno));
-		out_discard(out, fd);
-		ex = EX_IO;
+		if (d.live && (live_freed(path, o->gen) ||
+			       live_freed(path, base))) {
+			live_freed_msg(path, live_freed(path, o->gen) ? o->gen :
+				       base, f.direct);
+			ex = EX_FAIL;
+		} else {
+			ex = fail_store(st, path, rc);
+		}
+		outfile_discard(&f);
 	} else {
-		close(fd);
+		ex = outfile_commit(&f, 0);
 	}
 	store_close(&d, st);
 	return ex;
@@ -386,12 +413,4 @@ int verb_import(struct opts *o)
 	return ex;
 }
 
-int verb_recv(struct opts *o)
-{
-	if (isatty(0)) {
-		usage_error("recv: reads a stream on stdin, which is a terminal; "
-			    "pipe `snapctl send` into it");
-		return EX_USAGE;
-	}
-	return recv_from(o, 0, o->args[0], "stdin");
-}
+/* verb_recv: verbs_move.c */
