@@ -74,7 +74,9 @@ static _Noreturn void world_main(void)
 		world_say("\n");
 		world_say(pvm_backtrace(vm));
 	} else {
-		/* make bench reads the TSC figure (Bochs: one cycle per instruction) */
+		/* make bench reads the TSC figure (Bochs: one cycle per instruction);
+		 * live bytes after a last collection: what the program still holds */
+		pvm_collect(vm);
 		ksnprintf(line, sizeof line, "world: every thread of %s has ended (%llu TSC cycles, %zu bytes live)\n",
 			  world.cls, (unsigned long long)cycles, pvm_live_bytes(vm));
 		world_say(line);
