@@ -9,7 +9,7 @@
 #      go on, restarts: 1, no second greeting) and a line typed after the
 #      restore reaches the thread that was waiting when the snapshot was
 #      taken;
-#   3. 150 MiB of garbage cycles in a 64 MiB world finish: the cycle collector
+#   3. 80 MiB of garbage cycles in a 64 MiB world finish: the cycle collector
 #      runs inside the guest, sooner in a small world;
 #   4. refusals: a damaged class file, a missing pvm= class, a class that
 #      panics: a clear message on COM1, the hypervisor unharmed.
@@ -40,7 +40,7 @@ engine_kill wfloat
 
 echo "garbage cycles in a 64 MiB world: the collector runs inside the guest"
 engine_start wgarbage --engine bochs --timeout 300 --classes "$CLASSES" --cmdline "guest=pvm pvm=amber.test.garbage mem=64"
-check "150 MiB of garbage cycles in a 61 MiB world: no out of memory" \
+check "80 MiB of garbage cycles in a 61 MiB world: no out of memory" \
 	wait_for wgarbage '^world: every thread of amber.test.garbage has ended' 250
 live=$(strip wgarbage | grep -oE 'has ended \([0-9]+ TSC cycles, [0-9]+ bytes live' | grep -oE '[0-9]+ bytes' | cut -d' ' -f1)
 check "and what stays live is small (${live:-?} bytes after a last collection)" test "${live:-999999999}" -lt 1048576
