@@ -90,10 +90,10 @@ $(BUILD)/tests/world/%.pc: tests/guest/world/%.pvs $(BUILD)/tools/pvm-as
 	$(BUILD)/tools/pvm-as -o $@ $<
 HOST_TOOLS += $(WORLD_TEST_PC)
 
-# The world in Bochs (tests/integ/world*.sh): regression lines, floats, the
-# default world across a restore, refusals (7 boots, about 5 min); 20
-# crash/restore cycles of the world torture (each cycle is a Bochs boot and
-# a restore, about 25 s: about 8 min); 200 in `make torture`.
+# The world in Bochs (tests/integ/world*.sh): regression lines, floats,
+# garbage cycles, the default world across a restore, refusals (8 boots,
+# about 7 min); 20 crash/restore cycles of the world torture (each cycle a
+# Bochs boot and a restore: about 6.5 min); 200 in `make torture`.
 INTEG_TESTS += tests/integ/world.sh tests/integ/world-torture-short
 TORTURES    += tests/integ/world-torture-long
 
