@@ -1,18 +1,13 @@
 /*
- * guest/fmt.h — a small snprintf for the guest kernel. Also built on the
- * host for unit tests (tests/guest/), hence the k prefix.
- *
- * Conversions: %d %i %u %x %X %c %s %p %%, with flags '-' and '0', a width, a
- * precision for %s only, and the length modifiers l, ll and z. Returns the length the output
- * would have had, like C's snprintf; the buffer always ends in NUL.
+ * guest/fmt.h — the guest kernel's names for the one formatter of every image
+ * (lib/fmt.h: stb_sprintf, without %f since the kernel has no SSE state).
  */
 #ifndef AMBER_GUEST_FMT_H
 #define AMBER_GUEST_FMT_H
 
-#include <stdarg.h>
-#include <stddef.h>
+#include "lib/fmt.h"
 
-int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int ksnprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#define kvsnprintf amber_vsnprintf
+#define ksnprintf amber_snprintf
 
 #endif

@@ -1,7 +1,7 @@
 /* guest/kalloc.c — the physical page allocator (guest/kalloc.h). */
 #include "guest/console.h"
 #include "guest/kalloc.h"
-#include "guest/kstring.h"
+#include "lib/mem.h"
 
 #define PAGE 4096u
 
@@ -60,4 +60,15 @@ void kfree(void *page)
 size_t kfree_pages(void)
 {
 	return nfree;
+}
+
+void kalloc_give_rest(size_t keep_pages, uintptr_t *lo, uintptr_t *hi)
+{
+	uintptr_t cut = bump + keep_pages * PAGE;
+	if (cut > limit || cut < bump)
+		cut = limit;
+	*lo = cut;
+	*hi = limit;
+	nfree -= (limit - cut) / PAGE;
+	limit = cut;
 }

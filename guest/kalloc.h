@@ -19,5 +19,8 @@ void *kalloc(void);                           /* a page, contents undefined; NUL
 void *kzalloc(void);                          /* a zeroed page */
 void kfree(void *page);                       /* panics on a page it did not hand out */
 size_t kfree_pages(void);                     /* pages still available */
+/* Hands the never-used pages above the first keep_pages of them to another
+ * allocator (the world's heap): [*lo, *hi), which kalloc will not touch. */
+void kalloc_give_rest(size_t keep_pages, uintptr_t *lo, uintptr_t *hi);
 
 #endif

@@ -7,7 +7,7 @@
 #include "guest/fmt.h"
 #include "guest/hypercall.h"
 #include "guest/kalloc.h"
-#include "guest/kstring.h"
+#include "lib/mem.h"
 #include "guest/prog.h"
 #include "guest/trap.h"
 #include "guest/vm.h"
@@ -63,7 +63,7 @@ _Noreturn void kmain(const struct vdev_boot_info *bi)
 	vm_init(boot_info.ram_bytes);
 
 	const char *cmd = boot_info.cmdline;
-	char prog[32] = "default";
+	char prog[32] = "pvm";   /* the persistent world, as the hypervisor's default */
 	cmdline_get(cmd, "guest", prog, sizeof prog);
 	uint32_t hz = boot_info.tick_hz;
 	/* On a malformed value hz keeps the boot info's, which the hypervisor checked. */
@@ -84,7 +84,9 @@ _Noreturn void kmain(const struct vdev_boot_info *bi)
 		prog_workload();
 	if (!strcmp(prog, "spin"))
 		prog_spin(hz);
-	if (strcmp(prog, "default"))
-		kprintf("guest: note: no program '%s' in this guest; running the default one\n", prog);
-	prog_default(hz);
+	if (!strcmp(prog, "default"))
+		prog_default(hz);
+	if (strcmp(prog, "pvm"))
+		kprintf("guest: note: no program '%s' in this guest; running the world\n", prog);
+	prog_pvm();
 }

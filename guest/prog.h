@@ -17,5 +17,6 @@ _Noreturn void prog_bench(void);                 /* hypercall and EPT costs */
 _Noreturn void prog_counter(uint32_t tick_hz);   /* persistence torture target */
 _Noreturn void prog_workload(void);              /* deterministic, for the dirty tiers */
 _Noreturn void prog_spin(uint32_t tick_hz);      /* CPU-bound, for snapshot overhead */
+_Noreturn void prog_pvm(void);                   /* the persistent world (guest/world.c) */
 
 #endif

@@ -36,7 +36,8 @@ void timer_start(uint32_t hz)
 void timer_intr(void)
 {
 	ticks++;
-	arm();
+	if (period_ns)   /* else a one-shot deadline set by its user (the world) */
+		arm();
 }
 
 uint64_t timer_ticks(void)

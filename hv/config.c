@@ -32,7 +32,7 @@ static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 	return 0;
 }
 
-static const char *const guests[] = { "default", "hostile", "counter", "bench", "workload", "spin" };
+static const char *const guests[] = { "default", "hostile", "counter", "bench", "workload", "spin", "pvm" };
 static const char *const tiers[] = { "auto", "pml", "ad", "wp" };
 
 const char *hv_dirty_tier_name(enum dirty_tier t)
@@ -64,7 +64,7 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 				hv_snprintf(cfg->guest, sizeof cfg->guest, "%s", val);
 				return 0;
 			}
-		hv_snprintf(err, errlen, "option guest=%s: want default, hostile, counter, bench, workload or spin", val ? val : "");
+		hv_snprintf(err, errlen, "option guest=%s: want default, hostile, counter, bench, workload, spin or pvm", val ? val : "");
 		return HV_EINVAL;
 	}
 	if (streq(key, "dirty")) {
@@ -100,6 +100,20 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 		cfg->console_stats = 1;
 		return 0;
 	}
+	/* The world's init class, read by the guest (guest/world.c): a Phantom
+	 * class name, letters, digits, '.', '_' and '$'. */
+	if (streq(key, "pvm")) {
+		int ok = val && *val;
+		for (const char *c = val; ok && *c; c++)
+			ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+			     *c == '.' || *c == '_' || *c == '$';
+		if (!ok) {
+			hv_snprintf(err, errlen, "option pvm=%s: want a class name (letters, digits, '.', '_', '$')",
+				    val ? val : "");
+			return HV_EINVAL;
+		}
+		return 0;
+	}
 	if (streq(key, "format")) {
 		if (val) {
 			hv_snprintf(err, errlen, "option format takes no value (got format=%s)", val);
@@ -124,7 +138,7 @@ int hv_config_parse(const char *cmdline, struct hv_config *cfg, char *err, size_
 {
 	*cfg = (struct hv_config){ .mem_mib = 64, .snap_ms = 500, .dirty = DIRTY_AUTO, .tick_hz = 4,
 				    .hold_ms = 10 };
-	hv_snprintf(cfg->guest, sizeof cfg->guest, "default");
+	hv_snprintf(cfg->guest, sizeof cfg->guest, "pvm");
 	if (errlen)
 		err[0] = '\0';
 	const char *p = cmdline ? cmdline : "";

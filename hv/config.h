@@ -3,7 +3,8 @@
  * `multiboot2` line in grub.cfg; tools/amber-run --cmdline sets them).
  *
  *   mem=MIB        guest RAM in MiB (16..3072, default 64)
- *   guest=NAME     guest program: default, hostile, counter, bench, workload, spin (default: default)
+ *   guest=NAME     guest program: pvm (the persistent world, default), default (ticks and echo), hostile, counter, bench, workload, spin
+ *   pvm=CLASS      guest=pvm: the class the world starts (default amber.world.init)
  *   snap_ms=MS     snapshot period in guest milliseconds (10..600000, default 500)
  *   dirty=TIER     dirty tracking: auto, pml, ad, wp (default auto)
  *   tick_hz=HZ     guest timer ticks reported per second (1..1000, default 4)

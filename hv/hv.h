@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/fmt.h"
+
 enum hv_err {
 	HV_OK = 0,
 	HV_EINVAL = -1,   /* malformed input */
@@ -25,9 +27,9 @@ enum hv_err {
 
 const char *hv_strerror(int err);
 
-/* printf subset: %d %i %u %x %X %p %s %c %%, flags '0' '-', width, l/ll/z. */
-int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int hv_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The one formatter of every image (lib/fmt.h), under the names hv/ uses. */
+#define hv_vsnprintf amber_vsnprintf
+#define hv_snprintf amber_snprintf
 
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void hv_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

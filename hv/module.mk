@@ -1,6 +1,6 @@
 # hv/module.mk — the hypervisor image (hv.elf) and its host unit tests.
 
-HV_SRCS := hv/main.c hv/console.c hv/fmt.c hv/serial.c hv/string.c \
+HV_SRCS := hv/main.c hv/console.c hv/err.c hv/serial.c \
            hv/mb2.c hv/config.c hv/vmxcap.c hv/vmxread.c \
            hv/pmem.c hv/gdt.c hv/idt.c hv/time.c \
            hv/vmcs.c hv/vmcs_names.c hv/vmx.c hv/ept.c hv/event.c \
@@ -12,7 +12,8 @@ HV_SRCS := hv/main.c hv/console.c hv/fmt.c hv/serial.c hv/string.c \
 HV_SRCS += hv/ctl.c hv/ctl_proto.c hv/ctl_boot.c # the control channel (hv/CONTROL.md)
 HV_ASMS := hv/isr.asm hv/vmx_entry.asm
 HV_OBJS := $(BUILD)/hv/entry.o $(HV_SRCS:%.c=$(BUILD)/%.o) $(HV_ASMS:%.asm=$(BUILD)/%.o) \
-           $(BUILD)/hv/snapshot/snap-hv.o $(BUILD)/hv/snapshot/engine.o
+           $(BUILD)/hv/snapshot/snap-hv.o $(BUILD)/hv/snapshot/engine.o \
+           $(BUILD)/lib/hv/fmt.o $(BUILD)/lib/hv/mem.o
 
 $(BUILD)/hv/entry.o: boot/entry.asm
 	@mkdir -p $(@D)
@@ -36,8 +37,8 @@ $(BUILD)/hv.elf: $(HV_OBJS) boot/hv.ld
 -include $(HV_OBJS:.o=.d)
 
 # Host unit tests of the pure parts: multiboot2, command line, VT-x decoding.
-HV_TEST_SRCS := tests/hv/check_hv.c hv/mb2.c hv/config.c hv/vmxcap.c hv/fmt.c
-$(BUILD)/tests/check_hv: $(HV_TEST_SRCS) hv/*.h tests/unit.h
+HV_TEST_SRCS := tests/hv/check_hv.c hv/mb2.c hv/config.c hv/vmxcap.c hv/err.c lib/fmt.c
+$(BUILD)/tests/check_hv: $(HV_TEST_SRCS) hv/*.h lib/*.h tests/unit.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ $(HV_TEST_SRCS) $(CHECK_LIBS)
 
@@ -46,9 +47,9 @@ HOST_TOOLS += $(BUILD)/tests/check_hv
 
 # Host unit tests of EPT, CPUID/MSR policy, hypercalls, exit reasons, ELF, pmem.
 VMX_TEST_SRCS := tests/hv/check_vmx.c hv/ept.c hv/cpuid.c hv/msr.c hv/exit_reason.c \
-                 hv/vmcs_names.c hv/elf.c hv/pmem.c hv/guest_load.c hv/fmt.c vdev/hcall.c \
+                 hv/vmcs_names.c hv/elf.c hv/pmem.c hv/guest_load.c hv/err.c lib/fmt.c vdev/hcall.c \
                  hv/state_check.c
-$(BUILD)/tests/check_vmx: $(VMX_TEST_SRCS) hv/*.h vdev/*.h tests/unit.h
+$(BUILD)/tests/check_vmx: $(VMX_TEST_SRCS) hv/*.h vdev/*.h lib/*.h tests/unit.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -DAMBER_HOST_TEST $(CHECK_CFLAGS) -o $@ $(VMX_TEST_SRCS) $(CHECK_LIBS)
 
@@ -58,7 +59,7 @@ HOST_TOOLS += $(BUILD)/tests/check_vmx
 # The control channel's parser (hv/ctl_proto.c): Check tests and a libFuzzer
 # target (jsmn is header-only: libjsmn-dev).
 DEPS_PKGS += libjsmn-dev
-CTL_TEST_SRCS := tests/hv/check_ctl.c hv/ctl_proto.c hv/fmt.c
+CTL_TEST_SRCS := tests/hv/check_ctl.c hv/ctl_proto.c hv/err.c lib/fmt.c
 $(BUILD)/tests/check_ctl: $(CTL_TEST_SRCS) hv/ctl.h hv/hv.h tests/unit.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ $(CTL_TEST_SRCS) $(CHECK_LIBS)
@@ -66,10 +67,10 @@ UNIT_TESTS += $(BUILD)/tests/check_ctl
 HOST_TOOLS += $(BUILD)/tests/check_ctl
 
 CTL_FUZZ_CC ?= clang
-$(BUILD)/tests/fuzz_ctl: tests/hv/fuzz_ctl.c hv/ctl_proto.c hv/fmt.c hv/ctl.h
+$(BUILD)/tests/fuzz_ctl: tests/hv/fuzz_ctl.c hv/ctl_proto.c hv/err.c lib/fmt.c hv/ctl.h
 	@mkdir -p $(@D)
 	$(CTL_FUZZ_CC) -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -o $@ tests/hv/fuzz_ctl.c hv/ctl_proto.c hv/fmt.c
+		-fno-sanitize-recover=undefined -o $@ tests/hv/fuzz_ctl.c hv/ctl_proto.c hv/err.c lib/fmt.c
 HOST_TOOLS += $(BUILD)/tests/fuzz_ctl
 FUZZERS    += tests/hv/fuzz_ctl.sh
 UNIT_TESTS += tests/hv/fuzz_ctl_test.sh

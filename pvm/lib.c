@@ -1,9 +1,10 @@
 /*
  * pvm/lib.c — the few libc routines the PVM needs, so that it builds
- * freestanding: memory helpers, a small snprintf, number formatting and the
- * PJW hash of spec §5.2.
+ * freestanding: memory helpers, number formatting and the PJW hash of spec
+ * §5.2. Formatting is lib/fmt.h's, the formatter of every Amber image.
  */
 #include "pvm/pvm_int.h"
+#include "lib/fmt.h"
 
 /* The compiler's builtins: inline code for small sizes, else calls to
  * memcpy/memmove/memset/memcmp, which GCC requires every freestanding
@@ -123,59 +124,10 @@ int pvm_fmt_double(char *buf, size_t n, double v)
 	return pvm_snprintf(buf, n, "%s", tmp);
 }
 
+/* The one formatter of every image (lib/fmt.h) under the PVM's names. */
 int pvm_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 {
-	size_t o = 0;
-#define PUT(c) do { if (o + 1 < n) buf[o] = (c); o++; } while (0)
-	for (const char *p = fmt; *p; p++) {
-		if (*p != '%') {
-			PUT(*p);
-			continue;
-		}
-		p++;
-		int lng = 0;
-		while (*p == 'l') {
-			lng = 1;
-			p++;
-		}
-		char num[32];
-		const char *s = num;
-		switch (*p) {
-		case 's':
-			s = va_arg(ap, const char *);
-			if (!s)
-				s = "(nil)";
-			break;
-		case 'd':
-			pvm_fmt_i64(num, lng ? va_arg(ap, long) : va_arg(ap, int));
-			break;
-		case 'u':
-			fmt_u64(num, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 10);
-			break;
-		case 'x':
-			fmt_u64(num, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 16);
-			break;
-		case 'c':
-			num[0] = (char)va_arg(ap, int);
-			num[1] = 0;
-			break;
-		case '%':
-			num[0] = '%';
-			num[1] = 0;
-			break;
-		default:
-			num[0] = '?';
-			num[1] = 0;
-			if (!*p)
-				p--;
-		}
-		while (*s)
-			PUT(*s++);
-	}
-	if (n)
-		buf[o < n ? o : n - 1] = 0;
-	return (int)o;
-#undef PUT
+	return amber_vsnprintf(buf, n, fmt, ap);
 }
 
 int pvm_snprintf(char *buf, size_t n, const char *fmt, ...)

@@ -10,7 +10,7 @@
 
 PVM_SRCS := pvm/lib.c pvm/heap.c pvm/values.c pvm/classes.c pvm/loader.c \
             pvm/interp.c pvm/prefix.c pvm/natives.c pvm/natives_sys.c pvm/thread.c \
-            pvm/gc.c pvm/vm.c pvm/ops.c
+            pvm/gc.c pvm/vm.c pvm/ops.c pvm/wait.c
 PVM_HDRS := pvm/pvm.h pvm/pvm_int.h pvm/natives_int.h pvm/pvm_port.h pvm/opcodes.h pvm/interp_int.h \
             pvm/host/port_host.h
 PVM_HOST := pvm/host/port_host.c
@@ -38,20 +38,22 @@ $(BUILD)/pvm/free/%.o: %.c $(PVM_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(FREE_CFLAGS) -c $< -o $@
 
-$(BUILD)/pvm/libpvm.a: $(PVM_OBJS)
+$(BUILD)/pvm/libpvm.a: $(PVM_OBJS) $(BUILD)/lib/host/fmt.o
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/pvm/libpvm-test.a: $(PVM_TEST_OBJS)
+$(BUILD)/pvm/libpvm-test.a: $(PVM_TEST_OBJS) $(BUILD)/lib/host/fmt.o
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/pvm/libpvm-testsw.a: $(PVM_SW_OBJS)
+$(BUILD)/pvm/libpvm-testsw.a: $(PVM_SW_OBJS) $(BUILD)/lib/host/fmt.o
 	rm -f $@ && ar rcs $@ $^
 
 # One relocatable object, as the guest will link it; it may need nothing
-# but the port and the four mem* functions.
-$(BUILD)/pvm/freestanding.stamp: $(PVM_FREE_OBJS)
-	$(LD) -r -o $(BUILD)/pvm/pvm-free.o $^
-	@undef=$$(nm -u $(BUILD)/pvm/pvm-free.o | awk '{print $$2}' | grep -vxE 'mem(cpy|move|set|cmp)|pvm_port_[a-z_]+'); \
+# but the port, the four mem* functions and the formatter (lib/).
+$(BUILD)/pvm/pvm-free.o: $(PVM_FREE_OBJS)
+	$(LD) -r -o $@ $^
+
+$(BUILD)/pvm/freestanding.stamp: $(BUILD)/pvm/pvm-free.o
+	@undef=$$(nm -u $(BUILD)/pvm/pvm-free.o | awk '{print $$2}' | grep -vxE 'mem(cpy|move|set|cmp)|amber_v?snprintf|pvm_port_[a-z_]+'); \
 	if [ -n "$$undef" ]; then echo "pvm: the freestanding build needs $$undef"; exit 1; fi
 	@touch $@
 
@@ -95,7 +97,7 @@ $(BUILD)/pvm/count/%.o: %.c $(PVM_HDRS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -DPVM_COUNT_OPS -c $< -o $@
 
-$(BUILD)/tools/pvm-run-count: tools/pvm-run.c $(PVM_COUNT_OBJS)
+$(BUILD)/tools/pvm-run-count: tools/pvm-run.c $(PVM_COUNT_OBJS) $(LIB_HOST_FMT)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -DPVM_COUNT_OPS $^ -o $@
 
@@ -123,7 +125,7 @@ $(BUILD)/tests/pvm/fuzz_pvm: tests/pvm/fuzz_pvm.c $(PVM_SRCS) $(PVM_HOST) $(PVM_
 	@mkdir -p $(dir $@)
 	$(PVM_FUZZ_CC) -std=gnu11 -Wall -Wextra -Werror -g -O1 -I. -DPVM_TEST \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		tests/pvm/fuzz_pvm.c $(PVM_SRCS) $(PVM_HOST) -o $@
+		tests/pvm/fuzz_pvm.c $(PVM_SRCS) $(PVM_HOST) lib/fmt.c -o $@
 
 ifneq ($(PVM_FUZZ_CC),)
 HOST_TOOLS += $(BUILD)/tests/pvm/fuzz_pvm

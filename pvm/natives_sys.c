@@ -111,7 +111,22 @@ NATIVE(n_boot_setbg)
 	RET_NULL();   /* headless: no screen to paint */
 }
 
-NATIVE(n_boot_sleep) { UNUSED; pvm_log(t->vm, "boot.sleep: not implemented (does not sleep)\n"); RET_NULL(); }
+/* sleep(ms): the thread waits for a monotonic deadline (pvm/wait.c). */
+NATIVE(n_boot_sleep)
+{
+	UNUSED;
+	int32_t ms;
+	ARG_INT(0, ms);
+	t->vm->null_obj->rc++;
+	*res = t->vm->null_obj;
+	return pvm_wait_sleep(t, ms);
+}
+
+/* Amber's additions to the boot object (ordinals after the original 24):
+ * 25 getRestartCount() -> int, restores of the machine seen by this world;
+ * 26 readLine() -> string, a console line with its newline (waits for one). */
+NATIVE(n_boot_restarts) { UNUSED; RET_INT((int32_t)t->vm->restarts); }
+NATIVE(n_boot_readline) { UNUSED; return pvm_wait_input(t, PVM_W_LINE, res); }
 
 NATIVE(n_boot_setos)
 {
@@ -128,7 +143,7 @@ NATIVE(n_boot_reboot) { UNUSED; return pvm_panic(t, "reboot requested"); }
 /* ---- tty (text window; headless: its text goes to PVM_CHAN_TTY) ---- */
 
 NATIVE(n_tty_tostring) { UNUSED; RET_STR("tty window"); }
-NATIVE(n_tty_getwc) { UNUSED; RET(pvm_new_string(t->vm, "", 1)); }
+NATIVE(n_tty_getwc) { UNUSED; return pvm_wait_input(t, PVM_W_CHAR, res); }
 
 NATIVE(n_tty_putws)
 {
@@ -576,12 +591,13 @@ NATIVE(n_clo_setobj)
 int pvm_natives_sys_init(struct pvm_vm *vm)
 {
 	int r;
-	TABLE(PVM_K_BOOT, 25, { 5, n_boot_tostring, "toString" }, { 8, n_boot_loadclass, "loadClass" },
+	TABLE(PVM_K_BOOT, 27, { 5, n_boot_tostring, "toString" }, { 8, n_boot_loadclass, "loadClass" },
 	      { 16, n_boot_print, "consolePrint" }, { 17, n_boot_setloader, "setClassLoader" },
 	      { 18, n_boot_startthread, "startThread" }, { 19, n_boot_createbinary, "createBinary" },
 	      { 20, n_boot_setbg, "setScreenBackground" }, { 21, n_boot_sleep, "sleep" },
 	      { 22, n_boot_setos, "setOsInterface" }, { 23, n_boot_getenv, "getKernelEnvironment" },
-	      { 24, n_boot_reboot, "reboot" });
+	      { 24, n_boot_reboot, "reboot" }, { 25, n_boot_restarts, "getRestartCount" },
+	      { 26, n_boot_readline, "readLine" });
 	TABLE(PVM_K_TTY, 32, { 5, n_tty_tostring, "toString" }, { 16, n_tty_getwc, "getwc" },
 	      { 17, n_tty_putws, "putws" }, { 18, n_tty_debug, "debug" }, { 19, n_tty_gotoxy, "gotoxy" },
 	      { 20, n_tty_clear, "clear" }, { 21, n_ok_null, "setcolor" }, { 22, n_not_impl, "fill" },

@@ -181,6 +181,8 @@ struct pvm_thread {
 	pvm_obj *start_obj;        /* boot.18 target (counted) */
 	uint8_t state;
 	uint8_t nested;            /* synchronous run from native code */
+	uint8_t wait;              /* enum pvm_wait while BLOCKED in a kernel call (wait.c) */
+	uint64_t wake_ns;          /* PVM_W_SLEEP: monotonic deadline */
 	int status;                /* how it ended: 0, PVM_EPANIC, PVM_EUNHANDLED */
 };
 
@@ -216,9 +218,25 @@ struct pvm_vm {
 	unsigned long step_limit, steps;
 	int trace;
 	size_t alloc_since_gc;
+	uint64_t epoch;            /* pvm_port_epoch() last seen (wait.c) */
+	uint64_t restarts;         /* restart epochs seen after the first: boot.25 */
+	uint32_t in_len, in_pos;   /* tty.getwc: the rest of the last line read */
+	char in[256];
 	char err[1024];
 	char bt[2048];
 };
+
+/* wait.c — threads blocked in kernel calls (sleep, console input), the
+ * restart epoch. A waiting thread is BLOCKED with wait set; the native that
+ * blocked it has already pushed its result, which the wake-up may replace. */
+enum pvm_wait { PVM_W_NONE, PVM_W_SLEEP, PVM_W_LINE, PVM_W_CHAR };
+int pvm_wait_sleep(pvm_thread *t, int64_t ms);
+int pvm_wait_input(pvm_thread *t, int kind, pvm_obj **res);
+/* Between slices: restart hooks on a new epoch, then wake what is due.
+ * Returns 1 when some thread waits in a kernel call (the VM is not dead). */
+int pvm_wait_poll(struct pvm_vm *vm);
+/* Nothing runnable but waiters: idle in the port until the next deadline. */
+void pvm_wait_idle(struct pvm_vm *vm);
 
 /* heap.c — allocation and reference counting */
 void *pvm_alloc(struct pvm_vm *vm, size_t size);           /* allocates */

@@ -25,6 +25,22 @@ void pvm_port_write(int chan, const char *s, size_t len);
 uint64_t pvm_port_time_ns(void);
 void pvm_port_yield(void);
 
+/* Every thread waits (pvm/wait.c): return when monotonic time reaches
+ * wake_ns (0: no deadline) or earlier when something happened (console
+ * input, an interrupt). Returning early is always allowed. */
+void pvm_port_idle(uint64_t wake_ns);
+
+/* Console input for tty.getwc and boot.readLine. Copies a complete line
+ * (with its '\n') into buf[n] and returns its length; 0 when no line is
+ * complete yet (the reading thread waits); -1 when this port has no input
+ * at all (the reader gets an empty string at once, as on a headless host). */
+int pvm_port_read_line(char *buf, size_t n);
+
+/* The restart epoch of the world (1 on a fresh start, +1 at every restore
+ * of the machine under it). The scheduler compares it between slices: a new
+ * value runs the restart hooks before any thread continues (pvm/wait.c). */
+uint64_t pvm_port_epoch(void);
+
 /* Class bytes for a class name without the leading dot, compared
  * case-insensitively (spec §6.2). On success sets *data, *size and an opaque
  * *handle for pvm_port_class_release and returns 0; returns -1 if absent. */

@@ -232,6 +232,7 @@ int pvm_schedule(struct pvm_vm *vm, pvm_thread *main)
 {
 	int main_status = 1;
 	for (;;) {
+		int waiting = pvm_wait_poll(vm);
 		pvm_array *ts = (pvm_array *)vm->threads;
 		bool ran = false;
 		for (uint32_t i = 0; i < ts->n; i++) {
@@ -282,11 +283,18 @@ int pvm_schedule(struct pvm_vm *vm, pvm_thread *main)
 				ts->v[w++] = &t->h;
 		}
 		ts->n = w;
-		if (vm->alloc_since_gc > GC_BYTES)
+		/* a small world (the guest's RAM) collects sooner: garbage cycles
+		 * must not fill it before the volume trigger is reached */
+		size_t gc_at = vm->mem_limit && vm->mem_limit / 4 < GC_BYTES ? vm->mem_limit / 4 : GC_BYTES;
+		if (vm->alloc_since_gc > gc_at)
 			pvm_collect(vm);
 		if (!ran) {
 			if (w == 0)
 				return main_status;
+			if (waiting) {   /* asleep or reading: not a deadlock */
+				pvm_wait_idle(vm);
+				continue;
+			}
 			if (main->state != PVM_T_DONE)
 				return pvm_errf(vm, PVM_EDEADLOCK, "every thread is blocked");
 			return main_status;   /* the rest wait forever; main is done */

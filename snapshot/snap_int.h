@@ -5,6 +5,9 @@
 #ifndef AMBER_SNAPSHOT_SNAP_INT_H
 #define AMBER_SNAPSHOT_SNAP_INT_H
 
+#include <string.h>
+
+#include "lib/fmt.h"
 #include "snapshot/snap.h"
 
 typedef uint8_t u8;
@@ -190,17 +193,20 @@ struct snap_gen {
 	u64 node_blk[MAX_DEPTH];
 };
 
+/* The one mem* and formatter of every image (lib/mem.c, lib/fmt.h); in the
+ * hypervisor build <string.h> is snapshot/freestanding/string.h. */
+#define snap_memcpy memcpy
+#define snap_memset memset
+#define snap_memcmp memcmp
+#define snap_fmt amber_snprintf
+
 /* util.c */
-void *snap_memcpy(void *d, const void *s, size_t n);
-void *snap_memset(void *d, int c, size_t n);
-int snap_memcmp(const void *a, const void *b, size_t n);
 int snap_is_zero(const void *p, size_t n);
 u64 snap_hash(const void *p, size_t n, u64 seed);
 int snap_err(snap_store *st, int code, const char *fmt, ...);
 void *snap_alloc(snap_store *st, size_t n);
 void snap_free(snap_store *st, void *p, size_t n);
 u64 snap_now(snap_store *st);
-int snap_fmt(char *buf, size_t size, const char *fmt, ...);
 
 /* io.c: every device access, with the sticky error state */
 int io_read(snap_store *st, u64 blk, void *buf);

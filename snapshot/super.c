@@ -385,9 +385,10 @@ int snap_open(const struct snap_io *io, unsigned flags, snap_store **out)
 				 "superblock txid %llu (generation %llu) is "
 				 "damaged (%s); using txid %llu and %u generation(s) "
 				 "whose records still verify in the damaged one: "
-				 "newest generation %llu", bad->txid, bad->newest_gen,
-				 snap_strerror(why), st->sb.txid, st->orphan.count,
-				 snap_newest(st));
+				 "newest generation %llu", (unsigned long long)bad->txid,
+				 (unsigned long long)bad->newest_gen, snap_strerror(why),
+				 (unsigned long long)st->sb.txid, (unsigned)st->orphan.count,
+				 (unsigned long long)snap_newest(st));
 		}
 	} else if (!rc && !r.valid[other] && !interrupted) {
 		st->fb = (struct snap_fallback){
@@ -398,8 +399,8 @@ int snap_open(const struct snap_io *io, unsigned flags, snap_store **out)
 			 "damaged in both copies; using slot %u (txid %llu, newest "
 			 "generation %llu); a newer commit the lost slot may have "
 			 "held (generation %llu at most) cannot be found",
-			 other, newest, st->sb.txid, snap_newest(st),
-			 st->gen_floor);
+			 (unsigned)other, (unsigned)newest, (unsigned long long)st->sb.txid,
+			 (unsigned long long)snap_newest(st), (unsigned long long)st->gen_floor);
 	}
 	if (rc)
 		goto fail;

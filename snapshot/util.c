@@ -1,7 +1,7 @@
 /*
- * snapshot/util.c — the little the store needs that libc would give:
- * byte helpers, the checksum, allocation through snap_io, and a small
- * formatter for error messages (the hypervisor has no snprintf).
+ * snapshot/util.c — the little the store needs that libc would give: the
+ * checksum, allocation through snap_io, error messages (formatted by
+ * lib/fmt.h; mem* are lib/mem.c's in the hypervisor).
  */
 #include <stdarg.h>
 
@@ -14,41 +14,6 @@
 #define XXH_FORCE_MEMORY_ACCESS 1
 #define XXH_STATIC_ASSERT(c) _Static_assert((c), #c) /* no <assert.h> */
 #include <xxhash.h>
-
-/* a 64-bit word at any address */
-typedef uint64_t u64_any __attribute__((may_alias, aligned(1)));
-
-void *snap_memcpy(void *d, const void *s, size_t n)
-{
-	u8 *dp = d;
-	const u8 *sp = s;
-	for (; n >= 8; n -= 8, dp += 8, sp += 8)
-		*(u64_any *)dp = *(const u64_any *)sp;
-	while (n--)
-		*dp++ = *sp++;
-	return d;
-}
-
-/* Word stores: a lazy restore clears a page for every zero page it maps. */
-void *snap_memset(void *d, int c, size_t n)
-{
-	u8 *dp = d;
-	u64 w = 0x0101010101010101ull * (u8)c;
-	for (; n >= 8; n -= 8, dp += 8)
-		*(u64_any *)dp = w;
-	while (n--)
-		*dp++ = (u8)c;
-	return d;
-}
-
-int snap_memcmp(const void *a, const void *b, size_t n)
-{
-	const u8 *x = a, *y = b;
-	for (; n; n--, x++, y++)
-		if (*x != *y)
-			return *x < *y ? -1 : 1;
-	return 0;
-}
 
 int snap_is_zero(const void *p, size_t n)
 {
@@ -80,94 +45,13 @@ u64 snap_now(snap_store *st)
 	return st->io.now ? st->io.now(st->io.ctx) : 0;
 }
 
-struct out {
-	char *buf;
-	size_t size, len;
-};
-
-static void put(struct out *o, char c)
-{
-	if (o->len + 1 < o->size)
-		o->buf[o->len] = c;
-	o->len++;
-}
-
-static void put_u64(struct out *o, u64 v, unsigned base)
-{
-	char tmp[24];
-	int n = 0;
-	do {
-		tmp[n++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	while (n)
-		put(o, tmp[--n]);
-}
-
-/* %s %d %u %x with optional l/ll/z: the subset our messages use. */
-static int vfmt(char *buf, size_t size, const char *fmt, va_list ap)
-{
-	struct out o = { buf, size, 0 };
-	for (; *fmt; fmt++) {
-		if (*fmt != '%') {
-			put(&o, *fmt);
-			continue;
-		}
-		int lng = 0;
-		for (fmt++; *fmt == 'l' || *fmt == 'z'; fmt++)
-			lng++;
-		switch (*fmt) {
-		case 's': {
-			const char *s = va_arg(ap, const char *);
-			for (s = s ? s : "(null)"; *s; s++)
-				put(&o, *s);
-			break;
-		}
-		case 'd': {
-			long long v = lng ? va_arg(ap, long long) : va_arg(ap, int);
-			if (v < 0) {
-				put(&o, '-');
-				v = -v;
-			}
-			put_u64(&o, (u64)v, 10);
-			break;
-		}
-		case 'u':
-		case 'x': {
-			u64 v = lng ? va_arg(ap, u64) : va_arg(ap, unsigned);
-			put_u64(&o, v, *fmt == 'u' ? 10 : 16);
-			break;
-		}
-		case '%':
-			put(&o, '%');
-			break;
-		default:
-			put(&o, '?');
-			if (!*fmt)
-				fmt--;
-		}
-	}
-	if (size)
-		buf[o.len < size ? o.len : size - 1] = 0;
-	return (int)o.len;
-}
-
-int snap_fmt(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vfmt(buf, size, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
 /* Records the message of an error and returns its code, so that callers
  * can write `return snap_err(st, SNAP_ECORRUPT, "...", ...)`. */
 int snap_err(snap_store *st, int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vfmt(st->errmsg, sizeof st->errmsg, fmt, ap);
+	amber_vsnprintf(st->errmsg, sizeof st->errmsg, fmt, ap);
 	va_end(ap);
 	return code;
 }

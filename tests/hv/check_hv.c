@@ -278,7 +278,7 @@ START_TEST(cfg_defaults)
 {
 	ck_assert_int_eq(hv_config_parse("", &cfg, err, sizeof err), 0);
 	ck_assert_uint_eq(cfg.mem_mib, 64);
-	ck_assert_str_eq(cfg.guest, "default");
+	ck_assert_str_eq(cfg.guest, "pvm");
 	ck_assert_uint_eq(cfg.snap_ms, 500);
 	ck_assert_int_eq(cfg.dirty, DIRTY_AUTO);
 	ck_assert_int_eq(cfg.format, 0);
@@ -306,6 +306,8 @@ START_TEST(cfg_all_options)
 	ck_assert_int_eq(cfg.console_stats, 1);
 	ck_assert_int_eq(hv_config_parse("console=held", &cfg, err, sizeof err), 0);
 	ck_assert_int_eq(cfg.console_direct, 0);
+	ck_assert_int_eq(hv_config_parse("guest=pvm pvm=ru.dz.phantom.system.regression_tests", &cfg, err, sizeof err), 0);
+	ck_assert_str_eq(cfg.guest, "pvm");
 }
 END_TEST
 
@@ -314,6 +316,14 @@ static void cfg_rejects(const char *line, const char *msg)
 	ck_assert_int_lt(hv_config_parse(line, &cfg, err, sizeof err), 0);
 	ck_assert_msg(strstr(err, msg), "for '%s': message '%s' lacks '%s'", line, err, msg);
 }
+
+START_TEST(cfg_pvm_class)
+{
+	cfg_rejects("pvm=", "option pvm=: want a class name");
+	cfg_rejects("pvm", "option pvm=: want a class name");
+	cfg_rejects("pvm=a/b", "option pvm=a/b: want a class name");
+}
+END_TEST
 
 START_TEST(cfg_errors)
 {
@@ -326,7 +336,7 @@ START_TEST(cfg_errors)
 	cfg_rejects("mem=99999999999999999999999", "16..3072");
 	cfg_rejects("mem=-5", "16..3072");
 	cfg_rejects("snap_ms=0", "10..600000");
-	cfg_rejects("guest=evil", "option guest=evil: want default, hostile, counter, bench, workload or spin");
+	cfg_rejects("guest=evil", "option guest=evil: want default, hostile, counter, bench, workload, spin or pvm");
 	cfg_rejects("dirty=fast", "option dirty=fast: want auto, pml, ad or wp");
 	cfg_rejects("format=yes", "format takes no value");
 	cfg_rejects("restore=fast", "option restore=fast: want lazy or eager");
@@ -346,6 +356,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(tc, cfg_defaults);
 	tcase_add_test(tc, cfg_all_options);
 	tcase_add_test(tc, cfg_errors);
+	tcase_add_test(tc, cfg_pvm_class);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,7 +6,7 @@
 echo "bochs: banner, VT-x capabilities, console echo"
 fifo=$T/boot.in; rm -f "$fifo"; mkfifo "$fifo"
 exec 3<>"$fifo"        # keeps the engine's stdin open until we type
-ENGINE_STDIN=$fifo engine_start bochs --engine bochs --timeout 120
+ENGINE_STDIN=$fifo engine_start bochs --engine bochs --timeout 120 --cmdline "guest=default"
 check "banner on COM1" wait_for bochs '^amber: Amber hypervisor' 60
 check "VT-x with EPT, A/D and PML" wait_for bochs '^amber: vt-x: vmx=yes ept=yes ad=yes pml=yes' 30
 check "reaches ready" wait_for bochs '^amber: ready' 30

@@ -49,7 +49,7 @@ engine_kill default
 exec 3>&-
 
 echo "default program at the default tick_hz (4)"
-engine_start default4 --engine bochs --timeout 300
+engine_start default4 --engine bochs --timeout 300 --cmdline "guest=default"
 check "greeting" wait_for default4 'guest: hello from the Amber guest' 120
 check "at least 11 ticks" wait_for default4 'tick 11 t=' 120
 check "4 Hz on the guest's monotonic clock" rate_ok default4 4

@@ -145,6 +145,7 @@ START_TEST(thread_group)
 	/* workers start after main returns; the mutex keeps A's section whole
 	 * although A is preempted inside it */
 	expect("t.thread", 8, "main-done A-in A-out B-in B-out ");
+	expect("t.sleep", 8, "main [] r0 B B A A C C ");
 }
 END_TEST
 
