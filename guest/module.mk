@@ -75,7 +75,7 @@ $(WORLD_DIRS): FORCE
 		echo "$(PHANTOM_PC) $(abspath $(BUILD)/world) $(CLASSES)" > $@
 
 $(PVM_IMG): tools/mkclassimg $(WORLD_PC) $(WORLD_DIRS) $(wildcard $(PHANTOM_PC)/*.pc) \
-            $(if $(CLASSES),$(wildcard $(CLASSES)/*.pc $(CLASSES)/*.ph))
+            $(if $(CLASSES),$(wildcard $(CLASSES)/*.pc $(CLASSES)/*.ph) $(BUILD)/tools/phc)
 	tools/mkclassimg $@ $$(cat $(WORLD_DIRS))
 
 .PHONY: FORCE
