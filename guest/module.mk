@@ -91,11 +91,11 @@ $(BUILD)/tests/world/%.pc: tests/guest/world/%.pvs $(BUILD)/tools/pvm-as
 HOST_TOOLS += $(WORLD_TEST_PC)
 
 # The world in Bochs (tests/integ/world*.sh): regression lines, floats,
-# garbage cycles, the default world across a restore, refusals (8 boots,
-# about 7 min); 20 crash/restore cycles of the world torture (each cycle a
+# a phc-compiled example, the default world across a restore, refusals (8 boots,
+# about 5 min); 20 crash/restore cycles of the world torture (each cycle a
 # Bochs boot and a restore: about 6.5 min); 200 in `make torture`.
 INTEG_TESTS += tests/integ/world.sh tests/integ/world-torture-short
-TORTURES    += tests/integ/world-torture-long
+TORTURES    += tests/integ/world-torture-long tests/integ/world-garbage.sh
 
 # Host tests of the world's pure parts (class image parser against the real
 # image and every truncation of it, world heap), with ASan and UBSan.

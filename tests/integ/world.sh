@@ -8,10 +8,8 @@
 #      console input; killed and booted again it continues (restored, ticks
 #      go on, restarts: 1, no second greeting) and a line typed after the
 #      restore reaches the thread that was waiting when the snapshot was
-#      taken;
-#   3. 80 MiB of garbage cycles in a 64 MiB world finish: the cycle collector
-#      runs inside the guest, sooner in a small world;
-#   4. refusals: a damaged class file, a missing pvm= class, a class that
+#      taken (the garbage collector in the guest: world-garbage.sh, make torture);
+#   3. refusals: a damaged class file, a missing pvm= class, a class that
 #      panics: a clear message on COM1, the hypervisor unharmed.
 . "$(dirname "$0")/lib.sh"
 CLASSES=$TOP/build/tests/world
@@ -38,13 +36,10 @@ strip wfloat | sed -n '/^world: .* running t.prefix$/,/^world: every thread/p' |
 check "the same text as pvm-run on the host" cmp "$T/wfloat.want" "$T/wfloat.got"
 engine_kill wfloat
 
-echo "garbage cycles in a 64 MiB world: the collector runs inside the guest"
-engine_start wgarbage --engine bochs --timeout 300 --classes "$CLASSES" --cmdline "guest=pvm pvm=amber.test.garbage mem=64"
-check "80 MiB of garbage cycles in a 61 MiB world: no out of memory" \
-	wait_for wgarbage '^world: every thread of amber.test.garbage has ended' 250
-live=$(strip wgarbage | grep -oE 'has ended \([0-9]+ TSC cycles, [0-9]+ bytes live' | grep -oE '[0-9]+ bytes' | cut -d' ' -f1)
-check "and what stays live is small (${live:-?} bytes after a last collection)" test "${live:-999999999}" -lt 1048576
-engine_kill wgarbage
+echo "a phc-compiled program in the world (--classes with .ph sources)"
+engine_start whello --engine bochs --timeout 200 --classes "$TOP/examples" --cmdline "guest=pvm pvm=amber.examples.hello"
+check "examples/hello.ph, compiled into the class image, greets inside the guest" wait_for whello '^Hello, world!' 150
+engine_kill whello
 
 echo "the default world survives a kill"
 disk=$T/world.img; rm -f "$disk"
