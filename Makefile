@@ -68,7 +68,13 @@ run: deps all
 	@mkdir -p $(dir $(RUN_DISK))
 	@if [ -f $(BUILD)/amber-disk.img ] && [ ! -e $(RUN_DISK) ]; then \
 		mv $(BUILD)/amber-disk.img $(RUN_DISK) && echo "make run: moved the guest's disk to $(RUN_DISK)"; fi
-	tools/amber-run --disk $(RUN_DISK) --cmdline "format $(RUN_CMDLINE)" $(RUN_ARGS)
+	@# `format` only for a disk that is new (absent, or all zeros as amber-run
+	@# creates it): an existing store is never formatted, and damage found on it
+	@# is kept for snapctl verify/drop to decide.
+	@fmt=; if [ ! -s $(RUN_DISK) ] || cmp -s -n "$$(stat -c %s $(RUN_DISK))" $(RUN_DISK) /dev/zero; \
+	then fmt=format; fi; \
+	echo tools/amber-run --disk $(RUN_DISK) --cmdline "$$fmt $(RUN_CMDLINE)" $(RUN_ARGS); \
+	tools/amber-run --disk $(RUN_DISK) --cmdline "$$fmt $(RUN_CMDLINE)" $(RUN_ARGS)
 
 # Unit tests first: they are fast and pin down most regressions.
 test: deps
