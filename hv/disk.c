@@ -90,7 +90,7 @@ static int heap_setup(uint64_t guest_frames)
 	uint64_t pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
 	if (pmem_alloc_contig(pages, PAGE_SIZE, &pa)) {
 		kprintf("amber: error: disk: snapshots of a %llu MiB guest need %llu MiB of hypervisor heap "
-			"(80 bytes per guest page for the first generation's commit), and the machine has not "
+			"(8 MiB and a byte per guest page), and the machine has not "
 			"that much free; lower mem= or give the machine more memory\n",
 			(unsigned long long)(guest_frames >> 8), (unsigned long long)(bytes >> 20));
 		return HV_ENOMEM;

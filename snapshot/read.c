@@ -74,6 +74,7 @@ static int gen_open_one(snap_store *st, const struct cat_ent *e, snap_gen **out)
 {
 	snap_gen *g = snap_alloc(st, sizeof *g);
 	int rc = SNAP_ENOMEM;
+	*out = NULL; /* the fallback loop closes what it got, also after a failure */
 	if (!g)
 		return rc;
 	snap_memset(g, 0, sizeof *g);
