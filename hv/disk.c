@@ -6,14 +6,12 @@
 #include "hv/disk.h"
 #include "hv/heap.h"
 #include "hv/hv.h"
+#include "hv/pmem.h"
+#include "snapshot/snap.h"
 
 #define SECTORS_PER_BLOCK (SNAP_BLOCK_SIZE / ATA_SECTOR_SIZE)
-/* The store keeps 24 bytes per page written in a generation until it
- * commits (snap.h): the first generation of a 512 MiB guest needs 3 MiB. */
-#define HEAP_BYTES (24u << 20)
 
 static struct ata_disk disk;
-static _Alignas(16) char heap_arena[HEAP_BYTES];
 
 /* The store calls with whole 4 KiB blocks; ATA counts in sectors. */
 static int d_read(void *ctx, uint64_t blk, uint32_t n, void *buf)
@@ -36,42 +34,99 @@ static const struct snap_io io = {
 	.alloc = d_alloc, .free = d_free, .now = NULL,
 };
 
-snap_store *disk_open_store(int format)
+/* The heap comes from the frame allocator, sized for this guest and disk. */
+static int heap_setup(uint64_t guest_frames)
+{
+	uint64_t bytes = disk_heap_bytes(guest_frames, disk.sectors / SECTORS_PER_BLOCK), pa;
+	uint64_t pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
+	if (pmem_alloc_contig(pages, PAGE_SIZE, &pa)) {
+		kprintf("amber: error: disk: snapshots of a %llu MiB guest need %llu MiB of hypervisor heap "
+			"(80 bytes per guest page for the first generation's commit), and the machine has not "
+			"that much free; lower mem= or give the machine more memory\n",
+			(unsigned long long)(guest_frames >> 8), (unsigned long long)(bytes >> 20));
+		return HV_ENOMEM;
+	}
+	heap_init((void *)(uintptr_t)pa, pages * PAGE_SIZE);
+	return 0;
+}
+
+int disk_open_store(int format, uint64_t guest_frames, snap_store **out, int *damaged)
 {
 	char why[128];
-	heap_init(heap_arena, sizeof heap_arena);
+	*out = NULL;
+	*damaged = 0;
 	if (ata_probe(&disk, why, sizeof why)) {
 		kprintf("amber: disk: %s; snapshots disabled\n", why);
-		return NULL;
+		return 0;
 	}
 	unsigned long long mib = disk.sectors >> 11;
 	kprintf("amber: disk: ata0 '%s', %llu MiB%s\n", disk.model, mib, disk.lba48 ? ", LBA48" : "");
+	if (heap_setup(guest_frames))
+		return HV_ENOMEM;
 	int e = snap_probe(&io);
 	if (e == SNAP_ENOTSTORE) {
 		if (!format) {
 			kprintf("amber: disk: ata0 holds no Amber store; not touching it "
 				"(boot with 'format' on the command line to create one)\n");
-			return NULL;
+			return 0;
 		}
 		struct snap_format_opts fo = { .keep = 4, .force = 0 };
 		e = snap_format(&io, &fo);
 		if (e) {
 			kprintf("amber: disk: format failed: %s (%s)\n", snap_strerror(e), ata_last_error());
-			return NULL;
+			return 0;
 		}
 		kprintf("amber: disk: formatted an Amber store on ata0 (%llu MiB)\n", mib);
 	} else if (e) {
-		kprintf("amber: disk: ata0: %s; not touching it\n", snap_strerror(e));
-		return NULL;
+		/* A store's magic with damage: the guest's world is on this disk,
+		 * so no fresh start over it either. */
+		kprintf("amber: error: disk: ata0 holds an Amber store that cannot be read: %s; "
+			"the disk is left as it is (inspect it with snapctl)\n", snap_strerror(e));
+		return HV_EINVAL;
 	}
 	snap_store *st = NULL;
 	e = snap_open(&io, 0, &st);
-	if (e) {
-		kprintf("amber: disk: cannot open the store: %s\n", st ? snap_errmsg(st) : snap_strerror(e));
+	if (e == SNAP_ECORRUPT) {
+		/* The newest superblock or its catalog is damaged: the previous
+		 * commit (the other slot) is intact by the store's invariant 3. */
+		kprintf("amber: disk: DAMAGE: the newest commit of the store cannot be read: %s\n",
+			st ? snap_errmsg(st) : snap_strerror(e));
 		if (st)
 			snap_close(st);
-		return NULL;
+		st = NULL;
+		e = snap_open(&io, SNAP_OPEN_FALLBACK, &st);
+		if (!e) {
+			*damaged = 1;
+			kprintf("amber: disk: FALLBACK: opened the previous commit (txid %llu, newest generation %llu); "
+				"the damaged superblock stays as it is\n", (unsigned long long)snap_txid(st),
+				(unsigned long long)snap_newest(st));
+		}
+	}
+	if (e) {
+		kprintf("amber: error: disk: cannot open the store: %s; the disk is left as it is "
+			"(inspect it with snapctl)\n", st ? snap_errmsg(st) : snap_strerror(e));
+		if (st)
+			snap_close(st);
+		return HV_EINVAL;
 	}
 	kprintf("amber: disk: store open, newest generation %llu\n", (unsigned long long)snap_newest(st));
-	return st;
+	*out = st;
+	return 0;
+}
+
+int disk_reopen_store(snap_store *old, snap_store **out)
+{
+	*out = NULL;
+	if (old)
+		snap_close(old);
+	snap_store *st = NULL;
+	int e = snap_open(&io, 0, &st);
+	if (e) {
+		kprintf("amber: disk: cannot reopen the store: %s\n", st ? snap_errmsg(st) : snap_strerror(e));
+		if (st)
+			snap_close(st);
+		return e;
+	}
+	*out = st;
+	return 0;
 }

@@ -13,6 +13,7 @@
 #include "hv/desc.h"
 #include "hv/exit.h"
 #include "hv/guest_load.h"
+#include "hv/guest_mem.h"
 #include "hv/hv.h"
 #include "hv/mb2.h"
 #include "hv/persist.h"
@@ -174,7 +175,10 @@ void hv_main(uint32_t magic, uint32_t mbi)
 	if (e)
 		fatal("memory map", e);
 	kprintf("amber: pmem: %llu MiB free in %u ranges\n", (unsigned long long)(hv_pmem.total >> 20), hv_pmem.n);
-	snap_store *st = disk_open_store(config.format);
+	snap_store *st = NULL;
+	int store_damaged = 0;
+	if (disk_open_store(config.format, (uint64_t)config.mem_mib << 8, &st, &store_damaged))
+		idle_echo();
 
 	struct vcpu *v = &vcpu0;
 	v->caps = &caps;
@@ -186,7 +190,7 @@ void hv_main(uint32_t magic, uint32_t mbi)
 		fatal("VMXON", e);
 	/* With generations on the disk the guest comes back from the newest;
 	 * otherwise it starts fresh from its modules. */
-	int restored = st ? persist_init(v, st, &config) : 0;
+	int restored = st ? persist_init(v, st, store_damaged, &config) : 0;
 	if (restored < 0)
 		idle_echo();
 	struct guest_start gs = { 0 };

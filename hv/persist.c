@@ -1,55 +1,39 @@
 /*
  * hv/persist.c — live snapshots in the hypervisor (see persist.h).
  *
- * The state blob of a generation is struct hv_state: the guest's general
- * registers, every guest-state VMCS field (as field/value pairs, so a
- * blob names what it restores and a damaged one is refused field by
- * field), the read shadows and a pending event injection, the MSRs the
- * CPU holds for the guest, its FPU/SSE state (FXSAVE), the guest clocks
- * and timer, and the restart epoch.
+ * Its jobs: the engine's callbacks over EPT and guest RAM, the choice of
+ * dirty-tracking tier, starting a restore, and scheduling captures, writer
+ * slices and prefetch between exits. The vCPU state blob is
+ * hv/state_blob.c; the snapshot hypercalls are hv/snap_hcall.c.
  */
 #include "hv/persist.h"
 
 #include <string.h>
 
+#include "hv/boot_gen.h"
 #include "hv/cpu.h"
+#include "hv/disk.h"
 #include "hv/ept.h"
 #include "hv/exit.h"
+#include "hv/guest_mem.h"
 #include "hv/heap.h"
 #include "hv/hv.h"
-#include "hv/msr.h"
 #include "hv/pmem.h"
+#include "hv/state_blob.h"
 #include "hv/time.h"
 #include "hv/vdev_backend.h"
 #include "hv/vmcs.h"
 #include "hv/vmx.h"
 #include "snapshot/engine.h"
 
-#define STATE_MAGIC    0x555043564D424D41ull /* "AMBMVCPU" */
-#define STATE_VERSION  1u
-#define MAX_PAIRS      64u
 #define SLICE_PAGES    32u   /* pages the writer stores per slice */
-#define PREFETCH_PAGES 64u   /* pages a lazy restore reads per slice */
+#define PREFETCH_PAGES 64u
+#define RETRY_MIN_MS   200u  /* first retry after a failed generation */
+#define RETRY_MAX_MS   10000u   /* pages a lazy restore reads per slice */
 #define SLICE_HZ       2000u /* guest run between slices while there is work */
 #define PML_ENTRIES    512u  /* SDM Vol. 3C §29.3.6: one 4 KiB page of GPAs */
 #define PML_INDEX_START (PML_ENTRIES - 1)
 #define PROC_USE_TSC_OFFSETTING (1u << 3) /* SDM Vol. 3C §25.6.2, Table 25-6 */
-
-struct vmcs_pair {
-	uint32_t field, pad;
-	uint64_t value;
-};
-
-struct hv_state {
-	uint64_t magic;
-	uint32_t version, npairs;
-	struct guest_regs regs;
-	uint64_t guest_tsc, mono_ns, timer_deadline_ns, epoch;
-	uint32_t pending, event_set;
-	uint64_t star, lstar, cstar, fmask, kernel_gs;
-	uint8_t fxsave[512] __attribute__((aligned(16)));
-	struct vmcs_pair pairs[MAX_PAIRS];
-};
 
 static struct hv_state state __attribute__((aligned(16)));
 
@@ -57,10 +41,16 @@ static struct {
 	snap_store *st;
 	snapeng *e;
 	enum snapeng_tier tier;
-	int active;           /* snapshots are being taken */
+	int active;           /* snapshots are on (taken, or retried after a failure) */
+	int degraded;         /* the last generation failed; the next try is at retry_at */
+	int reopen;           /* the store failed (I/O): close and open it before the next try */
+	int last_error;       /* SNAP_E* of the last failure */
+	uint64_t failures;    /* generations failed since boot */
+	uint64_t retry_at, retry_ms;
 	int request;          /* the guest asked for a capture */
 	uint64_t snap_ns, next_due;
 	uint64_t captured, durable, restored_from;
+	uint64_t promised;    /* highest generation number SNAP_REQUEST handed out */
 	uint64_t pause_cycles;
 	uint64_t restore_t0;
 	uint64_t poll_normal, poll_slice;
@@ -68,22 +58,6 @@ static struct {
 } P;
 
 static struct vcpu *cur;
-
-/* ---- which VMCS fields a generation carries ---- */
-
-#define X(name, enc) enc,
-static const uint32_t vmcs_all[] = { VMCS_FIELDS(X) };
-#undef X
-
-#define VMCS_TYPE(f) (((f) >> 10) & 3) /* SDM Vol. 3C §25.11.2: 2 = guest state */
-
-static int carried(uint32_t f)
-{
-	if (VMCS_TYPE(f) == 2)
-		return f != VMCS_GUEST_VMCS_LINK && f != VMCS_GUEST_PML_INDEX && f != VMCS_GUEST_PREEMPT_TIMER;
-	return f == VMCS_CTRL_CR0_SHADOW || f == VMCS_CTRL_CR4_SHADOW || f == VMCS_CTRL_ENTRY_INTR_INFO ||
-	       f == VMCS_CTRL_ENTRY_EXC_ERRCODE || f == VMCS_CTRL_ENTRY_INSTR_LEN;
-}
 
 /* ---- the engine's view of guest memory ---- */
 
@@ -95,11 +69,64 @@ static void h_free(void *c, void *p, size_t n) { (void)c; (void)n; heap_free(p);
 
 static void restore_done(void);
 
-static void stop_snapshots(const char *what, int err)
+static void generation_failed(const char *what, int err);
+
+/* A generation the engine gave up outside its writer (a failed copy-on-write). */
+static void generation_error(const char *what)
 {
-	kprintf("amber: snapshot: %s failed: %s (%s); snapshots stopped, the last committed generation stays\n",
-		what, snap_strerror(err), P.st ? snap_errmsg(P.st) : "");
-	P.active = 0;
+	int e = snapeng_take_error(P.e);
+	if (e)
+		generation_failed(what, e);
+}
+
+/*
+ * A generation failed: snapshots never stop for it. The last committed
+ * generation stays; the failed one's pages went back to the dirty set (the
+ * engine), so the next try holds everything since. After an I/O error the
+ * store is closed and opened again (FORMAT.md: the ERROR state is sticky);
+ * after running out of blocks or heap the next try reclaims first. Tries
+ * back off from RETRY_MIN_MS to RETRY_MAX_MS; COM1 and SNAP_STATUS say so.
+ */
+static void generation_failed(const char *what, int err)
+{
+	uint64_t gen = P.captured > P.durable ? P.captured : P.st ? snap_next_gen(P.st) : P.durable + 1;
+	P.captured = P.durable; /* the next try takes this number again */
+	P.last_error = err;
+	P.failures++;
+	P.retry_ms = P.degraded ? (P.retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : P.retry_ms * 2) : RETRY_MIN_MS;
+	P.degraded = 1;
+	P.retry_at = time_mono_ns() + P.retry_ms * 1000000ull;
+	if (err == SNAP_EIO || err == SNAP_EFATAL)
+		P.reopen = 1;
+	kprintf("amber: snapshot gen=%llu failed (%s: %s: %s), retrying in %llu ms\n",
+		(unsigned long long)gen, what, snap_strerror(err),
+		P.st ? snap_errmsg(P.st) : "no store", (unsigned long long)P.retry_ms);
+}
+
+/* Before a retry: a failed store is closed and opened again (0), or the
+ * failure counts as the next one. */
+static int prepare_retry(void)
+{
+	if (P.reopen) {
+		snapeng_detach_store(P.e);
+		snap_store *st = NULL;
+		int e = disk_reopen_store(P.st, &st);
+		P.st = st;
+		if (e || (e = snapeng_attach_store(P.e, st))) {
+			generation_failed("reopening the store", e);
+			return e;
+		}
+		P.reopen = 0;
+		kprintf("amber: snapshot store reopened, newest generation %llu\n", (unsigned long long)snap_newest(st));
+	} else if (P.last_error == SNAP_ENOSPC || P.last_error == SNAP_ENOMEM) {
+		struct snap_space sp;
+		int e = snap_gc(P.st, &sp);
+		if (e) {
+			generation_failed("reclaiming space", e);
+			return e;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -107,15 +134,16 @@ static void stop_snapshots(const char *what, int err)
  * copying its dirty pages. One page copy, timed here on this machine, is
  * printed so that a benchmark can price a stop-and-copy of any dirty set.
  */
-static void copy_baseline(struct vcpu *v)
+static void copy_baseline(void)
 {
 	enum { PAGES = 64 };
-	uint8_t *buf = heap_alloc(PAGES * 4096);
+	uint8_t *buf = heap_alloc(2 * PAGES * 4096);
 	if (!buf)
 		return;
+	memset(buf, 0x5A, PAGES * 4096);
 	uint64_t t0 = rdtsc();
 	for (unsigned i = 0; i < PAGES; i++)
-		memcpy(buf + i * 4096, gpa_ptr(v, (uint64_t)i << 12), 4096);
+		memcpy(buf + (PAGES + i) * 4096, buf + i * 4096, 4096);
 	uint64_t per_page = (rdtsc() - t0) / PAGES;
 	heap_free(buf);
 	kprintf("amber: snapshots: stop-and-copy baseline %llu cycles per page\n", (unsigned long long)per_page);
@@ -137,7 +165,28 @@ static const char *tier_name(enum snapeng_tier t)
 	return t == SNAPENG_PML ? "pml" : t == SNAPENG_AD ? "ad" : "wp";
 }
 
-int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
+/*
+ * `format` after a fallback is the consent to write on: the generations
+ * passed over (damaged, newer than the restored one) are dropped, since the
+ * store cannot write while a retained generation's record is unreadable.
+ */
+static int drop_damaged(snap_store *st, uint64_t restored)
+{
+	static uint64_t gens[SNAP_MAX_RETAINED];
+	unsigned n = snap_catalog(st, gens, SNAP_MAX_RETAINED);
+	for (unsigned i = 0; i < n; i++) {
+		if (gens[i] <= restored)
+			continue;
+		int e = snap_drop(st, gens[i]);
+		kprintf("amber: disk: format: dropping damaged generation %llu (consent: 'format' on the command "
+			"line): %s\n", (unsigned long long)gens[i], e ? snap_errmsg(st) : "done");
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+int persist_init(struct vcpu *v, snap_store *st, int store_damaged, const struct hv_config *cfg)
 {
 	cur = v;
 	P.st = st;
@@ -148,27 +197,13 @@ int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 			cfg->dirty == DIRTY_PML ? "PML" : "EPT accessed/dirty flags");
 		return HV_ENOTSUP;
 	}
-	uint64_t npages = v->ram_bytes >> 12;
-	uint64_t newest = snap_newest(st);
-	if (newest) {
-		struct snap_geninfo gi;
-		snap_gen *g;
-		int e = snap_gen_open(st, newest, 0, &g);
-		if (e) {
-			kprintf("amber: error: generation %llu cannot be read: %s; the disk is left as it is\n",
-				(unsigned long long)newest, snap_errmsg(st));
-			return HV_EINVAL;
-		}
-		snap_gen_info(g, &gi);
-		snap_gen_close(g);
-		if (gi.npages != npages) {
-			kprintf("amber: error: the stored guest has %llu MiB of RAM, mem= asks for %llu MiB; "
-				"boot with mem=%llu (the disk is left as it is)\n",
-				(unsigned long long)(gi.npages >> 8), (unsigned long long)(npages >> 8),
-				(unsigned long long)(gi.npages >> 8));
-			return HV_EINVAL;
-		}
-	}
+	hv_state_limits_init(v->caps);
+	uint64_t npages = v->ram_bytes >> 12, newest = 0;
+	int fell_back = 0;
+	if (boot_pick_generation(st, npages, &state, &newest, &fell_back))
+		return HV_EINVAL;
+	if (fell_back && cfg->format && drop_damaged(st, newest))
+		return HV_EINVAL;
 	struct snapeng_host h = { v, h_page, h_leaf, h_invept, h_alloc, h_free };
 	int e = snapeng_create(&h, st, npages, P.tier, &P.e);
 	if (e) {
@@ -182,30 +217,31 @@ int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 		P.pml = (uint64_t *)(uintptr_t)pa;
 	}
 	P.poll_normal = v->poll_tsc;
-	copy_baseline(v);
+	copy_baseline();
 	P.poll_slice = time_tsc_hz() / SLICE_HZ;
-	P.active = 1;
+	/* After damage, new generations would reuse blocks that only the
+	 * damaged superblock or generation refers to: only with consent. */
+	P.active = !((fell_back || store_damaged) && !cfg->format);
 	kprintf("amber: snapshots: every %u ms of guest time, dirty tracking %s\n", cfg->snap_ms, tier_name(P.tier));
+	if (!P.active)
+		kprintf("amber: snapshots: HELD because the store is damaged (see above): nothing is written to "
+			"the disk, so the damaged data stays as it is. Inspect it with snapctl; boot with 'format' "
+			"to take snapshots again on this disk (space only the damaged part used may be reused)\n");
 	if (!newest)
 		return 0;
 	size_t len = 0;
 	P.restore_t0 = rdtsc();
 	e = snapeng_restore(P.e, newest, &state, sizeof state, &len);
-	if (e || len != sizeof state || state.magic != STATE_MAGIC || state.version != STATE_VERSION ||
-	    state.npairs > MAX_PAIRS) {
-		kprintf("amber: error: generation %llu: vCPU state %s (%llu bytes, magic %llx, version %u); "
-			"the disk is left as it is\n", (unsigned long long)newest,
-			e ? snap_errmsg(st) : "is damaged or of another version", (unsigned long long)len,
-			(unsigned long long)state.magic, state.version);
+	char why[200];
+	if (e) {
+		kprintf("amber: error: generation %llu: vCPU state: %s; the disk is left as it is\n",
+			(unsigned long long)newest, snap_errmsg(st));
 		return HV_EINVAL;
 	}
-	for (uint32_t i = 0; i < state.npairs; i++)
-		if (!carried(state.pairs[i].field)) {
-			kprintf("amber: error: generation %llu: vCPU state names VMCS field %04x, which a snapshot "
-				"never carries; the disk is left as it is\n", (unsigned long long)newest,
-				state.pairs[i].field);
-			return HV_EINVAL;
-		}
+	if (hv_state_check(&state, len, why, sizeof why)) { /* checked by boot_pick_generation; read again */
+		kprintf("amber: error: generation %llu: %s; the disk is left as it is\n", (unsigned long long)newest, why);
+		return HV_EINVAL;
+	}
 	P.restored_from = P.captured = P.durable = newest;
 	if (cfg->eager_restore) {
 		int64_t left;
@@ -241,52 +277,12 @@ int persist_apply(struct vcpu *v)
 		kprintf("amber: fresh start\n");
 		return 0;
 	}
-	for (uint32_t i = 0; i < state.npairs; i++)
-		vmcs_write_raw(state.pairs[i].field, state.pairs[i].value);
-	v->regs = state.regs;
-	v->pending = state.pending;
-	v->event_set = 0; /* a saved injection is in CTRL_ENTRY_INTR_INFO */
-	wrmsr(MSR_IA32_STAR, state.star);
-	wrmsr(MSR_IA32_LSTAR, state.lstar);
-	wrmsr(MSR_IA32_CSTAR, state.cstar);
-	wrmsr(MSR_IA32_FMASK, state.fmask);
-	wrmsr(MSR_IA32_KERNEL_GS_BASE, state.kernel_gs);
-	__asm__ volatile("fxrstor64 %0" ::"m"(state.fxsave));
-	if (v->proc & PROC_USE_TSC_OFFSETTING)
-		vmcs_write64(VMCS_CTRL_TSC_OFFSET, state.guest_tsc - rdtsc());
+	hv_state_apply(v, &state);
 	kprintf("amber: restored gen=%llu\n", (unsigned long long)P.restored_from);
 	return 0;
 }
 
 /* ---- capture ---- */
-
-static void save_state(struct vcpu *v)
-{
-	state.magic = STATE_MAGIC;
-	state.version = STATE_VERSION;
-	state.npairs = 0;
-	for (unsigned i = 0; i < sizeof vmcs_all / sizeof vmcs_all[0]; i++)
-		if (carried(vmcs_all[i]))
-			state.pairs[state.npairs++] = (struct vmcs_pair){ vmcs_all[i], 0, vmcs_read_raw(vmcs_all[i]) };
-	/* An event this exit already set up for the next entry goes with it. */
-	if (!v->event_set)
-		for (uint32_t i = 0; i < state.npairs; i++)
-			if (state.pairs[i].field == VMCS_CTRL_ENTRY_INTR_INFO)
-				state.pairs[i].value = 0;
-	state.regs = v->regs;
-	state.pending = v->pending;
-	state.event_set = (uint32_t)v->event_set;
-	state.guest_tsc = rdtsc() + ((v->proc & PROC_USE_TSC_OFFSETTING) ? vmcs_read64(VMCS_CTRL_TSC_OFFSET) : 0);
-	state.mono_ns = vdev_backend_mono();
-	state.timer_deadline_ns = v->timer_deadline_ns;
-	state.epoch = v->env.epoch;
-	state.star = rdmsr(MSR_IA32_STAR);
-	state.lstar = rdmsr(MSR_IA32_LSTAR);
-	state.cstar = rdmsr(MSR_IA32_CSTAR);
-	state.fmask = rdmsr(MSR_IA32_FMASK);
-	state.kernel_gs = rdmsr(MSR_IA32_KERNEL_GS_BASE);
-	__asm__ volatile("fxsave64 %0" : "=m"(state.fxsave));
-}
 
 /* Hands every GPA the PML log holds to the engine; the log fills downward. */
 static void drain_pml(void)
@@ -302,11 +298,11 @@ static void capture(struct vcpu *v)
 	uint64_t t0 = rdtsc(), gen = 0;
 	if (P.tier == SNAPENG_PML)
 		drain_pml();
-	save_state(v);
+	hv_state_save(v, &state);
 	int e = snapeng_capture(P.e, &state, sizeof state, time_wall_ns(), &gen);
 	P.pause_cycles = rdtsc() - t0;
 	if (e) {
-		stop_snapshots("capture", e);
+		generation_failed("capture", e);
 		return;
 	}
 	P.captured = gen;
@@ -323,6 +319,11 @@ static void committed(void)
 	kprintf("amber: snapshot gen=%llu committed pages=%llu bytes=%llu pause_cycles=%llu\n",
 		(unsigned long long)P.captured, (unsigned long long)gi.dirty_pages,
 		(unsigned long long)gi.bytes_written, (unsigned long long)P.pause_cycles);
+	if (P.degraded) {
+		P.degraded = 0;
+		kprintf("amber: snapshots resumed: gen=%llu committed after %llu failed tries\n",
+			(unsigned long long)P.captured, (unsigned long long)P.failures);
+	}
 }
 
 static void restore_done(void)
@@ -341,7 +342,7 @@ void persist_work(struct vcpu *v)
 	if (s.absent) {
 		int64_t left = snapeng_restore_step(P.e, PREFETCH_PAGES);
 		if (left < 0) {
-			kprintf("amber: error: lazy restore: %s\n", snap_errmsg(P.st));
+			kprintf("amber: error: lazy restore: %s\n", P.st ? snap_errmsg(P.st) : "the store could not be reopened");
 			exit_stop_guest(v, "a page of the restored generation cannot be read");
 			return;
 		}
@@ -352,12 +353,15 @@ void persist_work(struct vcpu *v)
 		if (snapeng_busy(P.e)) {
 			int done = 0, e = snapeng_step(P.e, SLICE_PAGES, &done);
 			if (e)
-				stop_snapshots("writing a generation", e);
+				generation_failed("writing", e);
 			else if (done)
 				committed();
 		}
 		uint64_t now = vdev_backend_mono();
-		if (!snapeng_busy(P.e) && P.active && (P.request || now >= P.next_due)) {
+		int due = P.request || now >= P.next_due;
+		if (P.degraded) /* the next try waits for its moment, whatever was asked */
+			due = time_mono_ns() >= P.retry_at && !prepare_retry();
+		if (!snapeng_busy(P.e) && due) {
 			capture(v);
 			P.next_due = now + P.snap_ns;
 		}
@@ -368,23 +372,34 @@ void persist_work(struct vcpu *v)
 
 int persist_ept_violation(struct vcpu *v, uint64_t gpa, int write)
 {
+	(void)v;
 	if (!P.e)
 		return 0;
 	int handled = 0, e = snapeng_fault(P.e, gpa >> 12, write, &handled);
-	if (e) {
-		kprintf("amber: error: snapshot fault at GPA %llx: %s\n", (unsigned long long)gpa, snap_errmsg(P.st));
-		if (!handled) {
-			struct snapeng_stats s;
-			snapeng_stats(P.e, &s);
-			if (s.absent) /* a page of the restored generation is unreadable */
-				return -1;
-			stop_snapshots("copy-on-write", e);
-			/* The page stays read-only for the engine: open it so the guest runs on. */
-			*h_leaf(v, gpa >> 12) |= EPT_RWX;
-			return 1;
+	if (e) { /* a page of the restored generation is unreadable */
+		kprintf("amber: error: snapshot fault at GPA %llx: %s\n", (unsigned long long)gpa,
+			P.st ? snap_errmsg(P.st) : "the store could not be reopened");
+		return -1;
+	}
+	generation_error("copy-on-write");
+	return handled;
+}
+
+int persist_guest_access(struct vcpu *v, uint64_t gpa, uint64_t len, int write)
+{
+	if (!P.e || !len)
+		return 0;
+	for (uint64_t gfn = gpa >> 12, last = (gpa + len - 1) >> 12; gfn <= last; gfn++) {
+		int e = write ? snapeng_guest_write(P.e, gfn) : snapeng_guest_read(P.e, gfn);
+		if (e) {
+			kprintf("amber: error: a page of the restored generation cannot be read (GPA %llx): %s\n",
+				(unsigned long long)(gfn << 12), P.st ? snap_errmsg(P.st) : "the store could not be reopened");
+			exit_stop_guest(v, "a page of the restored generation cannot be read");
+			return -1;
 		}
 	}
-	return handled;
+	generation_error("copy-before-write");
+	return 0;
 }
 
 void persist_pml_full(struct vcpu *v)
@@ -396,34 +411,32 @@ void persist_pml_full(struct vcpu *v)
 
 int persist_active(void) { return P.active; }
 
-/* ---- snapshot hypercalls ---- */
-
-static int64_t snap_request(void)
+uint64_t persist_request(void)
 {
 	if (!P.active)
-		return VDEV_EAGAIN;
+		return 0;
 	P.request = 1;
 	/* The next capture holds this moment (after the one being written, if
-	 * any); captures are numbered one after the other. */
-	return (int64_t)(P.captured + 1);
+	 * any). It takes the store's next number, which is above every
+	 * generation ever committed (also dropped or damaged ones). */
+	uint64_t gen = snapeng_busy(P.e) ? P.captured + 1 : P.st ? snap_next_gen(P.st) : P.durable + 1;
+	if (gen > P.promised)
+		P.promised = gen;
+	return gen;
 }
 
-static int64_t snap_wait(uint64_t gen)
+void persist_status(struct persist_status *out)
 {
-	if (!gen || gen > P.captured + (P.request ? 1 : 0))
-		return VDEV_EINVAL;
-	while (P.durable < gen) {
-		if (!P.active)
-			return VDEV_EAGAIN;
-		persist_work(cur);
-	}
-	return VDEV_OK;
-}
-
-static void snap_status(struct vdev_snap_status *out)
-{
-	out->last_captured = P.captured;
-	out->last_durable = P.durable;
+	out->active = P.active;
+	out->degraded = P.degraded;
+	out->last_error = P.last_error;
+	out->failures = P.failures;
+	uint64_t now = time_mono_ns();
+	out->retry_in_ns = P.degraded && P.retry_at > now ? P.retry_at - now : 0;
+	out->requested = P.request;
+	out->promised = P.promised;
+	out->captured = P.captured;
+	out->durable = P.durable;
 	out->restored_from = P.restored_from;
 }
 
@@ -437,7 +450,5 @@ void persist_attach_vdev(struct vcpu *v)
 	P.next_due = vdev_backend_mono() + P.snap_ns;
 	if (!P.e)
 		return;
-	v->env.snap_request = snap_request;
-	v->env.snap_wait = snap_wait;
-	v->env.snap_status = snap_status;
+	snap_hcall_attach(v);
 }

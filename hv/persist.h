@@ -8,6 +8,14 @@
  *   amber: restored gen=G
  *   amber: snapshot gen=G captured
  *   amber: snapshot gen=G committed pages=P bytes=B pause_cycles=C
+ *   amber: snapshot gen=G failed (WHAT: ERROR: DETAIL), retrying in N ms
+ *   amber: snapshot store reopened, newest generation G
+ *   amber: snapshots resumed: gen=G committed after N failed tries
+ *
+ * A failed generation never turns snapshots off: the last committed one
+ * stays, the failed one's pages go to the next, and tries go on with
+ * backoff (reopening the store after I/O errors, reclaiming space after
+ * ENOSPC/ENOMEM) until one commits.
  *
  * When it runs:
  *   after every handled VM exit (and in the HLT idle loop): a capture when
@@ -25,12 +33,16 @@
 
 /*
  * Sets up snapshots on guest RAM (after the EPT exists). With generations
- * in the store, starts a lazy restore of the newest: returns 1, and the
- * guest's vCPU state is applied by persist_apply() once its VMCS exists.
- * Returns 0 for a fresh start, negative when the store cannot be used for
- * this guest (message printed; the disk is left as it is).
+ * in the store, starts a lazy restore of the newest one that can be
+ * restored (hv/boot_gen.c: a damaged newer one is passed over, loudly):
+ * returns 1, and the guest's vCPU state is applied by persist_apply() once
+ * its VMCS exists. Returns 0 for a fresh start, negative when the store
+ * cannot be used for this guest (message printed; the disk is left as it
+ * is). After damage (store_damaged: the store opened from its older
+ * superblock; or a generation passed over) snapshots are held unless the
+ * command line says `format`.
  */
-int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg);
+int persist_init(struct vcpu *v, snap_store *st, int store_damaged, const struct hv_config *cfg);
 /* Loads the restored vCPU and device state into the current VMCS. */
 int persist_apply(struct vcpu *v);
 /* Hooks the snapshot hypercalls into the vdev environment. */
@@ -43,9 +55,38 @@ void persist_work(struct vcpu *v);
  * 0: not the snapshot engine's, -1: the guest must stop (printed).
  */
 int persist_ept_violation(struct vcpu *v, uint64_t gpa, int write);
+/*
+ * Makes guest RAM [gpa, gpa + len) ready for an access by the hypervisor
+ * (hv/guest_mem.c): restored pages read back; for a write, pages stored
+ * first if the generation being written needs them, and recorded dirty.
+ * 0, or -1 when a restored page cannot be read (printed; the guest is
+ * stopped).
+ */
+int persist_guest_access(struct vcpu *v, uint64_t gpa, uint64_t len, int write);
 /* PML log full (exit reason 62): drain it. */
 void persist_pml_full(struct vcpu *v);
 /* Whether snapshots are on (a store is attached and working). */
 int persist_active(void);
+
+/* What the snapshot hypercalls and the control channel report. */
+struct persist_status {
+	int active;              /* snapshots are on (taken, or retried after a failure) */
+	int degraded;            /* the last generation failed; retrying */
+	int requested;           /* a capture was asked for and not taken yet */
+	int last_error;          /* SNAP_E* of the last failure, 0 if none */
+	uint64_t failures;       /* generations failed since boot */
+	uint64_t retry_in_ns;    /* when degraded: time to the next try */
+	uint64_t captured;       /* newest generation captured (maybe not durable) */
+	uint64_t promised;       /* highest number persist_request() handed out */
+	uint64_t durable;        /* newest generation committed */
+	uint64_t restored_from;  /* generation restored at boot, 0 = fresh */
+};
+void persist_status(struct persist_status *out);
+/* Asks for a capture soon: the generation that will hold this moment, or 0
+ * when snapshots are off. */
+uint64_t persist_request(void);
+
+/* hv/snap_hcall.c: hooks the snapshot hypercalls into v->env. */
+void snap_hcall_attach(struct vcpu *v);
 
 #endif

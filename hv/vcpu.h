@@ -44,9 +44,6 @@ struct vcpu {
 
 extern struct vcpu vcpu0;
 
-/* Guest-physical → host pointer; caller has checked the range. */
-static inline void *gpa_ptr(struct vcpu *v, uint64_t gpa) { return (void *)(uintptr_t)(v->ram_hpa + gpa); }
-
 /* hv/vmx_entry.asm: enters the guest; returns 0 after a VM exit, 1 on
  * VMfailInvalid, 2 on VMfailValid (VM-instruction error in the VMCS). */
 int vmx_enter(struct guest_regs *regs, int launched);

@@ -8,7 +8,9 @@
  *            write's EPT violation
  */
 #include "hv/exit.h"
+#include "hv/guest_mem.h"
 #include "hv/hv.h"
+#include "hv/persist.h"
 #include "hv/serial.h"
 #include "hv/time.h"
 #include "hv/vdev_backend.h"
@@ -54,17 +56,23 @@ void vdev_backend_timer(uint64_t deadline_ns)
 {
 	cur->pending &= ~PEND_TIMER;
 	cur->timer_deadline_ns = deadline_ns;
-	/* A deadline in the past fires at the next entry; TSC 0 means "none". */
+	/* A deadline in the past fires at the next entry; TSC 0 means "none".
+	 * Compared in guest time: the offset may have wrapped. */
+	uint64_t host_ns = deadline_ns ? vdev_deadline_host_ns(deadline_ns, mono_offset, time_mono_ns()) : 0;
 	if (!deadline_ns)
 		cur->timer_deadline_tsc = 0;
-	else if (deadline_ns <= mono_offset)
+	else if (!host_ns)
 		cur->timer_deadline_tsc = 1;
 	else
-		cur->timer_deadline_tsc = time_ns_to_tsc(deadline_ns - mono_offset) | 1;
+		cur->timer_deadline_tsc = time_ns_to_tsc(host_ns) | 1;
 }
 
 static int write_protect(uint64_t gpa)
 {
+	/* A page a lazy restore has not read back is not present: read it
+	 * first, or the new permissions would expose what RAM held before. */
+	if (persist_guest_access(cur, gpa, 4096, 0))
+		return HV_EINVAL;
 	int e = ept_set_perms(&cur->ept, gpa, EPT_R | EPT_X);
 	if (!e)
 		vmx_invept(cur);
@@ -79,7 +87,7 @@ static void shutdown(uint64_t code)
 void vdev_backend_init(struct vcpu *v)
 {
 	cur = v;
-	v->env.ram = (uint8_t *)(uintptr_t)v->ram_hpa;
+	guest_mem_attach(v);
 	v->env.ram_bytes = v->ram_bytes;
 	v->env.epoch = 1; /* no snapshot store yet: every start is fresh */
 	v->env.console_out = console_out;

@@ -17,4 +17,18 @@ void vdev_backend_set_mono(uint64_t guest_ns);
 /* Arms the guest's one-shot timer at a guest monotonic deadline (0: none). */
 void vdev_backend_timer(uint64_t deadline_ns);
 
+/*
+ * The hypervisor-time (time_mono_ns) moment of a guest deadline, where
+ * guest time = hypervisor time + offset (mod 2^64: the offset "wraps"
+ * when the restored guest is younger than the hypervisor's uptime). 0 when
+ * the deadline is not in the future of host_now, so it fires at once.
+ */
+static inline uint64_t vdev_deadline_host_ns(uint64_t deadline_ns, uint64_t offset, uint64_t host_now)
+{
+	uint64_t guest_now = host_now + offset;
+	if (deadline_ns <= guest_now)
+		return 0;
+	return host_now + (deadline_ns - guest_now);
+}
+
 #endif

@@ -1,11 +1,15 @@
 /*
  * snapshot/engine.c — live snapshot engine (see engine.h for the model).
  *
- * Three bitmaps of one bit per guest frame:
- *   track    written since the last capture (fault log, PML log, or pages
- *            of an aborted generation); becomes D(N+1) at the next capture
- *   pending  pages of the generation being written that are not stored yet;
- *            exactly these are write-protected for copy-on-write
+ * Four bitmaps of one bit per guest frame (the page states of engine.h):
+ *   track    written since the last capture (fault log, PML log, host
+ *            writes, or pages of an aborted generation); becomes D(N+1) at
+ *            the next capture
+ *   gen      D(N), every page of the generation being written, stored or
+ *            not; kept until N commits, so that an aborted N hands all of
+ *            them to the next generation
+ *   pending  pages of gen not stored yet; exactly these are write-protected
+ *            for copy-on-write
  *   absent   pages a lazy restore has not read back yet (leaf not present)
  */
 #include "snapshot/engine.h"
@@ -19,7 +23,7 @@ struct snapeng {
 	snap_store *st;
 	enum snapeng_tier tier;
 	uint64_t npages, words;
-	uint64_t *track, *pending, *absent;
+	uint64_t *track, *gen, *pending, *absent;
 	int all_dirty;          /* fresh start: the first generation holds every frame */
 	int busy;
 	uint64_t base;          /* generation the next one is built from, 0 = none */
@@ -28,8 +32,11 @@ struct snapeng {
 	snap_gen *rgen;         /* where absent pages are read from */
 	uint64_t *state;        /* the captured state blob, stored just before commit */
 	size_t state_len, state_cap;
+	int err;                /* why a generation was given up outside snapeng_step */
 	struct snapeng_stats s;
 };
+
+static void check(const snapeng *e);
 
 static int test_bit(const uint64_t *m, uint64_t i) { return (m[i / WORD_BITS] >> (i % WORD_BITS)) & 1; }
 static void set_bit(uint64_t *m, uint64_t i) { m[i / WORD_BITS] |= 1ull << (i % WORD_BITS); }
@@ -84,9 +91,10 @@ int snapeng_create(const struct snapeng_host *h, snap_store *st, uint64_t npages
 	e->npages = npages;
 	e->words = (npages + WORD_BITS - 1) / WORD_BITS;
 	e->track = zalloc(h, e->words * 8);
+	e->gen = zalloc(h, e->words * 8);
 	e->pending = zalloc(h, e->words * 8);
 	e->absent = zalloc(h, e->words * 8);
-	if (!e->track || !e->pending || !e->absent) {
+	if (!e->track || !e->gen || !e->pending || !e->absent) {
 		snapeng_destroy(e);
 		return SNAP_ENOMEM;
 	}
@@ -95,6 +103,7 @@ int snapeng_create(const struct snapeng_host *h, snap_store *st, uint64_t npages
 		set_clean(e, g);
 	h->invept(h->ctx);
 	*out = e;
+	check(e);
 	return 0;
 }
 
@@ -104,8 +113,12 @@ void snapeng_destroy(snapeng *e)
 		return;
 	if (e->rgen)
 		snap_gen_close(e->rgen);
+	if (e->busy && e->st)
+		snap_abort(e->st);
 	if (e->track)
 		e->h.free(e->h.ctx, e->track, e->words * 8);
+	if (e->gen)
+		e->h.free(e->h.ctx, e->gen, e->words * 8);
 	if (e->pending)
 		e->h.free(e->h.ctx, e->pending, e->words * 8);
 	if (e->absent)
@@ -115,7 +128,7 @@ void snapeng_destroy(snapeng *e)
 	e->h.free(e->h.ctx, e, sizeof *e);
 }
 
-int snapeng_restore(snapeng *e, uint64_t gen, void *state, size_t cap, size_t *len)
+static int do_restore(snapeng *e, uint64_t gen, void *state, size_t cap, size_t *len)
 {
 	struct snap_geninfo gi;
 	snap_gen *g;
@@ -152,6 +165,8 @@ int snapeng_restore(snapeng *e, uint64_t gen, void *state, size_t cap, size_t *l
 
 static int load_page(snapeng *e, uint64_t gfn)
 {
+	if (!e->rgen) /* detached from a failed store that could not be reopened */
+		return SNAP_EFATAL;
 	int rc = snap_read_page(e->rgen, gfn, e->h.page(e->h.ctx, gfn));
 	if (rc)
 		return rc;
@@ -164,7 +179,7 @@ static int load_page(snapeng *e, uint64_t gfn)
 	return 0;
 }
 
-int64_t snapeng_restore_step(snapeng *e, unsigned budget)
+static int64_t do_restore_step(snapeng *e, unsigned budget)
 {
 	while (budget-- && e->s.absent) {
 		e->rcursor = next_bit(e, e->absent, e->rcursor);
@@ -179,6 +194,8 @@ int64_t snapeng_restore_step(snapeng *e, unsigned budget)
 	return (int64_t)e->s.absent;
 }
 
+static int give_back(snapeng *e, int rc);
+
 static int store_page(snapeng *e, uint64_t gfn)
 {
 	int rc = snap_write_page(e->st, gfn, e->h.page(e->h.ctx, gfn));
@@ -190,7 +207,24 @@ static int store_page(snapeng *e, uint64_t gfn)
 	return 0;
 }
 
-int snapeng_fault(snapeng *e, uint64_t gfn, int write, int *handled)
+/*
+ * A write is about to change a frame the generation being written still
+ * needs: store it first. When that fails the write must still go ahead (the
+ * guest cannot wait for a disk), so the generation is given up instead: its
+ * pages return to the dirty set and the error waits in e->err for the
+ * hypervisor (snapeng_take_error).
+ */
+static void copy_before_write(snapeng *e, uint64_t gfn)
+{
+	int rc = store_page(e, gfn);
+	if (rc) {
+		e->err = give_back(e, rc);
+		return;
+	}
+	e->s.cow_faults++;
+}
+
+static int do_fault(snapeng *e, uint64_t gfn, int write, int *handled)
 {
 	*handled = 0;
 	if (gfn >= e->npages)
@@ -203,12 +237,8 @@ int snapeng_fault(snapeng *e, uint64_t gfn, int write, int *handled)
 	if (!write)
 		return 0;
 	if (!(*e->h.leaf(e->h.ctx, gfn) & SNAPENG_EPT_W)) {
-		if (test_bit(e->pending, gfn)) { /* copy-on-write: store before the write */
-			int rc = store_page(e, gfn);
-			if (rc)
-				return rc;
-			e->s.cow_faults++;
-		}
+		if (test_bit(e->pending, gfn))
+			copy_before_write(e, gfn);
 		set_bit(e->track, gfn);
 		grant_write(e, gfn);
 	}
@@ -216,22 +246,44 @@ int snapeng_fault(snapeng *e, uint64_t gfn, int write, int *handled)
 	return 0;
 }
 
-void snapeng_pml_log(snapeng *e, const uint64_t *gpa, unsigned n)
+static int do_guest_read(snapeng *e, uint64_t gfn)
+{
+	if (gfn >= e->npages)
+		return SNAP_EINVAL;
+	return test_bit(e->absent, gfn) ? load_page(e, gfn) : 0;
+}
+
+static int do_guest_write(snapeng *e, uint64_t gfn)
+{
+	int rc = do_guest_read(e, gfn);
+	if (rc)
+		return rc;
+	if (test_bit(e->pending, gfn))
+		copy_before_write(e, gfn);
+	/* No D bit, PML entry or fault will see a write by the host: record it. */
+	set_bit(e->track, gfn);
+	grant_write(e, gfn);
+	return 0;
+}
+
+static void do_pml_log(snapeng *e, const uint64_t *gpa, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t gfn = gpa[i] >> 12;
-		if (gfn < e->npages)
+		if (gfn < e->npages && !test_bit(e->absent, gfn)) /* an absent page cannot be written */
 			set_bit(e->track, gfn);
 	}
 }
 
-int snapeng_capture(snapeng *e, const void *state, size_t len, uint64_t time_ns, uint64_t *gen)
+static int do_capture(snapeng *e, const void *state, size_t len, uint64_t time_ns, uint64_t *gen)
 {
 	if (e->busy)
 		return SNAP_EBUSY;
+	if (!e->st)
+		return SNAP_EFATAL;
 	struct snap_begin_opts o = {
 		.base = e->base ? e->base : SNAP_BASE_NONE,
-		.gen = snap_newest(e->st) + 1,
+		.gen = snap_next_gen(e->st), /* above every generation ever committed, dropped ones too */
 		.npages = e->npages,
 		.time_ns = time_ns,
 	};
@@ -274,7 +326,8 @@ int snapeng_capture(snapeng *e, const void *state, size_t len, uint64_t time_ns,
 	for (uint64_t w = 0; w < e->words; w++) {
 		uint64_t bits = e->track[w] & ~e->absent[w];
 		e->track[w] = 0;
-		e->pending[w] |= bits;
+		e->gen[w] = bits;
+		e->pending[w] = bits;
 		for (; bits; bits &= bits - 1, n++) {
 			uint64_t g = w * WORD_BITS + (uint64_t)__builtin_ctzll(bits);
 			*e->h.leaf(e->h.ctx, g) &= ~(SNAPENG_EPT_W | SNAPENG_EPT_D);
@@ -291,19 +344,20 @@ int snapeng_capture(snapeng *e, const void *state, size_t len, uint64_t time_ns,
 	return 0;
 }
 
-/* The generation failed: its pages go back to the dirty set of the next. */
+/* The generation failed: all its pages, stored or not, go back to the
+ * dirty set of the next (the stored ones are in no committed generation). */
 static int give_back(snapeng *e, int rc)
 {
 	for (uint64_t w = 0; w < e->words; w++) {
-		e->track[w] |= e->pending[w];
-		e->pending[w] = 0;
+		e->track[w] |= e->gen[w];
+		e->gen[w] = e->pending[w] = 0;
 	}
 	snap_abort(e->st);
 	e->busy = 0;
 	return rc;
 }
 
-int snapeng_step(snapeng *e, unsigned budget, int *committed)
+static int do_step(snapeng *e, unsigned budget, int *committed)
 {
 	*committed = 0;
 	if (!e->busy)
@@ -335,17 +389,164 @@ int snapeng_step(snapeng *e, unsigned budget, int *committed)
 	e->busy = 0;
 	e->base = gen;
 	*committed = 1;
+	for (uint64_t w = 0; w < e->words; w++)
+		e->gen[w] = 0; /* retired: the pages are in a committed generation */
 	/* Absent pages are read from the newest generation, which shares their
-	 * blocks: the restored one may leave the retention window. */
+	 * blocks, so the restored one may leave the retention window. The new
+	 * one is opened before the old one is let go: if that fails, the old one
+	 * (whose blocks stay reserved while it is open) serves on. */
 	if (e->rgen) {
-		snap_gen_close(e->rgen);
-		e->rgen = NULL;
-		if ((rc = snap_gen_open(e->st, gen, 0, &e->rgen)))
-			return rc;
+		snap_gen *g;
+		if (!snap_gen_open(e->st, gen, 0, &g)) {
+			snap_gen_close(e->rgen);
+			e->rgen = g;
+		}
 	}
 	return 0;
 }
 
+static void do_detach_store(snapeng *e)
+{
+	if (e->busy)
+		give_back(e, 0);
+	if (e->rgen) {
+		snap_gen_close(e->rgen);
+		e->rgen = NULL;
+	}
+	e->st = NULL;
+}
+
+static int do_attach_store(snapeng *e, snap_store *st)
+{
+	if (e->st || e->busy)
+		return SNAP_EBUSY;
+	/* The newest committed generation is the base: either the one the
+	 * engine built on, or the one whose commit failed but reached the disk
+	 * (its pages went back to the dirty set, so storing them again is right
+	 * either way). Absent pages were never dirty: it shares their blocks. */
+	uint64_t newest = snap_newest(st);
+	if (e->s.absent) {
+		if (!newest)
+			return SNAP_ENOENT;
+		int rc = snap_gen_open(st, newest, 0, &e->rgen);
+		if (rc)
+			return rc;
+	}
+	e->st = st;
+	if (newest)
+		e->base = newest;
+	return 0;
+}
+
+
+/* ---- invariants (engine.h), checked after every call in debug builds ---- */
+
+#ifdef SNAPENG_DEBUG
+static void check(const snapeng *e)
+{
+	uint64_t absent = 0, gen = 0, pending = 0;
+	for (uint64_t g = 0; g < e->npages; g++) {
+		uint64_t l = *e->h.leaf(e->h.ctx, g);
+		int a = test_bit(e->absent, g), t = test_bit(e->track, g);
+		int in_gen = test_bit(e->gen, g), p = test_bit(e->pending, g);
+		absent += (uint64_t)a;
+		gen += (uint64_t)in_gen;
+		pending += (uint64_t)p;
+		if (a && (t || in_gen || p || (l & SNAPENG_EPT_RWX)))
+			snapeng_debug_fail("I1: an absent page is tracked, in a generation or mapped", g);
+		if (p && (!in_gen || (l & SNAPENG_EPT_W)))
+			snapeng_debug_fail("I2: a pending page is outside gen or writable", g);
+		if (e->tier == SNAPENG_WP && !a && (l & SNAPENG_EPT_W) && !t)
+			snapeng_debug_fail("I4: WP tier: a writable page is not tracked", g);
+	}
+	if (absent != e->s.absent)
+		snapeng_debug_fail("I1: the absent count is wrong", absent);
+	if (!e->busy && (gen || pending))
+		snapeng_debug_fail("I3: gen or pending pages while no generation is in flight", gen);
+	if (e->busy && (pending != e->remaining || e->s.stored + e->remaining != e->s.dirty || gen != e->s.dirty))
+		snapeng_debug_fail("I3: the page counts of the generation in flight disagree", pending);
+	if (e->st && !e->s.absent != !e->rgen)
+		snapeng_debug_fail("I5: a read generation open without absent pages, or the reverse", e->s.absent);
+}
+#else
+static void check(const snapeng *e) { (void)e; }
+#endif
+
+int snapeng_restore(snapeng *e, uint64_t gen, void *state, size_t cap, size_t *len)
+{
+	int rc = do_restore(e, gen, state, cap, len);
+	check(e);
+	return rc;
+}
+
+int64_t snapeng_restore_step(snapeng *e, unsigned budget)
+{
+	int64_t rc = do_restore_step(e, budget);
+	check(e);
+	return rc;
+}
+
+int snapeng_fault(snapeng *e, uint64_t gfn, int write, int *handled)
+{
+	int rc = do_fault(e, gfn, write, handled);
+	check(e);
+	return rc;
+}
+
+int snapeng_guest_read(snapeng *e, uint64_t gfn)
+{
+	int rc = do_guest_read(e, gfn);
+	check(e);
+	return rc;
+}
+
+int snapeng_guest_write(snapeng *e, uint64_t gfn)
+{
+	int rc = do_guest_write(e, gfn);
+	check(e);
+	return rc;
+}
+
+void snapeng_pml_log(snapeng *e, const uint64_t *gpa, unsigned n)
+{
+	do_pml_log(e, gpa, n);
+	check(e);
+}
+
+int snapeng_capture(snapeng *e, const void *state, size_t len, uint64_t time_ns, uint64_t *gen)
+{
+	int rc = do_capture(e, state, len, time_ns, gen);
+	check(e);
+	return rc;
+}
+
+int snapeng_step(snapeng *e, unsigned budget, int *committed)
+{
+	int rc = do_step(e, budget, committed);
+	check(e);
+	return rc;
+}
+
+void snapeng_detach_store(snapeng *e)
+{
+	do_detach_store(e);
+	check(e);
+}
+
+int snapeng_attach_store(snapeng *e, snap_store *st)
+{
+	int rc = do_attach_store(e, st);
+	check(e);
+	return rc;
+}
+
 int snapeng_busy(const snapeng *e) { return e->busy; }
+
+int snapeng_take_error(snapeng *e)
+{
+	int rc = e->err;
+	e->err = 0;
+	return rc;
+}
 
 void snapeng_stats(const snapeng *e, struct snapeng_stats *out) { *out = e->s; }

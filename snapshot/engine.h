@@ -17,7 +17,52 @@
  *             stored first (copy-on-write through the store's buffer), then
  *             the write proceeds.
  * A page's dirty state is retired only once the generation holding it is
- * committed: an aborted generation hands its pages to the next one.
+ * committed: an aborted generation hands all its pages to the next one.
+ *
+ * Life of a page (guest frame). The engine keeps four bitmaps (track, gen,
+ * pending, absent: engine.c) and the frame's EPT leaf; a page's state is
+ * their combination:
+ *
+ *   ABSENT    absent; leaf not present; in no other set. Only after
+ *             snapeng_restore(); its content is in the read generation.
+ *   CLEAN     present; not in track; (not in gen, or in gen and stored).
+ *             Leaf: WP tier read-only; PML/AD tiers writable with D clear
+ *             (the first write sets D and, in PML, logs the page).
+ *   DIRTY     written since the last capture: in track, or (PML/AD) D set
+ *             in the leaf and not yet logged/scanned into track.
+ *   CAPTURED  in gen and pending: in D(N), not stored yet. Leaf not
+ *             writable, so a write faults and is stored first.
+ *   STORED    in gen, not pending: its content of capture N is in the
+ *             store's buffer or on disk, not yet committed.
+ * A page may be STORED and DIRTY at once (written after it was stored).
+ *
+ *   from      to        by
+ *   ABSENT    CLEAN     snapeng_fault (first touch), snapeng_restore_step
+ *                       (prefetch), snapeng_guest_read/write (host access)
+ *   CLEAN     DIRTY     guest write: snapeng_fault (WP), D bit + PML log
+ *                       (snapeng_pml_log) or capture's scan (AD);
+ *                       host write: snapeng_guest_write
+ *   DIRTY     CAPTURED  snapeng_capture (every DIRTY page at once; W cleared)
+ *   CAPTURED  STORED    snapeng_step (the writer), or a write to it:
+ *                       snapeng_fault / snapeng_guest_write (copy first)
+ *   STORED    CLEAN     snapeng_step's commit (gen cleared)
+ *   CAPTURED,
+ *   STORED    DIRTY     the generation fails: snapeng_step's error, a failed
+ *                       copy-before-write (snapeng_take_error), or
+ *                       snapeng_detach_store; all of gen goes back to track
+ *   any       ABSENT    snapeng_restore (at boot, no generation in flight)
+ *
+ * Invariants (checked after every call in a -DSNAPENG_DEBUG build, which
+ * the host tests use; a violation calls snapeng_debug_fail):
+ *   I1 absent ∩ (track ∪ gen ∪ pending) = ∅, and an absent leaf has no
+ *      R/W/X; s.absent = |absent|.
+ *   I2 pending ⊆ gen; a pending leaf is not writable.
+ *   I3 not busy ⇒ gen = pending = ∅; busy ⇒ remaining = |pending| and
+ *      s.stored + remaining = s.dirty = |gen|.
+ *   I4 WP tier: a present writable leaf is in track (else its writes
+ *      would go unseen).
+ *   I5 absent pages remain ⇒ a read generation is open (rgen), unless the
+ *      store is detached; none remain ⇒ no read generation.
  *
  * Dirty-tracking tiers (all three yield identical generations):
  *   PML  hardware logs each 0→1 change of a leaf's D bit; the hypervisor
@@ -90,9 +135,26 @@ int64_t snapeng_restore_step(snapeng *e, unsigned budget);
  * An EPT violation on guest frame gfn. Sets *handled when the engine caused
  * it (absent page, or write to a protected page) and has fixed it, so the
  * guest can retry the access; *handled = 0 means the fault is not the
- * engine's (the hypervisor decides). Errors are the store's.
+ * engine's (the hypervisor decides). Errors are the store's reading an
+ * absent page; a failed copy-on-write is handled (snapeng_take_error).
  */
 int snapeng_fault(snapeng *e, uint64_t gfn, int write, int *handled);
+
+/*
+ * The hypervisor's own accesses to guest frame gfn (hypercall arguments and
+ * results: the one door, hv/guest_mem.c) go through these first, so that
+ * they obey the rules a guest access does:
+ *   snapeng_guest_read   reads the frame back if a lazy restore has not yet;
+ *   snapeng_guest_write  also stores it first if the generation being written
+ *                        still needs its old content (copy-before-write), and
+ *                        records it as written, since no EPT D bit, PML entry
+ *                        or write fault sees a write by the host.
+ * SNAP_EINVAL for a frame beyond guest RAM; other errors are the store's
+ * reading a restored page (the frame must not be touched then). A failed
+ * copy-before-write is no error here: see snapeng_take_error().
+ */
+int snapeng_guest_read(snapeng *e, uint64_t gfn);
+int snapeng_guest_write(snapeng *e, uint64_t gfn);
 
 /* Guest-physical addresses from the PML log (page offsets ignored). */
 void snapeng_pml_log(snapeng *e, const uint64_t *gpa, unsigned n);
@@ -106,7 +168,32 @@ int snapeng_capture(snapeng *e, const void *state, size_t len, uint64_t time_ns,
 /* Stores up to `budget` pages; commits when all are stored (*committed = 1). */
 int snapeng_step(snapeng *e, unsigned budget, int *committed);
 int snapeng_busy(const snapeng *e);   /* a generation is being written */
+/*
+ * The error that made the engine give up the generation being written
+ * outside snapeng_step (a copy-before-write that could not store its page:
+ * the write went ahead, the generation's pages went back to the dirty set),
+ * or 0. Reading it clears it.
+ */
+int snapeng_take_error(snapeng *e);
+
+/*
+ * A store that failed (SNAP_EIO, SNAP_EFATAL: its sticky ERROR state) is
+ * closed and opened again (FORMAT.md). snapeng_detach_store() gives up the
+ * generation being written (all its pages back to the dirty set) and closes
+ * the read generation of a lazy restore, so that the store can be closed;
+ * snapeng_attach_store() takes the reopened store, builds the next
+ * generation on its newest and reopens the read generation. While detached
+ * captures fail (SNAP_EFATAL) and absent pages cannot be read.
+ */
+void snapeng_detach_store(snapeng *e);
+int snapeng_attach_store(snapeng *e, snap_store *st);
 
 void snapeng_stats(const snapeng *e, struct snapeng_stats *out);
+
+#ifdef SNAPENG_DEBUG
+/* Supplied by the program that embeds a debug engine (the host tests):
+ * invariant `what` (engine.h: I1..I5) does not hold at frame gfn. */
+void snapeng_debug_fail(const char *what, uint64_t gfn);
+#endif
 
 #endif

@@ -121,8 +121,8 @@ $(BUILD)/hv/snapshot/engine.o: snapshot/engine.c snapshot/engine.h $(SNAP_HDRS)
 	$(CC) $(HV_CFLAGS) -c $< -o $@
 HOST_TOOLS   += $(BUILD)/hv/snapshot/engine.o
 
-$(SNAP_TDIR)/check_engine: tests/snapshot/check_engine.c snapshot/engine.c snapshot/engine.h $(SNAP_LIB) tests/unit.h
+$(SNAP_TDIR)/check_engine: tests/snapshot/check_engine.c snapshot/engine.c snapshot/engine.h hv/disk.h $(SNAP_LIB) tests/unit.h
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(CHECK_CFLAGS) -o $@ tests/snapshot/check_engine.c snapshot/engine.c $(SNAP_LIB) $(CHECK_LIBS)
+	$(HOST_CC) $(HOST_CFLAGS) -DSNAPENG_DEBUG $(CHECK_CFLAGS) -o $@ tests/snapshot/check_engine.c snapshot/engine.c $(SNAP_LIB) $(CHECK_LIBS)
 HOST_TOOLS   += $(SNAP_TDIR)/check_engine
 UNIT_TESTS   += $(SNAP_TDIR)/check_engine

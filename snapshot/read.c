@@ -45,6 +45,14 @@ int snap_list(snap_store *st, struct snap_geninfo *out, unsigned max,
 	return rc;
 }
 
+unsigned snap_catalog(const snap_store *st, uint64_t *gens, unsigned max)
+{
+	unsigned n = 0;
+	for (u32 i = 0; i < st->cat.count && n < max; i++)
+		gens[n++] = st->cat.ent[i].gen;
+	return n;
+}
+
 void snap_gen_close(snap_gen *g)
 {
 	if (!g)

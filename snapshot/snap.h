@@ -239,6 +239,9 @@ void snap_set_progress(snap_store *st, snap_progress_fn fn, void *ctx);
 int snap_list(snap_store *st, struct snap_geninfo *out, unsigned max,
 	      unsigned *n);
 uint64_t snap_newest(const snap_store *st); /* 0 when there is none */
+/* The numbers of the retained generations, newest first, from the catalog
+ * alone (no record is read, so a damaged one is listed too): how many. */
+unsigned snap_catalog(const snap_store *st, uint64_t *gens, unsigned max);
 /* The number the next generation gets (snap_begin with gen 0): above every
  * generation ever committed to this store, also after the newest was
  * dropped (the superblock keeps the highest number ever committed) and

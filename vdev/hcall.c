@@ -5,8 +5,6 @@
  */
 #include "vdev/vdev_hv.h"
 
-#include <string.h>
-
 int vdev_check_range(const struct vdev_env *env, uint64_t gpa, uint64_t len)
 {
 	if (gpa > env->ram_bytes || len > env->ram_bytes - gpa)
@@ -28,6 +26,9 @@ const char *vdev_hc_name(uint64_t nr)
 	return nr < VDEV_HC_COUNT && names[nr] ? names[nr] : "?";
 }
 
+/* The console's bounce buffer: the dispatcher runs on one vCPU at a time. */
+static char conbuf[VDEV_CONSOLE_MAX];
+
 static int64_t console_write(struct vdev_env *env, uint64_t gpa, uint64_t len, uint64_t epoch)
 {
 	if (len > VDEV_CONSOLE_MAX)
@@ -36,7 +37,9 @@ static int64_t console_write(struct vdev_env *env, uint64_t gpa, uint64_t len, u
 		return VDEV_EFAULT;
 	if (epoch && epoch != env->epoch)
 		return VDEV_ESTALE;
-	env->console_out((const char *)env->ram + gpa, len);
+	if (env->copy_in(conbuf, gpa, len))
+		return VDEV_EFAULT;
+	env->console_out(conbuf, len);
 	return (int64_t)len;
 }
 
@@ -46,14 +49,18 @@ static int64_t console_read(struct vdev_env *env, uint64_t gpa, uint64_t len)
 		return VDEV_E2BIG;
 	if (vdev_check_range(env, gpa, len))
 		return VDEV_EFAULT;
-	return (int64_t)env->console_in((char *)env->ram + gpa, len);
+	size_t n = env->console_in(conbuf, len);
+	if (n > len)
+		n = len; /* a backend never gives more than asked; be sure */
+	if (env->copy_out(gpa, conbuf, n))
+		return VDEV_EFAULT;
+	return (int64_t)n;
 }
 
 static int64_t copy_out(struct vdev_env *env, uint64_t gpa, const void *src, uint64_t len)
 {
-	if (vdev_check_range(env, gpa, len))
+	if (vdev_check_range(env, gpa, len) || env->copy_out(gpa, src, len))
 		return VDEV_EFAULT;
-	memcpy(env->ram + gpa, src, len);
 	return VDEV_OK;
 }
 
@@ -95,7 +102,12 @@ int vdev_hypercall(struct vdev_env *env, uint64_t nr, const uint64_t a[5], int64
 		r = env->snap_wait ? env->snap_wait(a[0]) : VDEV_EAGAIN;
 		break;
 	case VDEV_HC_SNAP_STATUS: {
-		if (vdev_check_range(env, a[0], sizeof(struct vdev_snap_status))) {
+		uint64_t size = a[1] ? a[1] : VDEV_SNAP_STATUS_V1_SIZE;
+		if (size != VDEV_SNAP_STATUS_V1_SIZE && size != sizeof(struct vdev_snap_status)) {
+			r = VDEV_EINVAL;
+			break;
+		}
+		if (vdev_check_range(env, a[0], size)) {
 			r = VDEV_EFAULT;
 			break;
 		}
@@ -103,9 +115,9 @@ int vdev_hypercall(struct vdev_env *env, uint64_t nr, const uint64_t a[5], int64
 			r = VDEV_EAGAIN;
 			break;
 		}
-		struct vdev_snap_status st;
+		struct vdev_snap_status st = { 0 };
 		env->snap_status(&st);
-		r = copy_out(env, a[0], &st, sizeof st);
+		r = copy_out(env, a[0], &st, size);
 		break;
 	}
 	case VDEV_HC_STATS: {
@@ -130,5 +142,7 @@ int vdev_hypercall(struct vdev_env *env, uint64_t nr, const uint64_t a[5], int64
 /* The ABI's layouts are frozen (vdev.h): any change here breaks old guests. */
 _Static_assert(sizeof(struct vdev_module) == 32, "vdev_module layout");
 _Static_assert(sizeof(struct vdev_boot_info) == 432, "vdev_boot_info layout");
-_Static_assert(sizeof(struct vdev_snap_status) == 24, "vdev_snap_status layout");
+_Static_assert(sizeof(struct vdev_snap_status) == 48, "vdev_snap_status layout");
+_Static_assert(__builtin_offsetof(struct vdev_snap_status, state) == VDEV_SNAP_STATUS_V1_SIZE,
+	       "vdev_snap_status: version 1 guests read the first 24 bytes");
 _Static_assert(sizeof(struct vdev_stats) == 48, "vdev_stats layout");

@@ -57,7 +57,10 @@
 #define VDEV_HC_SHUTDOWN        7  /* (code) -> does not return: the guest is stopped, the hypervisor reports */
 #define VDEV_HC_SNAP_REQUEST    8  /* () -> generation G that will capture the state at this call */
 #define VDEV_HC_SNAP_WAIT       9  /* (G) -> 0 once generation G is durable on disk; the vCPU waits */
-#define VDEV_HC_SNAP_STATUS     10 /* (gpa struct vdev_snap_status) -> 0 */
+#define VDEV_HC_SNAP_STATUS     10 /* (gpa struct vdev_snap_status, size) -> 0; size 0 writes
+                                       the first VDEV_SNAP_STATUS_V1_SIZE bytes (what guests
+                                       built before the health fields pass), size
+                                       sizeof(struct vdev_snap_status) all of it; other sizes EINVAL */
 #define VDEV_HC_STATS           11 /* (gpa struct vdev_stats) -> 0: what the hypervisor refused so far */
 #define VDEV_HC_WRITE_PROTECT   12 /* (gpa) -> 0: the page's next guest write takes one EPT
                                        violation round trip, then proceeds (the copy-on-write
@@ -111,7 +114,15 @@ struct vdev_snap_status {
 	uint64_t last_captured;   /* newest generation captured (0 = none) */
 	uint64_t last_durable;    /* newest generation committed to disk */
 	uint64_t restored_from;   /* generation this boot restored (0 = fresh start) */
+	/* Health: only written when the call passes the full size. */
+	uint32_t state;           /* VDEV_SNAP_* */
+	int32_t last_error;       /* the store's error code of the last failure, 0 if none */
+	uint64_t failures;        /* generations that failed since the hypervisor started */
+	uint64_t retry_in_ns;     /* VDEV_SNAP_DEGRADED: time until the next try */
 };
+#define VDEV_SNAP_STATUS_V1_SIZE 24 /* the three counters only */
+#define VDEV_SNAP_OK        0 /* the newest capture commits normally */
+#define VDEV_SNAP_DEGRADED  1 /* the last generation failed (disk full, I/O error); retrying */
 
 /* What the hypervisor refused, by kind (counters since this boot). */
 struct vdev_stats {

@@ -3,8 +3,12 @@
  * dispatch and the argument validator. Freestanding and free of VMX, so
  * the host unit tests drive it with a fake guest RAM and fake backends.
  *
- * The hypervisor fills a struct vdev_env once (guest RAM as a host
- * pointer, backend hooks) and calls vdev_hypercall() on every VMCALL.
+ * The hypervisor fills a struct vdev_env once (the size of guest RAM, the
+ * two functions that copy into and out of it, backend hooks) and calls
+ * vdev_hypercall() on every VMCALL. The dispatcher never holds a pointer
+ * into guest RAM: every byte goes through copy_in/copy_out, which in the
+ * hypervisor (hv/guest_mem.c) are the one door that lets the snapshot
+ * engine fault pages in, copy them before a write and mark them dirty.
  */
 #ifndef AMBER_VDEV_VDEV_HV_H
 #define AMBER_VDEV_VDEV_HV_H
@@ -15,8 +19,12 @@
 #include "vdev/vdev.h"
 
 struct vdev_env {
-	uint8_t *ram;            /* guest-physical 0 as a host pointer */
 	uint64_t ram_bytes;      /* guest RAM is [0, ram_bytes) */
+	/* Copies between a hypervisor buffer and [gpa, gpa + len), a range
+	 * vdev_check_range() accepted. 0, or VDEV_EFAULT when the memory cannot
+	 * be reached (then nothing was copied into guest RAM). */
+	int (*copy_in)(void *dst, uint64_t gpa, uint64_t len);
+	int (*copy_out)(uint64_t gpa, const void *src, uint64_t len);
 	uint64_t epoch;          /* restart epoch (1: fresh start) */
 	struct vdev_stats stats; /* refusals, reported by VDEV_HC_STATS */
 	/* Backends (hv/vdev_backend.c in the hypervisor). */

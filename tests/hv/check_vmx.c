@@ -15,6 +15,8 @@
 #include "hv/hv.h"
 #include "hv/msr.h"
 #include "hv/pmem.h"
+#include "hv/state_blob.h"
+#include "hv/vdev_backend.h"
 #include "hv/vmcs.h"
 #include "hv/vmx.h"
 #include "tests/unit.h"
@@ -273,10 +275,25 @@ static void t_timer(uint64_t d) { timer_at = d; }
 static int t_wp(uint64_t gpa) { wp_gpa = gpa; return 0; }
 static void t_shutdown(uint64_t c) { shutdown_code = c; }
 
+static int t_copy_in(void *dst, uint64_t gpa, uint64_t len)
+{
+	ck_assert(gpa <= RAM && len <= RAM - gpa);
+	memcpy(dst, ram + gpa, len);
+	return 0;
+}
+static int t_copy_out(uint64_t gpa, const void *src, uint64_t len)
+{
+	ck_assert(gpa <= RAM && len <= RAM - gpa);
+	memcpy(ram + gpa, src, len);
+	return 0;
+}
+
 static void env_setup(void)
 {
 	ram = calloc(1, RAM);
-	env = (struct vdev_env){ ram, RAM, 1, { 0 }, t_out, t_in, t_mono, t_wall, t_timer, t_wp, t_shutdown, NULL, NULL, NULL };
+	env = (struct vdev_env){ .ram_bytes = RAM, .epoch = 1, .copy_in = t_copy_in, .copy_out = t_copy_out,
+				 .console_out = t_out, .console_in = t_in, .mono_ns = t_mono, .wall_ns = t_wall,
+				 .timer_set = t_timer, .write_protect = t_wp, .shutdown = t_shutdown };
 	out_len = 0;
 }
 
@@ -349,6 +366,33 @@ START_TEST(hc_unknown_and_snapshot)
 }
 END_TEST
 
+static void t_status(struct vdev_snap_status *o)
+{
+	*o = (struct vdev_snap_status){ 5, 4, 1, VDEV_SNAP_DEGRADED, -5, 3, 400000000 };
+}
+
+/* SNAP_STATUS: size 0 writes the version 1 layout only; the full size adds
+ * the health fields (degraded, last error, failures, retry). */
+START_TEST(hc_snap_status_sizes)
+{
+	env.snap_status = t_status;
+	memset(ram + 0x4000, 0xEE, 64);
+	ck_assert_int_eq(call(VDEV_HC_SNAP_STATUS, 0x4000, 0), 0);
+	ck_assert_uint_eq(ram[0x4000 + VDEV_SNAP_STATUS_V1_SIZE], 0xEE); /* an old guest's struct ends there */
+	struct vdev_snap_status st;
+	ck_assert_int_eq(call(VDEV_HC_SNAP_STATUS, 0x4000, sizeof st), 0);
+	memcpy(&st, ram + 0x4000, sizeof st);
+	ck_assert_uint_eq(st.last_captured, 5);
+	ck_assert_uint_eq(st.state, VDEV_SNAP_DEGRADED);
+	ck_assert_int_eq(st.last_error, -5);
+	ck_assert_uint_eq(st.failures, 3);
+	ck_assert_uint_eq(ram[0x4000 + sizeof st], 0xEE);
+	ck_assert_int_eq(call(VDEV_HC_SNAP_STATUS, 0x4000, 33), VDEV_EINVAL);
+	ck_assert_int_eq(call(VDEV_HC_SNAP_STATUS, RAM - 40, sizeof st), VDEV_EFAULT);
+	ck_assert_int_eq(call(VDEV_HC_SNAP_STATUS, RAM - 24, 0), 0);
+}
+END_TEST
+
 START_TEST(hc_stats_wp_shutdown)
 {
 	env.stats.msr_refused = 7;
@@ -379,6 +423,7 @@ static Suite *vdev_suite(void)
 	tcase_add_test(core, hc_clock_timer_epoch);
 	tcase_add_test(core, hc_unknown_and_snapshot);
 	tcase_add_test(core, hc_stats_wp_shutdown);
+	tcase_add_test(core, hc_snap_status_sizes);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, lim);
 	return s;
@@ -564,8 +609,159 @@ static Suite *mem_suite(void)
 	return s;
 }
 
+/* ---- the vCPU state blob of a generation ---- */
+
+static struct hv_state blob;
+
+static void blob_set(uint32_t f, uint64_t v)
+{
+	for (uint32_t i = 0; i < blob.npairs; i++)
+		if (blob.pairs[i].field == f)
+			blob.pairs[i].value = v;
+}
+
+/* A blob as hv_state_save would write it: every carried field, plausible values. */
+static void blob_good(void)
+{
+	memset(&blob, 0, sizeof blob);
+	blob.magic = HV_STATE_MAGIC;
+	blob.version = HV_STATE_VERSION;
+#define X(name, enc) if (hv_state_carried(enc)) blob.pairs[blob.npairs++] = (struct hv_vmcs_pair){ enc, 0, 0 };
+	VMCS_FIELDS(X)
+#undef X
+	blob.epoch = 1;
+	blob_set(VMCS_GUEST_CR0, 0x80050033);   /* PG AM WP NE ET MP PE */
+	blob_set(VMCS_GUEST_CR4, 0x2620);       /* VMXE OSXMMEXCPT OSFXSR PAE */
+	blob_set(VMCS_GUEST_EFER, 0xD01);       /* NXE LMA LME SCE */
+	blob_set(VMCS_GUEST_RFLAGS, 0x202);
+	blob_set(VMCS_GUEST_RIP, 0xFFFFFFFF80100000ull);
+	blob_set(VMCS_GUEST_CS_AR, 0xA09B);     /* 64-bit code, present */
+	blob_set(VMCS_GUEST_SS_AR, 0xC093);
+	blob_set(VMCS_GUEST_DS_AR, 0x10000);    /* unusable */
+	blob_set(VMCS_GUEST_ES_AR, 0x10000);
+	blob_set(VMCS_GUEST_FS_AR, 0x10000);
+	blob_set(VMCS_GUEST_GS_AR, 0x10000);
+	blob_set(VMCS_GUEST_LDTR_AR, 0x10000);
+	blob_set(VMCS_GUEST_TR_AR, 0x8B);
+	uint32_t mxcsr = 0x1F80;
+	memcpy(blob.fxsave + 24, &mxcsr, 4);
+	blob.lstar = 0xFFFFFFFF80001000ull;
+}
+
+static int blob_check(void)
+{
+	char why[200];
+	return hv_state_check(&blob, sizeof blob, why, sizeof why);
+}
+
+/* A saved event injection survives the restore; inconsistent ones are refused. */
+START_TEST(state_event_injection)
+{
+	blob_good();
+	ck_assert_int_eq(blob_check(), 0);
+	ck_assert_int_eq(hv_state_event_pending(&blob), 0);
+	blob.event_set = 1;
+	blob_set(VMCS_CTRL_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXT_INT | 0x20);
+	ck_assert_int_eq(blob_check(), 0);
+	ck_assert_int_eq(hv_state_event_pending(&blob), 1);
+	blob_set(VMCS_CTRL_ENTRY_INTR_INFO, 0);
+	ck_assert_int_lt(blob_check(), 0);
+	blob.event_set = 0;
+	blob_set(VMCS_CTRL_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXT_INT | 0x20);
+	ck_assert_int_lt(blob_check(), 0);
+	blob.event_set = 7;
+	ck_assert_int_lt(blob_check(), 0);
+}
+END_TEST
+
+/* Every field of a blob read from disk is checked before the CPU sees it:
+ * each of these would fault in the hypervisor (WRMSR, FXRSTOR) or fail the
+ * VM entry. */
+START_TEST(state_blob_validated)
+{
+	struct hv_state_limits l = { .cr0_fixed0 = 0x80000021, .cr0_fixed1 = 0xFFFFFFFF, .cr4_fixed0 = 0x2000,
+				     .cr4_fixed1 = 0x3767FF, .mxcsr_mask = 0xFFFF, .unrestricted = 1 };
+	hv_state_set_limits(&l);
+	blob_good();
+	ck_assert_int_eq(blob_check(), 0);
+	struct { uint32_t f; uint64_t v; } bad[] = {
+		{ VMCS_GUEST_CR0, 0x80050033ull & ~(1ull << 5) },   /* NE is fixed to 1 */
+		{ VMCS_GUEST_CR0, 0x80050033ull | (1ull << 40) },
+		{ VMCS_GUEST_CR4, 0x620 },                            /* VMXE is fixed to 1 */
+		{ VMCS_GUEST_CR4, 0x2620 | (1ull << 30) },            /* not in fixed1 */
+		{ VMCS_GUEST_EFER, 0xD01 | (1ull << 12) },
+		{ VMCS_GUEST_RFLAGS, 0x200 },
+		{ VMCS_GUEST_RFLAGS, 0x202 | (1ull << 40) },
+		{ VMCS_GUEST_RIP, 0x0000800000000000ull },
+		{ VMCS_GUEST_GDTR_BASE, 0x1234567812345678ull },
+		{ VMCS_GUEST_IDTR_LIMIT, 0x10000 },
+		{ VMCS_GUEST_CS_AR, 0xE09B },                         /* L and D/B */
+		{ VMCS_GUEST_CS_AR, 0x10000 },                        /* unusable CS */
+		{ VMCS_GUEST_SS_AR, 0xC013 },                         /* usable, not present */
+		{ VMCS_GUEST_SS_AR, 0xC093 | (1u << 9) | (1u << 20) },
+		{ VMCS_GUEST_TR_AR, 0x1008B },
+		{ VMCS_GUEST_ACTIVITY, 3 },
+		{ VMCS_GUEST_INTERRUPTIBILITY, 1u << 7 },
+		{ VMCS_GUEST_DR7, 1ull << 33 },
+	};
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		blob_good();
+		blob_set(bad[i].f, bad[i].v);
+		ck_assert_msg(blob_check() < 0, "field %04x = %llx accepted", bad[i].f, (unsigned long long)bad[i].v);
+	}
+	blob_good(); blob.lstar = 0x0000800000000000ull;     ck_assert_int_lt(blob_check(), 0);
+	blob_good(); blob.kernel_gs = 0xFFFF000000000000ull; ck_assert_int_lt(blob_check(), 0);
+	blob_good(); blob.cstar = 1ull << 50;                ck_assert_int_lt(blob_check(), 0);
+	blob_good(); blob.fmask = 1ull << 32;                ck_assert_int_lt(blob_check(), 0);
+	blob_good(); blob.pending = 1u << 5;                 ck_assert_int_lt(blob_check(), 0);
+	blob_good(); blob.epoch = 0;                         ck_assert_int_lt(blob_check(), 0);
+	blob_good(); blob.pairs[3].field = blob.pairs[2].field; ck_assert_int_lt(blob_check(), 0);
+	blob_good(); blob.pairs[0].field = VMCS_CTRL_EPTP;   ck_assert_int_lt(blob_check(), 0);
+	blob_good(); blob.npairs = HV_STATE_MAX_PAIRS + 1;   ck_assert_int_lt(blob_check(), 0);
+	blob_good(); blob.version = 2;                       ck_assert_int_lt(blob_check(), 0);
+	blob_good(); blob_set(VMCS_GUEST_CR0, 0x33);         ck_assert_int_lt(blob_check(), 0); /* LMA without PG */
+	blob_good();
+	uint32_t mxcsr = 0x1F80 | (1u << 16);               /* above MXCSR_MASK: FXRSTOR #GP */
+	memcpy(blob.fxsave + 24, &mxcsr, 4);
+	ck_assert_int_lt(blob_check(), 0);
+	char why[200];
+	blob_good();
+	blob.lstar = 0x0000800000000000ull;
+	hv_state_check(&blob, sizeof blob, why, sizeof why);
+	ck_assert_msg(strstr(why, "LSTAR 800000000000"), "message names the field and value: %s", why);
+}
+END_TEST
+
+/* A restored guest younger than the hypervisor's uptime: the offset wraps
+ * and its deadlines must still lie in the future (they fired at once). */
+START_TEST(timer_deadline_after_restore)
+{
+	uint64_t host_now = 50000000000ull;            /* hypervisor up 50 s */
+	uint64_t guest_now = 2000000000ull;            /* restored guest 2 s old */
+	uint64_t offset = guest_now - host_now;        /* wraps */
+	ck_assert_uint_eq(vdev_deadline_host_ns(guest_now + 1000000, offset, host_now), host_now + 1000000);
+	ck_assert_uint_eq(vdev_deadline_host_ns(guest_now, offset, host_now), 0);
+	ck_assert_uint_eq(vdev_deadline_host_ns(guest_now - 5, offset, host_now), 0);
+	/* an older guest: no wrap */
+	offset = 100000000000ull - host_now;
+	ck_assert_uint_eq(vdev_deadline_host_ns(100000000000ull + 7, offset, host_now), host_now + 7);
+	ck_assert_uint_eq(vdev_deadline_host_ns(99000000000ull, offset, host_now), 0);
+}
+END_TEST
+
+static Suite *state_suite(void)
+{
+	Suite *s = suite_create("state");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, state_event_injection);
+	tcase_add_test(tc, state_blob_validated);
+	tcase_add_test(tc, timer_deadline_after_restore);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
 int main(void)
 {
 	return unit_main(ept_suite(), cpuid_suite(), msr_suite(), vdev_suite(), exit_suite(), elf_suite(),
-			 mem_suite(), NULL);
+			 mem_suite(), state_suite(), NULL);
 }

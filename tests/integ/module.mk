@@ -4,3 +4,5 @@ INTEG_TESTS += tests/integ/disk.sh
 INTEG_TESTS += tests/integ/torture-short
 TORTURES    += tests/integ/torture-long
 INTEG_TESTS += tests/integ/tiers.sh
+INTEG_TESTS += tests/integ/diskfull.sh
+INTEG_TESTS += tests/integ/fallback.sh

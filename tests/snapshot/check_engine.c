@@ -6,15 +6,24 @@
  * stored; the three dirty-tracking tiers must give identical generations;
  * a lazy restore must give back exactly what was committed.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hv/disk.h"
 #include "snapshot/engine.h"
 #include "tests/unit.h"
 
 #define PAGE 4096u
 #define NPAGES 200u /* not a multiple of 64: the last bitmap word is partial */
 #define DISK_BLOCKS 8192u
+
+/* The engine is built with -DSNAPENG_DEBUG: invariants after every call. */
+void snapeng_debug_fail(const char *what, uint64_t gfn)
+{
+	ck_abort_msg("engine invariant broken: %s (frame/count %llu)", what, (unsigned long long)gfn);
+}
 
 /* ---- in-memory disk ---- */
 struct memdev { uint8_t *blk; int fail_writes; };
@@ -35,7 +44,14 @@ static int md_write(void *c, uint64_t b, uint32_t n, const void *buf)
 }
 static int md_flush(void *c) { (void)c; return 0; }
 static uint64_t md_size(void *c) { (void)c; return DISK_BLOCKS; }
-static void *md_alloc(void *c, size_t n) { (void)c; return malloc(n); }
+static int alloc_fail_in; /* > 0: the n-th allocation from now fails */
+static void *md_alloc(void *c, size_t n)
+{
+	(void)c;
+	if (alloc_fail_in > 0 && --alloc_fail_in == 0)
+		return NULL;
+	return malloc(n);
+}
 static void md_free(void *c, void *p, size_t n) { (void)c; (void)n; free(p); }
 
 static struct snap_io disk_io(struct memdev *d)
@@ -94,6 +110,13 @@ static uint8_t sim_read(struct sim *s, uint64_t g, unsigned off)
 	while (!(s->leaf[g] & SNAPENG_EPT_R))
 		sim_fault(s, g, 0);
 	return s->mem[g * PAGE + off];
+}
+
+/* A write by the hypervisor (a hypercall result): through the one door. */
+static void host_write(struct sim *s, uint64_t g, unsigned off, uint8_t v)
+{
+	ck_assert_int_eq(snapeng_guest_write(s->e, g), 0);
+	s->mem[g * PAGE + off] = v;
 }
 
 static uint64_t sim_capture(struct sim *s, const char *state)
@@ -297,6 +320,276 @@ START_TEST(failed_write_keeps_pages_dirty)
 }
 END_TEST
 
+/* What the hypervisor does after an I/O error: close the store, open it again. */
+static void reopen(struct run *r)
+{
+	snapeng_detach_store(r->s.e);
+	snap_close(r->st);
+	ck_assert_int_eq(snap_open(&r->io, 0, &r->st), 0);
+	ck_assert_int_eq(snapeng_attach_store(r->s.e, r->st), 0);
+}
+
+static void commit_all(struct sim *s)
+{
+	int committed = 0;
+	while (!committed)
+		ck_assert_int_eq(snapeng_step(s->e, 7, &committed), 0);
+}
+
+static uint8_t gen_byte(snap_store *st, uint64_t gen, uint64_t g, unsigned off)
+{
+	static uint8_t page[PAGE];
+	snap_gen *h;
+	ck_assert_int_eq(snap_gen_open(st, gen, 0, &h), 0);
+	ck_assert_int_eq(snap_read_page(h, g, page), 0);
+	snap_gen_close(h);
+	return page[off];
+}
+
+/* A hypervisor write into a clean page is in the next generation. */
+START_TEST(host_write_reaches_next_generation)
+{
+	for (enum snapeng_tier tier = SNAPENG_PML; tier <= SNAPENG_WP; tier++) {
+		struct run r = { 0 };
+		run_open(&r);
+		struct sim *s = sim_start(&r, tier);
+		sim_capture(s, "first");
+		commit_all(s);
+		host_write(s, 20, 9, 0x42);
+		uint64_t gen = sim_capture(s, "second");
+		commit_all(s);
+		ck_assert_msg(gen_byte(r.st, gen, 20, 9) == 0x42, "tier %d: host write lost", tier);
+		run_close(&r);
+	}
+}
+END_TEST
+
+/* A hypervisor write into a page captured but not stored yet belongs to
+ * the next generation, not to the one being written. */
+START_TEST(host_write_to_captured_page_stays_out)
+{
+	for (enum snapeng_tier tier = SNAPENG_PML; tier <= SNAPENG_WP; tier++) {
+		struct run r = { 0 };
+		run_open(&r);
+		struct sim *s = sim_start(&r, tier);
+		sim_capture(s, "first");
+		commit_all(s);
+		sim_write(s, 30, 5, 0x11);
+		uint64_t n = sim_capture(s, "n");
+		host_write(s, 30, 5, 0x77);
+		commit_all(s);
+		ck_assert_msg(gen_byte(r.st, n, 30, 5) == 0x11, "tier %d: host write leaked into gen N", tier);
+		uint64_t n1 = sim_capture(s, "n+1");
+		commit_all(s);
+		ck_assert_msg(gen_byte(r.st, n1, 30, 5) == 0x77, "tier %d: host write missing in gen N+1", tier);
+		run_close(&r);
+	}
+}
+END_TEST
+
+/* During a lazy restore, a hypervisor write to a page not read back yet is
+ * not overwritten later by the restore; a read sees the restored content. */
+START_TEST(host_access_during_lazy_restore)
+{
+	struct run r = { 0 };
+	run_open(&r);
+	struct sim *s = sim_start(&r, SNAPENG_PML);
+	sim_write(s, 40, 0, 0x33);
+	sim_write(s, 41, 0, 0x44);
+	sim_capture(s, "x");
+	commit_all(s);
+	snapeng_destroy(s->e);
+	memset(s->mem, 0x5A, NPAGES * PAGE);
+	struct snapeng_host h = sim_host(s);
+	ck_assert_int_eq(snapeng_create(&h, r.st, NPAGES, SNAPENG_PML, &s->e), 0);
+	char state[8];
+	size_t len;
+	ck_assert_int_eq(snapeng_restore(s->e, 0, state, sizeof state, &len), 0);
+	host_write(s, 40, 1, 0x99);
+	ck_assert_int_eq(snapeng_guest_read(s->e, 41), 0);
+	ck_assert_uint_eq(s->mem[41 * PAGE], 0x44);
+	while (snapeng_restore_step(s->e, 16) > 0)
+		;
+	ck_assert_uint_eq(s->mem[40 * PAGE], 0x33);
+	ck_assert_uint_eq(s->mem[40 * PAGE + 1], 0x99);
+	ck_assert_int_eq(snapeng_guest_write(s->e, NPAGES), SNAP_EINVAL);
+	run_close(&r);
+}
+END_TEST
+
+/* A generation that fails after storing some of its pages hands ALL of
+ * them to the next one: the stored ones are in no committed generation. */
+START_TEST(failed_generation_keeps_stored_pages_dirty)
+{
+	for (enum snapeng_tier tier = SNAPENG_PML; tier <= SNAPENG_WP; tier++) {
+		struct run r = { 0 };
+		run_open(&r);
+		struct sim *s = sim_start(&r, tier);
+		sim_capture(s, "first");
+		commit_all(s);
+		for (uint64_t g = 50; g < 60; g++)
+			sim_write(s, g, 2, 0xC0 + (uint8_t)g);
+		sim_capture(s, "fails");
+		int committed = 0;
+		ck_assert_int_eq(snapeng_step(s->e, 4, &committed), 0); /* 4 stored */
+		r.dev.fail_writes = 1;
+		ck_assert_int_lt(snapeng_step(s->e, 100, &committed), 0);
+		r.dev.fail_writes = 0;
+		reopen(&r); /* an I/O error leaves the store in ERROR */
+		uint64_t gen = sim_capture(s, "retry");
+		struct snapeng_stats st;
+		snapeng_stats(s->e, &st);
+		ck_assert_msg(st.dirty == 10, "tier %d: retry holds %llu pages, want 10", tier,
+			      (unsigned long long)st.dirty);
+		commit_all(s);
+		uint8_t *got = malloc(NPAGES * PAGE);
+		read_gen(r.st, gen, got);
+		ck_assert(!memcmp(got, s->mem, NPAGES * PAGE));
+		free(got);
+		run_close(&r);
+	}
+}
+END_TEST
+
+/* Any allocation failing around the first commit during a lazy restore
+ * (also reopening the read generation after the commit): the restore still
+ * gives back exactly what was committed. */
+START_TEST(lazy_restore_survives_failed_allocations)
+{
+	for (int n = 1; n <= 40; n++) {
+		struct run r = { 0 };
+		run_open(&r);
+		struct sim *s = sim_start(&r, SNAPENG_PML);
+		for (uint64_t g = 0; g < NPAGES; g += 3)
+			sim_write(s, g, 1, (uint8_t)(g + n));
+		sim_capture(s, "x");
+		commit_all(s);
+		uint8_t *expect = malloc(NPAGES * PAGE);
+		memcpy(expect, s->mem, NPAGES * PAGE);
+		snapeng_destroy(s->e);
+		memset(s->mem, 0x5A, NPAGES * PAGE);
+		struct snapeng_host h = sim_host(s);
+		ck_assert_int_eq(snapeng_create(&h, r.st, NPAGES, SNAPENG_PML, &s->e), 0);
+		char state[8];
+		size_t len;
+		ck_assert_int_eq(snapeng_restore(s->e, 0, state, sizeof state, &len), 0);
+		sim_write(s, 9, 0, 0xEE);
+		expect[9 * PAGE] = 0xEE;
+		sim_capture(s, "mid");
+		alloc_fail_in = n;
+		int committed = 0;
+		while (!committed) {
+			int rc = snapeng_step(s->e, 3, &committed);
+			if (rc < 0) { /* the generation was given up: take the next one */
+				alloc_fail_in = 0;
+				sim_capture(s, "again");
+			}
+		}
+		alloc_fail_in = 0;
+		for (uint64_t g = 0; g < NPAGES; g++)
+			sim_read(s, g, 0);
+		ck_assert(!memcmp(s->mem, expect, NPAGES * PAGE));
+		free(expect);
+		run_close(&r);
+	}
+}
+END_TEST
+
+/* After the newest generation is dropped (snapctl drop, the remedy for a
+ * damaged one), the next boot's captures take a number above every
+ * generation ever committed, not newest + 1. */
+START_TEST(capture_after_dropping_the_newest)
+{
+	struct run r = { 0 };
+	run_open(&r);
+	struct sim *s = sim_start(&r, SNAPENG_WP);
+	sim_write(s, 3, 0, 1);
+	sim_capture(s, "1");
+	commit_all(s);
+	sim_write(s, 4, 0, 2);
+	sim_capture(s, "2");
+	commit_all(s);
+	snapeng_destroy(s->e);
+	ck_assert_int_eq(snap_drop(r.st, 2), 0);
+	struct snapeng_host h = sim_host(s);
+	ck_assert_int_eq(snapeng_create(&h, r.st, NPAGES, SNAPENG_WP, &s->e), 0);
+	char state[8];
+	size_t len;
+	ck_assert_int_eq(snapeng_restore(s->e, 0, state, sizeof state, &len), 0);
+	ck_assert_str_eq(state, "1");
+	sim_write(s, 5, 0, 3);
+	uint64_t gen = 0;
+	ck_assert_int_eq(snapeng_capture(s->e, "3", 2, 1000, &gen), 0);
+	ck_assert_uint_eq(gen, 3);
+	commit_all(s);
+	ck_assert_uint_eq(gen_byte(r.st, 3, 5, 0), 3);
+	ck_assert_uint_eq(gen_byte(r.st, 3, 4, 0), 0); /* the dropped generation's write is gone */
+	run_close(&r);
+}
+END_TEST
+
+/* ---- the heap a big guest's first commit needs (hv/disk.h) ---- */
+
+static size_t budget_left;
+static void *b_alloc(void *c, size_t n)
+{
+	(void)c;
+	if (n > budget_left)
+		return NULL;
+	budget_left -= n;
+	return malloc(n);
+}
+static void b_free(void *c, void *p, size_t n) { (void)c; budget_left += n; free(p); }
+static uint8_t zero_page[PAGE];
+#define BIG_BLOCKS (1u << 14)
+static uint64_t big_size(void *c) { (void)c; return BIG_BLOCKS; }
+static uint64_t *big_leaf;
+static uint8_t *b_page(void *c, uint64_t g) { (void)c; (void)g; return zero_page; }
+static uint64_t *b_leaf(void *c, uint64_t g) { (void)c; return &big_leaf[g]; }
+
+/* The first generation of a guest of `mib` MiB, committed with a heap of
+ * `heap` bytes shared by the store and the engine, as in the hypervisor. */
+static int big_first_commit(uint64_t mib, size_t heap)
+{
+	uint64_t frames = mib << 8;
+	struct memdev dev = { .blk = calloc(BIG_BLOCKS, PAGE) };
+	struct snap_io io = { &dev, md_read, md_write, md_flush, big_size, b_alloc, b_free, NULL };
+	struct snap_format_opts fo = { .keep = 4 };
+	budget_left = SIZE_MAX;
+	ck_assert_int_eq(snap_format(&io, &fo), 0);
+	budget_left = heap;
+	snap_store *st;
+	ck_assert_int_eq(snap_open(&io, 0, &st), 0);
+	big_leaf = calloc(frames, 8);
+	struct snapeng_host h = { NULL, b_page, b_leaf, s_invept, b_alloc, b_free };
+	snapeng *e;
+	int rc = snapeng_create(&h, st, frames, SNAPENG_PML, &e);
+	uint64_t gen;
+	if (!rc)
+		rc = snapeng_capture(e, "big", 4, 1, &gen);
+	for (int committed = 0; !rc && !committed;)
+		rc = snapeng_step(e, 1u << 16, &committed);
+	if (rc)
+		fprintf(stderr, "big guest %llu MiB: %s (heap %zu bytes, %zu left)\n", (unsigned long long)mib,
+			snap_errmsg(st), heap, budget_left);
+	snapeng_destroy(e);
+	snap_close(st);
+	free(big_leaf);
+	free(dev.blk);
+	return rc;
+}
+
+/* mem= allows 3072 MiB: the heap the hypervisor sizes (disk_heap_bytes)
+ * commits the first generation of such guests; the old fixed 24 MiB did
+ * not from 2 GiB on. */
+START_TEST(first_commit_of_big_guests_fits_the_heap)
+{
+	ck_assert_int_eq(big_first_commit(2048, 24u << 20), SNAP_ENOMEM);
+	ck_assert_int_eq(big_first_commit(2048, disk_heap_bytes(2048u << 8, BIG_BLOCKS)), 0);
+	ck_assert_int_eq(big_first_commit(3072, disk_heap_bytes(3072u << 8, BIG_BLOCKS)), 0);
+}
+END_TEST
+
 /* Lazy restore: pages come back on first touch and by prefetch; writes and
  * captures during the restore see exactly the committed contents. */
 static void lazy_restore(enum snapeng_tier tier)
@@ -356,20 +649,30 @@ static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
 	TCase *core = tcase_create("core"), *rest = tcase_create("restore"), *err = tcase_create("errors");
+	TCase *big = tcase_create("big");
 	tcase_set_timeout(core, 60);
 	tcase_add_test(core, pml_generations_match_capture);
 	tcase_add_test(core, ad_generations_match_capture);
 	tcase_add_test(core, wp_generations_match_capture);
 	tcase_add_test(core, tiers_give_identical_generations);
 	tcase_add_test(core, dirty_set_is_only_written_pages);
+	tcase_add_test(core, host_write_reaches_next_generation);
+	tcase_add_test(core, host_write_to_captured_page_stays_out);
+	tcase_add_test(rest, host_access_during_lazy_restore);
+	tcase_add_test(rest, lazy_restore_survives_failed_allocations);
 	tcase_add_test(rest, lazy_restore_pml);
 	tcase_add_test(rest, lazy_restore_wp);
 	tcase_add_test(rest, lazy_restore_ad);
 	tcase_add_test(err, capture_while_busy_is_refused);
 	tcase_add_test(err, failed_write_keeps_pages_dirty);
+	tcase_add_test(big, first_commit_of_big_guests_fits_the_heap);
+	tcase_add_test(err, capture_after_dropping_the_newest);
+	tcase_add_test(err, failed_generation_keeps_stored_pages_dirty);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, rest);
 	suite_add_tcase(s, err);
+	tcase_set_timeout(big, 120);
+	suite_add_tcase(s, big);
 	return s;
 }
 

@@ -1,0 +1,84 @@
+/*
+ * hv/boot_gen.c — the generation a boot restores (boot_gen.h).
+ *
+ * The newest generation is checked cheaply (record, state blob and its
+ * validation: a full read would cost what an eager restore costs); its
+ * pages are checked as the lazy restore reads them. When it fails, the
+ * older retained generations are tried newest first, each verified in full
+ * (snap_verify), and the first good one is restored with a loud message.
+ * Nothing is written: the damaged generation stays on disk for snapctl.
+ */
+#include "hv/boot_gen.h"
+
+#include "hv/hv.h"
+
+static uint64_t list[SNAP_MAX_RETAINED];
+
+/* Why generation `gen` cannot be restored, in why[]; 0 when it can. A
+ * different guest size is no damage: HV_ERANGE, and no fallback. */
+static int try_gen(snap_store *st, uint64_t gen, uint64_t npages, int verify, struct hv_state *state, char *why,
+		   size_t cap)
+{
+	snap_gen *g;
+	struct snap_geninfo gi;
+	int e = snap_gen_open(st, gen, 0, &g);
+	if (e) {
+		hv_snprintf(why, cap, "%s", snap_errmsg(st));
+		return HV_EINVAL;
+	}
+	snap_gen_info(g, &gi);
+	if (gi.npages != npages) {
+		hv_snprintf(why, cap, "the stored guest has %llu MiB of RAM, mem= asks for %llu MiB; boot with mem=%llu",
+			    (unsigned long long)(gi.npages >> 8), (unsigned long long)(npages >> 8),
+			    (unsigned long long)(gi.npages >> 8));
+		snap_gen_close(g);
+		return HV_ERANGE;
+	}
+	if (gi.state_len != sizeof *state) {
+		hv_snprintf(why, cap, "its vCPU state is %llu bytes, this hypervisor's is %llu",
+			    (unsigned long long)gi.state_len, (unsigned long long)sizeof *state);
+		snap_gen_close(g);
+		return HV_EINVAL;
+	}
+	if ((verify && (e = snap_verify(g))) || (e = snap_read_state(g, state, sizeof *state))) {
+		hv_snprintf(why, cap, "%s", snap_errmsg(st));
+		snap_gen_close(g);
+		return HV_EINVAL;
+	}
+	snap_gen_close(g);
+	return hv_state_check(state, sizeof *state, why, cap);
+}
+
+int boot_pick_generation(snap_store *st, uint64_t npages, struct hv_state *state, uint64_t *gen, int *fell_back)
+{
+	char why[200], first[200];
+	*gen = 0;
+	*fell_back = 0;
+	/* From the catalog alone: a damaged record must not hide the others. */
+	unsigned n = snap_catalog(st, list, SNAP_MAX_RETAINED);
+	if (!n)
+		return 0;
+	int e;
+	for (unsigned i = 0; i < n; i++) {
+		e = try_gen(st, list[i], npages, i > 0, state, why, sizeof why);
+		if (!e) {
+			if (i) {
+				kprintf("amber: FALLBACK: restoring generation %llu, the newest that verifies; "
+					"generation %llu cannot be restored (%s). It stays on the disk as it is "
+					"(snapctl verify/drop)\n", (unsigned long long)list[i],
+					(unsigned long long)list[0], first);
+				*fell_back = 1;
+			}
+			*gen = list[i];
+			return 0;
+		}
+		kprintf("amber: error: generation %llu cannot be restored: %s\n", (unsigned long long)list[i], why);
+		if (e == HV_ERANGE)
+			return HV_EINVAL; /* the wrong mem=, not damage: every generation has this size */
+		if (!i)
+			hv_snprintf(first, sizeof first, "%s", why);
+	}
+	kprintf("amber: error: no retained generation can be restored; the disk is left as it is "
+		"(inspect it with snapctl verify)\n");
+	return HV_EINVAL;
+}
