@@ -162,6 +162,13 @@ struct snap_store {
 	u64 wbuf_blk;
 	u32 wbuf_n;
 
+	/* The last generation this session committed: its record block and
+	 * map root, so that a generation built on it begins without reading
+	 * the record back (snap_begin runs in the hypervisor's pause). A
+	 * record never changes once written, so its block and hash name it. */
+	struct cat_ent last;
+	struct ptr last_root;
+
 	/* the generation being written */
 	struct rec_disk *rec;
 	struct wpage *wp;            /* entries not yet spilled */

@@ -168,12 +168,17 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 		txn_free(st);
 		return rc;
 	}
-	snap_memset(st->rec, 0, SNAP_BLOCK_SIZE);
-	if (base && (rc = rec_load(st, base, st->rec))) {
-		txn_free(st);
-		return rc;
+	struct ptr root = { 0, 0 };
+	if (base && base->gen == st->last.gen && base->rec.blk == st->last.rec.blk &&
+	    base->rec.csum == st->last.rec.csum) {
+		root = st->last_root; /* no disk read in the pause */
+	} else if (base) {
+		if ((rc = rec_load(st, base, st->rec))) {
+			txn_free(st);
+			return rc;
+		}
+		root = st->rec->root;
 	}
-	struct ptr root = base ? st->rec->root : (struct ptr){ 0, 0 };
 	snap_memset(st->rec, 0, SNAP_BLOCK_SIZE);
 	st->rec->magic = REC_MAGIC;
 	st->rec->gen = gen;
@@ -307,6 +312,8 @@ static int commit_gen(snap_store *st, uint64_t *gen)
 	    (rc = super_write(st, c, r->npages, r->gen, st->sb.keep)))
 		return rc;
 	carry_done(st);
+	st->last = (struct cat_ent){ r->gen, recp, 0 };
+	st->last_root = r->root;
 	if (r->bytes_written / SNAP_BLOCK_SIZE > st->big_commit)
 		st->big_commit = r->bytes_written / SNAP_BLOCK_SIZE;
 	build_release_dead(st, 1); /* super_write flushed */
