@@ -52,6 +52,7 @@ static struct {
 	uint64_t captured, durable, restored_from;
 	uint64_t promised;    /* highest generation number SNAP_REQUEST handed out */
 	uint64_t pause_cycles;
+	uint64_t pause_pml, pause_save; /* its parts outside the engine (engine: snapeng_stats) */
 	uint64_t restore_t0;
 	uint64_t poll_normal, poll_slice;
 	uint64_t *pml;
@@ -210,6 +211,7 @@ int persist_init(struct vcpu *v, snap_store *st, int store_damaged, const struct
 		kprintf("amber: error: snapshot engine: %s\n", snap_strerror(e));
 		return HV_ENOMEM;
 	}
+	snapeng_set_clock(P.e, rdtsc);
 	if (P.tier == SNAPENG_PML) {
 		uint64_t pa;
 		if (pmem_alloc_page(&pa))
@@ -298,9 +300,13 @@ static void capture(struct vcpu *v)
 	uint64_t t0 = rdtsc(), gen = 0;
 	if (P.tier == SNAPENG_PML)
 		drain_pml();
+	uint64_t t1 = rdtsc();
 	hv_state_save(v, &state);
+	uint64_t t2 = rdtsc();
 	int e = snapeng_capture(P.e, &state, sizeof state, time_wall_ns(), &gen);
 	P.pause_cycles = rdtsc() - t0;
+	P.pause_pml = t1 - t0;
+	P.pause_save = t2 - t1;
 	if (e) {
 		generation_failed("capture", e);
 		return;
@@ -316,9 +322,19 @@ static void committed(void)
 	unsigned n = 0;
 	snap_list(P.st, &gi, 1, &n);
 	P.durable = P.captured;
-	kprintf("amber: snapshot gen=%llu committed pages=%llu bytes=%llu pause_cycles=%llu\n",
+	struct snapeng_stats s;
+	snapeng_stats(P.e, &s);
+	/* The pause part by part (guest TSC): PML drain, vCPU state save, the
+	 * store's begin, state blob copy, dirty set move (list or bitmap pass)
+	 * and write-protect, INVEPT; the rest is the capture's own overhead. */
+	kprintf("amber: snapshot gen=%llu committed pages=%llu bytes=%llu pause_cycles=%llu "
+		"p_pml=%llu p_save=%llu p_begin=%llu p_blob=%llu p_dirty=%llu p_invept=%llu dirty_list=%llu\n",
 		(unsigned long long)P.captured, (unsigned long long)gi.dirty_pages,
-		(unsigned long long)gi.bytes_written, (unsigned long long)P.pause_cycles);
+		(unsigned long long)gi.bytes_written, (unsigned long long)P.pause_cycles,
+		(unsigned long long)P.pause_pml, (unsigned long long)P.pause_save,
+		(unsigned long long)s.t_begin, (unsigned long long)s.t_state,
+		(unsigned long long)s.t_dirty, (unsigned long long)s.t_invept,
+		(unsigned long long)s.dirty_list);
 	if (P.degraded) {
 		P.degraded = 0;
 		kprintf("amber: snapshots resumed: gen=%llu committed after %llu failed tries\n",
