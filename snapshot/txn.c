@@ -107,7 +107,7 @@ static int cat_retain(snap_store *st, struct catalog *c, unsigned keep)
 
 static void txn_free(snap_store *st)
 {
-	build_free(st);
+	build_end(st);
 	snap_free(st, st->wp, st->capwp * sizeof *st->wp);
 	snap_free(st, st->rec, SNAP_BLOCK_SIZE);
 	st->wp = NULL;
