@@ -40,9 +40,16 @@ for mem in 64 512; do
 	copy[$mem]=$(( ${pages[$mem]} * ${base:-0} ))
 	echo "bench: mem=${mem}MiB snapshots=$(grep -c ' committed ' "$T/bench-$mem.serial") dirty_pages=${pages[$mem]} pause_cycles=${pause[$mem]} stop_and_copy_cycles=${copy[$mem]} pause/stop_and_copy=$(ratio "${pause[$mem]}" "${copy[$mem]}")"
 done
+# the pause part by part (hv/persist.c names them), mean cycles per snapshot
+for mem in 64 512; do
+	parts=""
+	for f in p_pml p_save p_begin p_blob p_dirty p_invept; do parts="$parts $f=$(mean_field "bench-$mem" $f)"; done
+	echo "bench: mem=${mem}MiB pause breakdown (guest TSC):$parts dirty_list=$(mean_field "bench-$mem" dirty_list)"
+done
 echo "bench: pause 512MiB/64MiB=$(ratio "${pause[512]}" "${pause[64]}") per dirty page=$(ratio "$(ratio "${pause[512]}" "${pages[512]}")" "$(ratio "${pause[64]}" "${pages[64]}")") (same guest; 1.00 = O(dirty), 8.00 = O(RAM))"
 echo "bench: bytes per dirty page=$(ratio "$(sum_field bench-64 bytes)" "$(sum_field bench-64 pages)") (4096 = one data block, no overhead)"
 
+[ "${BENCH_ONLY:-}" = pause ] && { rm -f "$T"/bench-*.img; exit 0; }
 rm -f "$T/bench-spin.img"
 run bench-spin-off "$SECS" --cmdline "guest=spin"
 run bench-spin-on "$SECS" --disk "$T/bench-spin.img" --cmdline "format guest=spin snap_ms=100"
