@@ -249,6 +249,7 @@ int rec_load(snap_store *st, const struct cat_ent *e, struct rec_disk *rec);
 /* build.c */
 int build_init(snap_store *st, u64 npages);
 void build_end(snap_store *st);   /* generation over: clear, keep the arrays */
+void txn_release(snap_store *st); /* frees what generations keep between them */
 void build_free(snap_store *st);
 int build_dead(snap_store *st, u64 blk);
 int build_release_dead(snap_store *st, int flushed);

@@ -105,14 +105,32 @@ static int cat_retain(snap_store *st, struct catalog *c, unsigned keep)
 	return 0;
 }
 
+#define WP_FIRST (SNAP_WP_MAX < 1024 ? SNAP_WP_MAX : 1024)
+
+/* The end of a generation. The record block and the entry buffer at its
+ * first size stay allocated for the next one, the record cleared now: begin
+ * runs in the hypervisor's capture pause (see build_init). */
 static void txn_free(snap_store *st)
 {
 	build_end(st);
+	if (st->capwp != WP_FIRST) {
+		snap_free(st, st->wp, st->capwp * sizeof *st->wp);
+		st->wp = NULL;
+		st->capwp = 0;
+	}
+	st->nwp = 0;
+	if (st->rec)
+		snap_memset(st->rec, 0, SNAP_BLOCK_SIZE);
+}
+
+void txn_release(snap_store *st)
+{
 	snap_free(st, st->wp, st->capwp * sizeof *st->wp);
 	snap_free(st, st->rec, SNAP_BLOCK_SIZE);
 	st->wp = NULL;
 	st->rec = NULL;
 	st->nwp = st->capwp = 0;
+	build_free(st);
 }
 
 int snap_begin(snap_store *st, const struct snap_begin_opts *o)
@@ -157,11 +175,14 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 	    (rc = alloc_mark(st)))
 		return rc;
 
-	st->rec = snap_alloc(st, SNAP_BLOCK_SIZE);
-	st->capwp = SNAP_WP_MAX < 1024 ? SNAP_WP_MAX : 1024;
-	st->wp = snap_alloc(st, st->capwp * sizeof *st->wp);
+	if (!st->rec && (st->rec = snap_alloc(st, SNAP_BLOCK_SIZE)))
+		snap_memset(st->rec, 0, SNAP_BLOCK_SIZE);
+	if (!st->wp) {
+		st->capwp = WP_FIRST;
+		st->wp = snap_alloc(st, st->capwp * sizeof *st->wp);
+	}
 	if (!st->rec || !st->wp) {
-		txn_free(st);
+		txn_release(st);
 		return SNAP_ENOMEM;
 	}
 	if ((rc = build_init(st, npages))) {
@@ -178,8 +199,8 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 			return rc;
 		}
 		root = st->rec->root;
+		snap_memset(st->rec, 0, SNAP_BLOCK_SIZE);
 	}
-	snap_memset(st->rec, 0, SNAP_BLOCK_SIZE);
 	st->rec->magic = REC_MAGIC;
 	st->rec->gen = gen;
 	st->rec->base = base ? base->gen : 0;
