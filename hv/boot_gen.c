@@ -4,9 +4,12 @@
  * The newest generation is checked cheaply (record, state blob and its
  * validation: a full read would cost what an eager restore costs); its
  * pages are checked as the lazy restore reads them. When it fails, the
- * older retained generations are tried newest first, each verified in full
- * (snap_verify), and the first good one is restored with a loud message.
- * Nothing is written: the damaged generation stays on disk for snapctl.
+ * store's own fallback (snap_gen_open with SNAP_OPEN_FALLBACK, FORMAT.md
+ * "Boot with damage") verifies it in full and steps down to the newest
+ * generation that verifies, keeping the damaged one (pinned, flagged,
+ * never written); its message goes to COM1. A generation the store finds
+ * sound but whose vCPU state this hypervisor refuses is pinned here, so
+ * that it too is kept for inspection, and the next older one is tried.
  */
 #include "hv/boot_gen.h"
 
@@ -49,34 +52,61 @@ static int try_gen(snap_store *st, uint64_t gen, uint64_t npages, int verify, st
 	return hv_state_check(state, sizeof *state, why, cap);
 }
 
+/* Keeps a generation refused for its vCPU state (the store sees no damage
+ * in it, so retention would drop it some day). */
+static void keep(snap_store *st, uint64_t gen)
+{
+	int e = snap_pin(st, gen, 1);
+	kprintf("amber: disk: generation %llu is pinned so that it is kept for inspection (snapctl): %s\n",
+		(unsigned long long)gen, e ? snap_errmsg(st) : "done");
+}
+
 int boot_pick_generation(snap_store *st, uint64_t npages, struct hv_state *state, uint64_t *gen, int *fell_back)
 {
-	char why[200], first[200];
+	char why[200];
 	*gen = 0;
 	*fell_back = 0;
 	/* From the catalog alone: a damaged record must not hide the others. */
 	unsigned n = snap_catalog(st, list, SNAP_MAX_RETAINED);
 	if (!n)
 		return 0;
-	int e;
-	for (unsigned i = 0; i < n; i++) {
-		e = try_gen(st, list[i], npages, i > 0, state, why, sizeof why);
+	int e = try_gen(st, list[0], npages, 0, state, why, sizeof why);
+	if (!e) {
+		*gen = list[0];
+		return 0;
+	}
+	kprintf("amber: error: generation %llu cannot be restored: %s\n", (unsigned long long)list[0], why);
+	if (e == HV_ERANGE)
+		return HV_EINVAL; /* the wrong mem=, not damage: every generation has this size */
+	*fell_back = 1;
+	unsigned i = 1;
+	snap_gen *g;
+	if (!snap_gen_open(st, list[0], SNAP_OPEN_FALLBACK, &g)) {
+		struct snap_geninfo gi;
+		struct snap_fallback fb;
+		snap_gen_info(g, &gi);
+		snap_gen_close(g);
+		snap_fallback_info(st, &fb);
+		if (fb.why != SNAP_FB_NONE)
+			kprintf("amber: disk: FALLBACK: %s\n", fb.msg);
+		else
+			keep(st, list[0]); /* sound for the store: refused for its vCPU state */
+		while (i < n && list[i] > gi.gen)
+			i++;
+	}
+	for (; i < n; i++) {
+		e = try_gen(st, list[i], npages, 1, state, why, sizeof why);
 		if (!e) {
-			if (i) {
-				kprintf("amber: FALLBACK: restoring generation %llu, the newest that verifies; "
-					"generation %llu cannot be restored (%s). It stays on the disk as it is "
-					"(snapctl verify/drop)\n", (unsigned long long)list[i],
-					(unsigned long long)list[0], first);
-				*fell_back = 1;
-			}
+			kprintf("amber: FALLBACK: restoring generation %llu, the newest that verifies; "
+				"generation %llu cannot be restored. The damaged one stays on the disk, kept "
+				"(snapctl ls/verify/drop)\n", (unsigned long long)list[i], (unsigned long long)list[0]);
 			*gen = list[i];
 			return 0;
 		}
 		kprintf("amber: error: generation %llu cannot be restored: %s\n", (unsigned long long)list[i], why);
 		if (e == HV_ERANGE)
-			return HV_EINVAL; /* the wrong mem=, not damage: every generation has this size */
-		if (!i)
-			hv_snprintf(first, sizeof first, "%s", why);
+			return HV_EINVAL;
+		keep(st, list[i]);
 	}
 	kprintf("amber: error: no retained generation can be restored; the disk is left as it is "
 		"(inspect it with snapctl verify)\n");

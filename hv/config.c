@@ -46,6 +46,7 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 		{ "mem", 16, 3072, &cfg->mem_mib },
 		{ "snap_ms", 10, 600000, &cfg->snap_ms },
 		{ "tick_hz", 1, 1000, &cfg->tick_hz },
+		{ "faults", 1, 0xFFFFFFFFu, &cfg->faults },
 	};
 	for (unsigned i = 0; i < sizeof nums / sizeof nums[0]; i++) {
 		if (!streq(key, nums[i].name))

@@ -10,6 +10,9 @@
  *   restore=HOW    lazy (default: pages are read on first touch) or eager
  *                  (every page is read before the guest runs again)
  *   format         allow formatting a disk that holds no Amber store
+ *   faults=SEED    testing only: about 1 in 48 disk writes and flushes of
+ *                  the snapshot store fail (some after reaching the disk),
+ *                  from this seed (make torture: fault injection)
  *
  * An unknown option or a bad value is an error naming the option: the
  * hypervisor refuses to run with a configuration the user did not intend.
@@ -30,6 +33,7 @@ struct hv_config {
 	uint32_t tick_hz;
 	int format;
 	int eager_restore;
+	uint32_t faults;      /* 0: off; else the seed of injected disk faults */
 };
 
 /*

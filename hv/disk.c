@@ -13,6 +13,44 @@
 
 static struct ata_disk disk;
 
+/*
+ * Fault injection (faults=SEED, for the torture): about 1 in FAULT_ONE_IN
+ * writes and flushes fail; half of the failed writes first reach the disk,
+ * as when a disk reports an error for a write it did complete. Reads never
+ * fail: a lazy restore that cannot read a page stops the guest by design.
+ */
+#define FAULT_ONE_IN 48u
+static uint64_t fault_state; /* xorshift64; 0: off */
+static uint64_t faults_injected;
+
+void disk_inject_faults(uint32_t seed)
+{
+	fault_state = seed ? 0x9E3779B97F4A7C15ull ^ seed : 0;
+	if (seed)
+		kprintf("amber: disk: FAULT INJECTION on (seed %u): 1 in %u snapshot writes and flushes fail\n",
+			seed, FAULT_ONE_IN);
+}
+
+static uint64_t fault_next(void)
+{
+	fault_state ^= fault_state << 13;
+	fault_state ^= fault_state >> 7;
+	fault_state ^= fault_state << 17;
+	return fault_state;
+}
+
+/* 0: go on; 1: fail after doing it; 2: fail without doing it. */
+static int fault(void)
+{
+	if (!fault_state)
+		return 0;
+	uint64_t r = fault_next();
+	if (r % FAULT_ONE_IN)
+		return 0;
+	faults_injected++;
+	return (r >> 32) & 1 ? 1 : 2;
+}
+
 /* The store calls with whole 4 KiB blocks; ATA counts in sectors. */
 static int d_read(void *ctx, uint64_t blk, uint32_t n, void *buf)
 {
@@ -21,10 +59,21 @@ static int d_read(void *ctx, uint64_t blk, uint32_t n, void *buf)
 
 static int d_write(void *ctx, uint64_t blk, uint32_t n, const void *buf)
 {
-	return ata_write(ctx, blk * SECTORS_PER_BLOCK, n * SECTORS_PER_BLOCK, buf) ? -1 : 0;
+	int f = fault();
+	if (f == 2)
+		return -1;
+	int e = ata_write(ctx, blk * SECTORS_PER_BLOCK, n * SECTORS_PER_BLOCK, buf) ? -1 : 0;
+	return f ? -1 : e;
 }
 
-static int d_flush(void *ctx) { return ata_flush(ctx) ? -1 : 0; }
+static int d_flush(void *ctx)
+{
+	int f = fault();
+	if (f == 2)
+		return -1;
+	int e = ata_flush(ctx) ? -1 : 0;
+	return f ? -1 : e;
+}
 static uint64_t d_size(void *ctx) { return ((struct ata_disk *)ctx)->sectors / SECTORS_PER_BLOCK; }
 static void *d_alloc(void *ctx, size_t n) { (void)ctx; return heap_alloc(n); }
 static void d_free(void *ctx, void *p, size_t n) { (void)ctx; (void)n; heap_free(p); }
@@ -41,7 +90,7 @@ static int heap_setup(uint64_t guest_frames)
 	uint64_t pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
 	if (pmem_alloc_contig(pages, PAGE_SIZE, &pa)) {
 		kprintf("amber: error: disk: snapshots of a %llu MiB guest need %llu MiB of hypervisor heap "
-			"(80 bytes per guest page for the first generation's commit), and the machine has not "
+			"(8 MiB and a byte per guest page), and the machine has not "
 			"that much free; lower mem= or give the machine more memory\n",
 			(unsigned long long)(guest_frames >> 8), (unsigned long long)(bytes >> 20));
 		return HV_ENOMEM;
@@ -96,10 +145,11 @@ int disk_open_store(int format, uint64_t guest_frames, snap_store **out, int *da
 		st = NULL;
 		e = snap_open(&io, SNAP_OPEN_FALLBACK, &st);
 		if (!e) {
+			struct snap_fallback fb;
+			snap_fallback_info(st, &fb);
 			*damaged = 1;
-			kprintf("amber: disk: FALLBACK: opened the previous commit (txid %llu, newest generation %llu); "
-				"the damaged superblock stays as it is\n", (unsigned long long)snap_txid(st),
-				(unsigned long long)snap_newest(st));
+			kprintf("amber: disk: FALLBACK: opened the previous commit (txid %llu, newest generation %llu): "
+				"%s\n", (unsigned long long)snap_txid(st), (unsigned long long)snap_newest(st), fb.msg);
 		}
 	}
 	if (e) {

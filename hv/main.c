@@ -179,6 +179,7 @@ void hv_main(uint32_t magic, uint32_t mbi)
 	int store_damaged = 0;
 	if (disk_open_store(config.format, (uint64_t)config.mem_mib << 8, &st, &store_damaged))
 		idle_echo();
+	disk_inject_faults(config.faults); /* after format and open: they must work */
 
 	struct vcpu *v = &vcpu0;
 	v->caps = &caps;
@@ -190,7 +191,7 @@ void hv_main(uint32_t magic, uint32_t mbi)
 		fatal("VMXON", e);
 	/* With generations on the disk the guest comes back from the newest;
 	 * otherwise it starts fresh from its modules. */
-	int restored = st ? persist_init(v, st, store_damaged, &config) : 0;
+	int restored = st ? persist_init(v, st, &config) : 0;
 	if (restored < 0)
 		idle_echo();
 	struct guest_start gs = { 0 };

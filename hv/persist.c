@@ -166,28 +166,7 @@ static const char *tier_name(enum snapeng_tier t)
 	return t == SNAPENG_PML ? "pml" : t == SNAPENG_AD ? "ad" : "wp";
 }
 
-/*
- * `format` after a fallback is the consent to write on: the generations
- * passed over (damaged, newer than the restored one) are dropped, since the
- * store cannot write while a retained generation's record is unreadable.
- */
-static int drop_damaged(snap_store *st, uint64_t restored)
-{
-	static uint64_t gens[SNAP_MAX_RETAINED];
-	unsigned n = snap_catalog(st, gens, SNAP_MAX_RETAINED);
-	for (unsigned i = 0; i < n; i++) {
-		if (gens[i] <= restored)
-			continue;
-		int e = snap_drop(st, gens[i]);
-		kprintf("amber: disk: format: dropping damaged generation %llu (consent: 'format' on the command "
-			"line): %s\n", (unsigned long long)gens[i], e ? snap_errmsg(st) : "done");
-		if (e)
-			return e;
-	}
-	return 0;
-}
-
-int persist_init(struct vcpu *v, snap_store *st, int store_damaged, const struct hv_config *cfg)
+int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 {
 	cur = v;
 	P.st = st;
@@ -202,8 +181,6 @@ int persist_init(struct vcpu *v, snap_store *st, int store_damaged, const struct
 	uint64_t npages = v->ram_bytes >> 12, newest = 0;
 	int fell_back = 0;
 	if (boot_pick_generation(st, npages, &state, &newest, &fell_back))
-		return HV_EINVAL;
-	if (fell_back && cfg->format && drop_damaged(st, newest))
 		return HV_EINVAL;
 	struct snapeng_host h = { v, h_page, h_leaf, h_invept, h_alloc, h_free };
 	int e = snapeng_create(&h, st, npages, P.tier, &P.e);
@@ -221,14 +198,12 @@ int persist_init(struct vcpu *v, snap_store *st, int store_damaged, const struct
 	P.poll_normal = v->poll_tsc;
 	copy_baseline();
 	P.poll_slice = time_tsc_hz() / SLICE_HZ;
-	/* After damage, new generations would reuse blocks that only the
-	 * damaged superblock or generation refers to: only with consent. */
-	P.active = !((fell_back || store_damaged) && !cfg->format);
-	kprintf("amber: snapshots: every %u ms of guest time, dirty tracking %s\n", cfg->snap_ms, tier_name(P.tier));
-	if (!P.active)
-		kprintf("amber: snapshots: HELD because the store is damaged (see above): nothing is written to "
-			"the disk, so the damaged data stays as it is. Inspect it with snapctl; boot with 'format' "
-			"to take snapshots again on this disk (space only the damaged part used may be reused)\n");
+	/* After a fallback snapshots go on: the store keeps what it stepped
+	 * over (pinned, flagged damaged, never written; FORMAT.md) and the
+	 * next generation is built on the restored one, numbered above all. */
+	P.active = 1;
+	kprintf("amber: snapshots: every %u ms of guest time, dirty tracking %s%s\n", cfg->snap_ms,
+		tier_name(P.tier), fell_back ? "; the damaged generation is kept (see above)" : "");
 	if (!newest)
 		return 0;
 	size_t len = 0;
@@ -337,7 +312,7 @@ static void committed(void)
 		(unsigned long long)s.dirty_list);
 	if (P.degraded) {
 		P.degraded = 0;
-		kprintf("amber: snapshots resumed: gen=%llu committed after %llu failed tries\n",
+		kprintf("amber: snapshots resumed: gen=%llu committed (%llu failed tries since boot)\n",
 			(unsigned long long)P.captured, (unsigned long long)P.failures);
 	}
 }

@@ -38,11 +38,10 @@
  * returns 1, and the guest's vCPU state is applied by persist_apply() once
  * its VMCS exists. Returns 0 for a fresh start, negative when the store
  * cannot be used for this guest (message printed; the disk is left as it
- * is). After damage (store_damaged: the store opened from its older
- * superblock; or a generation passed over) snapshots are held unless the
- * command line says `format`.
+ * is). After a fallback snapshots go on, built on the restored
+ * generation; the store keeps the damaged one.
  */
-int persist_init(struct vcpu *v, snap_store *st, int store_damaged, const struct hv_config *cfg);
+int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg);
 /* Loads the restored vCPU and device state into the current VMCS. */
 int persist_apply(struct vcpu *v);
 /* Hooks the snapshot hypercalls into the vdev environment. */

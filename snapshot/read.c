@@ -47,9 +47,10 @@ int snap_list(snap_store *st, struct snap_geninfo *out, unsigned max,
 
 unsigned snap_catalog(const snap_store *st, uint64_t *gens, unsigned max)
 {
+	const struct cat_ent *e;
 	unsigned n = 0;
-	for (u32 i = 0; i < st->cat.count && n < max; i++)
-		gens[n++] = st->cat.ent[i].gen;
+	for (u32 i = 0; n < max && (e = view_ent(st, i)); i++)
+		gens[n++] = e->gen;
 	return n;
 }
 

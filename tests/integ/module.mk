@@ -3,6 +3,7 @@ INTEG_TESTS += tests/integ/boot.sh
 INTEG_TESTS += tests/integ/disk.sh
 INTEG_TESTS += tests/integ/torture-short
 TORTURES    += tests/integ/torture-long
+TORTURES    += tests/integ/torture-faults
 INTEG_TESTS += tests/integ/tiers.sh
 INTEG_TESTS += tests/integ/diskfull.sh
 INTEG_TESTS += tests/integ/fallback.sh

@@ -10,6 +10,9 @@
 #     "gen=G captured" of the restored generation G, or one more;
 #   - the epoch grew by one per restore;
 # and at the end that `snapctl verify` passes on the disk.
+# TORTURE_FAULTS=1: every boot also injects disk faults (faults=SEED: writes
+# and flushes of the store fail at random, some after reaching the disk);
+# then generations must fail, be retried and resume, under the same rule.
 . "$(dirname "$0")/lib.sh"
 CYCLES=${1:-20}
 SNAPCTL=$TOP/build/tools/snapctl
@@ -71,7 +74,9 @@ markers=('snapshot gen=[0-9]+ captured' 'snapshot gen=[0-9]+ committed' 'restore
 ok=1
 for ((c = 1; c <= CYCLES; c++)); do
 	name=torture-$c
-	args=(--engine bochs --disk "$disk" --timeout 300 --cmdline "guest=counter snap_ms=200 format")
+	extra=""
+	[ "${TORTURE_FAULTS:-0}" = 1 ] && extra=" faults=$((RANDOM + 1))"
+	args=(--engine bochs --disk "$disk" --timeout 300 --cmdline "guest=counter snap_ms=200 format$extra")
 	engine_start "$name" "${args[@]}"
 	log=$T/$name.serial
 	if ! wait_line "$log" '^amber: (fresh start|restored gen=)' 60; then
@@ -95,6 +100,13 @@ for ((c = 1; c <= CYCLES; c++)); do
 	learn_log "$log"
 done
 check "restored at least $((CYCLES / 2)) times" test "$restores" -ge $((CYCLES / 2))
+if [ "${TORTURE_FAULTS:-0}" = 1 ]; then
+	check "injected faults made generations fail, loudly" \
+		bash -c "cat '$T'/torture-*.serial | grep -aqE '^amber: snapshot gen=[0-9]+ failed \(.*\), retrying in'"
+	check "and snapshots resumed after them" \
+		bash -c "cat '$T'/torture-*.serial | grep -aq '^amber: snapshots resumed'"
+	check "never 'snapshots stopped'" bash -c "! cat '$T'/torture-*.serial | grep -aq 'snapshots stopped'"
+fi
 check "snapctl verify passes on the disk" "$SNAPCTL" verify "$disk"
 echo "torture: $CYCLES cycles, $restores restores, newest epoch $last_epoch"
 finish
