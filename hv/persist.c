@@ -52,6 +52,7 @@ static struct {
 	uint64_t captured, durable, restored_from;
 	uint64_t promised;    /* highest generation number SNAP_REQUEST handed out */
 	uint64_t pause_cycles;
+	int prepared;            /* snap_prepare done: the first begin marks nothing */
 	uint64_t pause_pml, pause_save; /* its parts outside the engine (engine: snapeng_stats) */
 	uint64_t restore_t0;
 	uint64_t poll_normal, poll_slice;
@@ -339,6 +340,13 @@ void persist_work(struct vcpu *v)
 		}
 		if (left == 0)
 			restore_done();
+	}
+	if (P.active && !P.prepared && P.st) {
+		/* The first begin would mark the store's free space inside its
+		 * pause (266k guest cycles at 512 MiB after a restore): do it now.
+		 * A failure shows again, and is handled, at the capture. */
+		P.prepared = 1;
+		snap_prepare(P.st);
 	}
 	if (P.active) {
 		if (snapeng_busy(P.e)) {
