@@ -181,8 +181,10 @@ int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 	hv_state_limits_init(v->caps);
 	uint64_t npages = v->ram_bytes >> 12, newest = 0;
 	int fell_back = 0;
+	uint64_t t0 = rdtsc();
 	if (boot_pick_generation(st, npages, &state, &newest, &fell_back))
 		return HV_EINVAL;
+	uint64_t t1 = rdtsc();
 	struct snapeng_host h = { v, h_page, h_leaf, h_invept, h_alloc, h_free };
 	int e = snapeng_create(&h, st, npages, P.tier, &P.e);
 	if (e) {
@@ -196,6 +198,7 @@ int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 			return HV_ENOMEM;
 		P.pml = (uint64_t *)(uintptr_t)pa;
 	}
+	uint64_t t2 = rdtsc();
 	P.poll_normal = v->poll_tsc;
 	copy_baseline();
 	P.poll_slice = time_tsc_hz() / SLICE_HZ;
@@ -221,6 +224,12 @@ int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 		return HV_EINVAL;
 	}
 	P.restored_from = P.captured = P.durable = newest;
+	/* What of the restore's start grows with RAM (issue 15): choosing the
+	 * generation, the engine's leaves (every frame), marking them absent. */
+	uint64_t ms = time_tsc_hz() / 1000 + 1;
+	kprintf("amber: restore start: pick %llu ms, engine %llu ms, restore %llu ms\n",
+		(unsigned long long)((t1 - t0) / ms), (unsigned long long)((t2 - t1) / ms),
+		(unsigned long long)((rdtsc() - P.restore_t0) / ms));
 	if (cfg->eager_restore) {
 		int64_t left;
 		while ((left = snapeng_restore_step(P.e, 4096)) > 0)

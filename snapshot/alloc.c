@@ -216,13 +216,6 @@ int snap_space(snap_store *st, struct snap_space *out)
 	return 0;
 }
 
-int snap_prepare(snap_store *st)
-{
-	if (st->state == ST_ERROR)
-		return SNAP_EFATAL;
-	return st->state == ST_OPEN ? alloc_init(st) : 0;
-}
-
 int snap_gc(snap_store *st, struct snap_space *out)
 {
 	if (st->state == ST_ERROR)

@@ -133,6 +133,32 @@ void txn_release(snap_store *st)
 	build_free(st);
 }
 
+/* What snap_begin on the newest generation needs, read now: the free-space
+ * bitmap and the newest generation's map root (st->last). */
+int snap_prepare(snap_store *st)
+{
+	int rc = check_state(st, ST_OPEN);
+	if (rc || (rc = alloc_init(st)))
+		return rc;
+	const struct cat_ent *base = NULL;
+	for (u32 i = 0; !base && i < st->cat.count; i++) /* as snap_begin picks it */
+		if (!(st->cat.ent[i].flags & CAT_DAMAGED) &&
+		    !gen_quarantined(st, st->cat.ent[i].gen))
+			base = &st->cat.ent[i];
+	if (!base || base->gen == st->last.gen)
+		return 0;
+	struct rec_disk *r = snap_alloc(st, SNAP_BLOCK_SIZE);
+	if (!r)
+		return SNAP_ENOMEM;
+	if (!(rc = rec_load(st, base, r))) {
+		st->last = *base;
+		st->last.flags = 0;
+		st->last_root = r->root;
+	}
+	snap_free(st, r, SNAP_BLOCK_SIZE);
+	return rc;
+}
+
 int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 {
 	struct snap_begin_opts def = { 0 };
