@@ -133,12 +133,16 @@ void txn_release(snap_store *st)
 	build_free(st);
 }
 
-/* What snap_begin on the newest generation needs, read now: the free-space
- * bitmap and the newest generation's map root (st->last). */
+/* What snap_begin on the newest generation needs, made ready now: the
+ * free-space bitmap, the map builder's arrays and the newest generation's
+ * map root (st->last). */
 int snap_prepare(snap_store *st)
 {
 	int rc = check_state(st, ST_OPEN);
 	if (rc || (rc = alloc_init(st)))
+		return rc;
+	/* the map builder's arrays too (build_init: kept from then on) */
+	if (st->sb.npages && (rc = build_init(st, st->sb.npages)))
 		return rc;
 	const struct cat_ent *base = NULL;
 	for (u32 i = 0; !base && i < st->cat.count; i++) /* as snap_begin picks it */
