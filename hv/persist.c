@@ -53,6 +53,8 @@ static struct {
 	uint64_t captured, durable, restored_from;
 	uint64_t promised;    /* highest generation number SNAP_REQUEST handed out */
 	uint64_t pause_cycles;
+	int prepared;            /* snap_prepare done: the first begin marks nothing */
+	uint64_t pause_pml, pause_save; /* its parts outside the engine (engine: snapeng_stats) */
 	uint64_t restore_t0;
 	uint64_t poll_normal, poll_slice;
 	uint64_t *pml;
@@ -187,20 +189,24 @@ int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 	hv_state_limits_init(v->caps);
 	uint64_t npages = v->ram_bytes >> 12, newest = 0;
 	int fell_back = 0;
+	uint64_t t0 = rdtsc();
 	if (boot_pick_generation(st, npages, &state, &newest, &fell_back))
 		return HV_EINVAL;
+	uint64_t t1 = rdtsc();
 	struct snapeng_host h = { v, h_page, h_leaf, h_invept, h_alloc, h_free };
 	int e = snapeng_create(&h, st, npages, P.tier, &P.e);
 	if (e) {
 		kprintf("amber: error: snapshot engine: %s\n", snap_strerror(e));
 		return HV_ENOMEM;
 	}
+	snapeng_set_clock(P.e, rdtsc);
 	if (P.tier == SNAPENG_PML) {
 		uint64_t pa;
 		if (pmem_alloc_page(&pa))
 			return HV_ENOMEM;
 		P.pml = (uint64_t *)(uintptr_t)pa;
 	}
+	uint64_t t2 = rdtsc();
 	P.poll_normal = v->poll_tsc;
 	copy_baseline();
 	P.poll_slice = time_tsc_hz() / SLICE_HZ;
@@ -226,6 +232,12 @@ int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 		return HV_EINVAL;
 	}
 	P.restored_from = P.captured = P.durable = newest;
+	/* What of the restore's start grows with RAM (issue 15): choosing the
+	 * generation, the engine's leaves (every frame), marking them absent. */
+	uint64_t ms = time_tsc_hz() / 1000 + 1;
+	kprintf("amber: restore start: pick %llu ms, engine %llu ms, restore %llu ms\n",
+		(unsigned long long)((t1 - t0) / ms), (unsigned long long)((t2 - t1) / ms),
+		(unsigned long long)((rdtsc() - P.restore_t0) / ms));
 	if (cfg->eager_restore) {
 		int64_t left;
 		while ((left = snapeng_restore_step(P.e, 4096)) > 0)
@@ -281,10 +293,14 @@ static void capture(struct vcpu *v)
 	uint64_t t0 = rdtsc(), gen = 0;
 	if (P.tier == SNAPENG_PML)
 		drain_pml();
+	uint64_t t1 = rdtsc();
 	hv_state_save(v, &state);
 	state.con_consumed = con_consumed();
+	uint64_t t2 = rdtsc();
 	int e = snapeng_capture(P.e, &state, sizeof state, time_wall_ns(), &gen);
 	P.pause_cycles = rdtsc() - t0;
+	P.pause_pml = t1 - t0;
+	P.pause_save = t2 - t1;
 	if (e) {
 		generation_failed("capture", e);
 		return;
@@ -304,9 +320,19 @@ static void committed(void)
 	/* Released before the line below: a watcher that saw "committed" has
 	 * seen the output that generation made durable. */
 	con_committed(P.captured, vdev_backend_mono());
-	kprintf("amber: snapshot gen=%llu committed pages=%llu bytes=%llu pause_cycles=%llu\n",
+	struct snapeng_stats s;
+	snapeng_stats(P.e, &s);
+	/* The pause part by part (guest TSC): PML drain, vCPU state save, the
+	 * store's begin, state blob copy, dirty set move (list or bitmap pass)
+	 * and write-protect, INVEPT; the rest is the capture's own overhead. */
+	kprintf("amber: snapshot gen=%llu committed pages=%llu bytes=%llu pause_cycles=%llu "
+		"p_pml=%llu p_save=%llu p_begin=%llu p_blob=%llu p_dirty=%llu p_invept=%llu dirty_list=%llu\n",
 		(unsigned long long)P.captured, (unsigned long long)gi.dirty_pages,
-		(unsigned long long)gi.bytes_written, (unsigned long long)P.pause_cycles);
+		(unsigned long long)gi.bytes_written, (unsigned long long)P.pause_cycles,
+		(unsigned long long)P.pause_pml, (unsigned long long)P.pause_save,
+		(unsigned long long)s.t_begin, (unsigned long long)s.t_state,
+		(unsigned long long)s.t_dirty, (unsigned long long)s.t_invept,
+		(unsigned long long)s.dirty_list);
 	if (P.degraded) {
 		P.degraded = 0;
 		kprintf("amber: snapshots resumed: gen=%llu committed (%llu failed tries since boot)\n",
@@ -336,6 +362,13 @@ void persist_work(struct vcpu *v)
 		}
 		if (left == 0)
 			restore_done();
+	}
+	if (P.active && !P.prepared && P.st) {
+		/* The first begin would mark the store's free space inside its
+		 * pause (266k guest cycles at 512 MiB after a restore): do it now.
+		 * A failure shows again, and is handled, at the capture. */
+		P.prepared = 1;
+		snap_prepare(P.st);
 	}
 	if (P.active) {
 		if (snapeng_busy(P.e)) {

@@ -35,10 +35,19 @@ static int bit(const u8 *bm, u64 i)
 	return bm[i >> 3] >> (i & 7) & 1;
 }
 
+/* The arrays are kept from one generation to the next and cleared when a
+ * generation ends (build_end, in the writer's time): begin runs in the
+ * hypervisor's capture pause and must not allocate or clear O(RAM) bytes. */
 int build_init(snap_store *st, u64 npages)
 {
 	struct build *b = &st->b;
-	snap_memset(b, 0, sizeof *b);
+	if (b->leaf && b->npages == npages) {
+		b->ndirty = 0;
+		b->ndead = 0;
+		b->loaded = 0;
+		return 0;
+	}
+	build_free(st);
 	b->npages = npages;
 	b->nleaves = (npages + FANOUT - 1) / FANOUT;
 	b->leaf = snap_alloc(st, b->nleaves * sizeof *b->leaf);
@@ -55,6 +64,19 @@ int build_init(snap_store *st, u64 npages)
 	snap_memset(b->lflag, 0, b->nleaves);
 	snap_memset(b->wbits, 0, (npages + 7) / 8);
 	return 0;
+}
+
+void build_end(snap_store *st)
+{
+	struct build *b = &st->b;
+	if (!b->leaf)
+		return;
+	snap_memset(b->leaf, 0, b->nleaves * sizeof *b->leaf);
+	snap_memset(b->lflag, 0, b->nleaves);
+	snap_memset(b->wbits, 0, (b->npages + 7) / 8);
+	b->ndirty = 0;
+	b->ndead = 0;
+	b->loaded = 0;
 }
 
 void build_free(snap_store *st)

@@ -11,10 +11,19 @@
  *   pending  pages of gen not stored yet; exactly these are write-protected
  *            for copy-on-write
  *   absent   pages a lazy restore has not read back yet (leaf not present)
+ *
+ * Beside track, a list of the frames in it (dlist, in the order they became
+ * dirty) lets capture touch only the dirty frames: the pause is O(dirty), not
+ * a pass over the bitmaps, which at 512 MiB alone costs more than a small
+ * dirty set. The list is bounded (DLIST_MAX entries); when it overflows, or
+ * when track changes wholesale (a failed generation's pages given back, the
+ * first generation, the AD tier's scan), capture falls back to one pass over
+ * the bitmap (dover).
  */
 #include "snapshot/engine.h"
 
 #define WORD_BITS 64u
+#define DLIST_MAX 8192u /* 64 KiB: 32 MiB of dirty pages per generation */
 
 typedef uint64_t u64_any __attribute__((may_alias, aligned(1))); /* a word at any address */
 
@@ -33,6 +42,10 @@ struct snapeng {
 	uint64_t *state;        /* the captured state blob, stored just before commit */
 	size_t state_len, state_cap;
 	int err;                /* why a generation was given up outside snapeng_step */
+	uint64_t *dlist;        /* the frames in track, while !dover */
+	uint64_t ndl, dcap;
+	int dover;              /* track holds frames dlist does not */
+	uint64_t (*clock)(void);
 	struct snapeng_stats s;
 };
 
@@ -41,6 +54,21 @@ static void check(const snapeng *e);
 static int test_bit(const uint64_t *m, uint64_t i) { return (m[i / WORD_BITS] >> (i % WORD_BITS)) & 1; }
 static void set_bit(uint64_t *m, uint64_t i) { m[i / WORD_BITS] |= 1ull << (i % WORD_BITS); }
 static void clear_bit(uint64_t *m, uint64_t i) { m[i / WORD_BITS] &= ~(1ull << (i % WORD_BITS)); }
+
+/* A frame becomes DIRTY (engine.h): into track, and into the list. */
+static void mark_dirty(snapeng *e, uint64_t gfn)
+{
+	uint64_t *w = &e->track[gfn / WORD_BITS], b = 1ull << (gfn % WORD_BITS);
+	if (*w & b)
+		return;
+	*w |= b;
+	if (e->ndl < e->dcap)
+		e->dlist[e->ndl++] = gfn;
+	else
+		e->dover = 1;
+}
+
+static uint64_t now(const snapeng *e) { return e->clock ? e->clock() : 0; }
 
 /* Next set bit at or after i, or npages; skips empty words whole. */
 static uint64_t next_bit(const snapeng *e, const uint64_t *m, uint64_t i)
@@ -94,7 +122,9 @@ int snapeng_create(const struct snapeng_host *h, snap_store *st, uint64_t npages
 	e->gen = zalloc(h, e->words * 8);
 	e->pending = zalloc(h, e->words * 8);
 	e->absent = zalloc(h, e->words * 8);
-	if (!e->track || !e->gen || !e->pending || !e->absent) {
+	e->dcap = npages < DLIST_MAX ? npages : DLIST_MAX;
+	e->dlist = h->alloc(h->ctx, e->dcap * 8);
+	if (!e->track || !e->gen || !e->pending || !e->absent || !e->dlist) {
 		snapeng_destroy(e);
 		return SNAP_ENOMEM;
 	}
@@ -125,6 +155,8 @@ void snapeng_destroy(snapeng *e)
 		e->h.free(e->h.ctx, e->absent, e->words * 8);
 	if (e->state)
 		e->h.free(e->h.ctx, e->state, e->state_cap * 8);
+	if (e->dlist)
+		e->h.free(e->h.ctx, e->dlist, e->dcap * 8);
 	e->h.free(e->h.ctx, e, sizeof *e);
 }
 
@@ -153,6 +185,8 @@ static int do_restore(snapeng *e, uint64_t gen, void *state, size_t cap, size_t 
 	e->s.restored_from = e->s.gen = gi.gen;
 	for (uint64_t w = 0; w < e->words; w++)
 		e->track[w] = 0;
+	e->ndl = 0;
+	e->dover = 0;
 	for (uint64_t i = 0; i < e->npages; i++) {
 		set_bit(e->absent, i);
 		*e->h.leaf(e->h.ctx, i) &= ~(SNAPENG_EPT_RWX | SNAPENG_EPT_A | SNAPENG_EPT_D);
@@ -239,7 +273,7 @@ static int do_fault(snapeng *e, uint64_t gfn, int write, int *handled)
 	if (!(*e->h.leaf(e->h.ctx, gfn) & SNAPENG_EPT_W)) {
 		if (test_bit(e->pending, gfn))
 			copy_before_write(e, gfn);
-		set_bit(e->track, gfn);
+		mark_dirty(e, gfn);
 		grant_write(e, gfn);
 	}
 	*handled = 1; /* also a stale TLB entry: the leaf already allows it */
@@ -261,7 +295,7 @@ static int do_guest_write(snapeng *e, uint64_t gfn)
 	if (test_bit(e->pending, gfn))
 		copy_before_write(e, gfn);
 	/* No D bit, PML entry or fault will see a write by the host: record it. */
-	set_bit(e->track, gfn);
+	mark_dirty(e, gfn);
 	grant_write(e, gfn);
 	return 0;
 }
@@ -271,7 +305,7 @@ static void do_pml_log(snapeng *e, const uint64_t *gpa, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t gfn = gpa[i] >> 12;
 		if (gfn < e->npages && !test_bit(e->absent, gfn)) /* an absent page cannot be written */
-			set_bit(e->track, gfn);
+			mark_dirty(e, gfn);
 	}
 }
 
@@ -299,9 +333,11 @@ static int do_capture(snapeng *e, const void *state, size_t len, uint64_t time_n
 		e->state = p;
 		e->state_cap = words;
 	}
+	uint64_t t0 = now(e);
 	int rc = snap_begin(e->st, &o);
 	if (rc)
 		return rc;
+	uint64_t t1 = now(e);
 	if (words)
 		e->state[words - 1] = 0;
 	for (size_t i = 0; i < len / 8; i++)
@@ -309,31 +345,55 @@ static int do_capture(snapeng *e, const void *state, size_t len, uint64_t time_n
 	for (size_t i = len / 8 * 8; i < len; i++)
 		((uint8_t *)e->state)[i] = ((const uint8_t *)state)[i];
 	e->state_len = len;
+	uint64_t t2 = now(e);
 	/* Nothing below can fail: the dirty state moves from track to pending. */
-	if (e->tier == SNAPENG_AD)
+	if (e->tier == SNAPENG_AD) {
 		for (uint64_t g = 0; g < e->npages; g++)
 			if (*e->h.leaf(e->h.ctx, g) & SNAPENG_EPT_D)
 				set_bit(e->track, g);
-	if (e->all_dirty) {
-		for (uint64_t w = 0; w < e->words; w++)
-			e->track[w] = ~0ull;
-		if (e->npages % WORD_BITS) /* no frames beyond the last */
-			e->track[e->words - 1] = (1ull << (e->npages % WORD_BITS)) - 1;
+		e->dover = 1;
 	}
-	/* One pass over the bitmap, clearing it as it goes: the pause grows
-	 * with the dirty pages, plus one word test per 64 frames. */
 	uint64_t n = 0;
-	for (uint64_t w = 0; w < e->words; w++) {
-		uint64_t bits = e->track[w] & ~e->absent[w];
-		e->track[w] = 0;
-		e->gen[w] = bits;
-		e->pending[w] = bits;
-		for (; bits; bits &= bits - 1, n++) {
-			uint64_t g = w * WORD_BITS + (uint64_t)__builtin_ctzll(bits);
+	if (!e->all_dirty && !e->dover) {
+		/* The list: O(dirty). gen and pending are empty (I3), track
+		 * holds exactly the listed frames (I6), none of them absent (I1). */
+		for (; n < e->ndl; n++) {
+			uint64_t g = e->dlist[n];
+			clear_bit(e->track, g);
+			set_bit(e->gen, g);
+			set_bit(e->pending, g);
 			*e->h.leaf(e->h.ctx, g) &= ~(SNAPENG_EPT_W | SNAPENG_EPT_D);
 		}
+	} else {
+		if (e->all_dirty) {
+			for (uint64_t w = 0; w < e->words; w++)
+				e->track[w] = ~0ull;
+			if (e->npages % WORD_BITS) /* no frames beyond the last */
+				e->track[e->words - 1] = (1ull << (e->npages % WORD_BITS)) - 1;
+		}
+		/* One pass over the bitmap, clearing it as it goes: the dirty
+		 * pages plus one word test per 64 frames. */
+		for (uint64_t w = 0; w < e->words; w++) {
+			uint64_t bits = e->track[w] & ~e->absent[w];
+			e->track[w] = 0;
+			e->gen[w] = bits;
+			e->pending[w] = bits;
+			for (; bits; bits &= bits - 1, n++) {
+				uint64_t g = w * WORD_BITS + (uint64_t)__builtin_ctzll(bits);
+				*e->h.leaf(e->h.ctx, g) &= ~(SNAPENG_EPT_W | SNAPENG_EPT_D);
+			}
+		}
 	}
+	e->s.dirty_list = !e->all_dirty && !e->dover;
+	e->ndl = 0;
+	e->dover = 0;
+	uint64_t t3 = now(e);
 	e->h.invept(e->h.ctx);
+	uint64_t t4 = now(e);
+	e->s.t_begin = t1 - t0;
+	e->s.t_state = t2 - t1;
+	e->s.t_dirty = t3 - t2;
+	e->s.t_invept = t4 - t3;
 	e->all_dirty = 0;
 	e->busy = 1;
 	e->remaining = n;
@@ -352,6 +412,7 @@ static int give_back(snapeng *e, int rc)
 		e->track[w] |= e->gen[w];
 		e->gen[w] = e->pending[w] = 0;
 	}
+	e->dover = 1; /* the list does not hold the pages given back */
 	snap_abort(e->st);
 	e->busy = 0;
 	return rc;
@@ -444,8 +505,9 @@ static int do_attach_store(snapeng *e, snap_store *st)
 #ifdef SNAPENG_DEBUG
 static void check(const snapeng *e)
 {
-	uint64_t absent = 0, gen = 0, pending = 0;
+	uint64_t absent = 0, gen = 0, pending = 0, tracked = 0;
 	for (uint64_t g = 0; g < e->npages; g++) {
+		tracked += (uint64_t)test_bit(e->track, g);
 		uint64_t l = *e->h.leaf(e->h.ctx, g);
 		int a = test_bit(e->absent, g), t = test_bit(e->track, g);
 		int in_gen = test_bit(e->gen, g), p = test_bit(e->pending, g);
@@ -461,6 +523,13 @@ static void check(const snapeng *e)
 	}
 	if (absent != e->s.absent)
 		snapeng_debug_fail("I1: the absent count is wrong", absent);
+	if (!e->dover && !e->all_dirty) {
+		if (tracked != e->ndl)
+			snapeng_debug_fail("I6: the dirty list and track differ in size", tracked);
+		for (uint64_t i = 0; i < e->ndl; i++)
+			if (!test_bit(e->track, e->dlist[i]))
+				snapeng_debug_fail("I6: a listed frame is not in track", e->dlist[i]);
+	}
 	if (!e->busy && (gen || pending))
 		snapeng_debug_fail("I3: gen or pending pages while no generation is in flight", gen);
 	if (e->busy && (pending != e->remaining || e->s.stored + e->remaining != e->s.dirty || gen != e->s.dirty))
@@ -541,6 +610,8 @@ int snapeng_attach_store(snapeng *e, snap_store *st)
 }
 
 int snapeng_busy(const snapeng *e) { return e->busy; }
+
+void snapeng_set_clock(snapeng *e, uint64_t (*clock)(void)) { e->clock = clock; }
 
 int snapeng_take_error(snapeng *e)
 {

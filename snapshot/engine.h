@@ -10,7 +10,8 @@
  *   capture   (in a VM exit; the pause) take the dirty set D(N), clear its
  *             tracking state, write-protect it, INVEPT, begin generation N
  *             in the store with the vCPU/device state blob. O(|D|) for the
- *             PML and WP tiers; the A/D tier scans every leaf.
+ *             PML and WP tiers (a bounded list of the dirty frames; past
+ *             it, one pass over a bitmap); the A/D tier scans every leaf.
  *   step      (while the guest runs, in slices) store pages of D(N) and
  *             give write access back; when none is left, commit: N is durable.
  *   fault     a guest write to a page of D(N) not yet stored: the page is
@@ -63,6 +64,8 @@
  *      would go unseen).
  *   I5 absent pages remain ⇒ a read generation is open (rgen), unless the
  *      store is detached; none remain ⇒ no read generation.
+ *   I6 unless the dirty list overflowed (engine.c), it holds exactly the
+ *      frames in track, once each.
  *
  * Dirty-tracking tiers (all three yield identical generations):
  *   PML  hardware logs each 0→1 change of a leaf's D bit; the hypervisor
@@ -113,6 +116,15 @@ struct snapeng_stats {
 	uint64_t cow_faults;      /* stored early because the guest wrote them */
 	uint64_t absent;          /* pages not yet read back by a lazy restore */
 	uint64_t restored_from;   /* generation restored at boot, 0 = fresh */
+	/* The last capture's pause, part by part, in the units of the clock
+	 * given to snapeng_set_clock (all 0 without one): */
+	uint64_t t_begin;         /* snap_begin: the store's new generation */
+	uint64_t t_state;         /* copying the state blob */
+	uint64_t t_dirty;         /* moving the dirty set to the generation and
+	                           * write-protecting it (AD tier: the leaf scan) */
+	uint64_t t_invept;        /* the INVEPT callback */
+	uint64_t dirty_list;      /* 1: the dirty set came from the list (O(dirty)),
+	                           * 0: from a pass over the bitmap */
 };
 
 /*
@@ -122,6 +134,9 @@ struct snapeng_stats {
 int snapeng_create(const struct snapeng_host *h, snap_store *st, uint64_t npages,
 		   enum snapeng_tier tier, snapeng **out);
 void snapeng_destroy(snapeng *e);
+
+/* A cycle counter for the pause breakdown in snapeng_stats (NULL: none). */
+void snapeng_set_clock(snapeng *e, uint64_t (*clock)(void));
 
 /*
  * Lazy restore of generation `gen` (0 = newest): reads its state blob into

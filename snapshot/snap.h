@@ -314,6 +314,10 @@ int snap_set_keep(snap_store *st, unsigned keep);
 /* Removes generation gen from the store even if pinned or among the newest:
  * for a generation whose damaged map stops the store from writing. */
 int snap_drop(snap_store *st, uint64_t gen);
+/* Builds the free-space bitmap now if it is not built yet (marking reads
+ * the map of every retained generation), so that the first snap_begin does
+ * not: the hypervisor calls it after boot, outside its capture pause. */
+int snap_prepare(snap_store *st);
 /* Recompute free space from the retained generations. */
 int snap_gc(snap_store *st, struct snap_space *out);
 int snap_space(snap_store *st, struct snap_space *out);

@@ -167,6 +167,13 @@ struct snap_store {
 	u64 wbuf_blk;
 	u32 wbuf_n;
 
+	/* The last generation this session committed: its record block and
+	 * map root, so that a generation built on it begins without reading
+	 * the record back (snap_begin runs in the hypervisor's pause). A
+	 * record never changes once written, so its block and hash name it. */
+	struct cat_ent last;
+	struct ptr last_root;
+
 	/* the generation being written */
 	struct rec_disk *rec;
 	struct wpage *wp;            /* entries not yet spilled */
@@ -249,6 +256,8 @@ int rec_load(snap_store *st, const struct cat_ent *e, struct rec_disk *rec);
 
 /* build.c */
 int build_init(snap_store *st, u64 npages);
+void build_end(snap_store *st);   /* generation over: clear, keep the arrays */
+void txn_release(snap_store *st); /* frees what generations keep between them */
 void build_free(snap_store *st);
 int build_dead(snap_store *st, u64 blk);
 int build_release_dead(snap_store *st, int flushed);

@@ -105,14 +105,62 @@ static int cat_retain(snap_store *st, struct catalog *c, unsigned keep)
 	return 0;
 }
 
+#define WP_FIRST (SNAP_WP_MAX < 1024 ? SNAP_WP_MAX : 1024)
+
+/* The end of a generation. The record block and the entry buffer at its
+ * first size stay allocated for the next one, the record cleared now: begin
+ * runs in the hypervisor's capture pause (see build_init). */
 static void txn_free(snap_store *st)
 {
-	build_free(st);
+	build_end(st);
+	if (st->capwp != WP_FIRST) {
+		snap_free(st, st->wp, st->capwp * sizeof *st->wp);
+		st->wp = NULL;
+		st->capwp = 0;
+	}
+	st->nwp = 0;
+	if (st->rec)
+		snap_memset(st->rec, 0, SNAP_BLOCK_SIZE);
+}
+
+void txn_release(snap_store *st)
+{
 	snap_free(st, st->wp, st->capwp * sizeof *st->wp);
 	snap_free(st, st->rec, SNAP_BLOCK_SIZE);
 	st->wp = NULL;
 	st->rec = NULL;
 	st->nwp = st->capwp = 0;
+	build_free(st);
+}
+
+/* What snap_begin on the newest generation needs, made ready now: the
+ * free-space bitmap, the map builder's arrays and the newest generation's
+ * map root (st->last). */
+int snap_prepare(snap_store *st)
+{
+	int rc = check_state(st, ST_OPEN);
+	if (rc || (rc = alloc_init(st)))
+		return rc;
+	/* the map builder's arrays too (build_init: kept from then on) */
+	if (st->sb.npages && (rc = build_init(st, st->sb.npages)))
+		return rc;
+	const struct cat_ent *base = NULL;
+	for (u32 i = 0; !base && i < st->cat.count; i++) /* as snap_begin picks it */
+		if (!(st->cat.ent[i].flags & CAT_DAMAGED) &&
+		    !gen_quarantined(st, st->cat.ent[i].gen))
+			base = &st->cat.ent[i];
+	if (!base || base->gen == st->last.gen)
+		return 0;
+	struct rec_disk *r = snap_alloc(st, SNAP_BLOCK_SIZE);
+	if (!r)
+		return SNAP_ENOMEM;
+	if (!(rc = rec_load(st, base, r))) {
+		st->last = *base;
+		st->last.flags = 0;
+		st->last_root = r->root;
+	}
+	snap_free(st, r, SNAP_BLOCK_SIZE);
+	return rc;
 }
 
 int snap_begin(snap_store *st, const struct snap_begin_opts *o)
@@ -157,24 +205,32 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 	    (rc = alloc_mark(st)))
 		return rc;
 
-	st->rec = snap_alloc(st, SNAP_BLOCK_SIZE);
-	st->capwp = SNAP_WP_MAX < 1024 ? SNAP_WP_MAX : 1024;
-	st->wp = snap_alloc(st, st->capwp * sizeof *st->wp);
+	if (!st->rec && (st->rec = snap_alloc(st, SNAP_BLOCK_SIZE)))
+		snap_memset(st->rec, 0, SNAP_BLOCK_SIZE);
+	if (!st->wp) {
+		st->capwp = WP_FIRST;
+		st->wp = snap_alloc(st, st->capwp * sizeof *st->wp);
+	}
 	if (!st->rec || !st->wp) {
-		txn_free(st);
+		txn_release(st);
 		return SNAP_ENOMEM;
 	}
 	if ((rc = build_init(st, npages))) {
 		txn_free(st);
 		return rc;
 	}
-	snap_memset(st->rec, 0, SNAP_BLOCK_SIZE);
-	if (base && (rc = rec_load(st, base, st->rec))) {
-		txn_free(st);
-		return rc;
+	struct ptr root = { 0, 0 };
+	if (base && base->gen == st->last.gen && base->rec.blk == st->last.rec.blk &&
+	    base->rec.csum == st->last.rec.csum) {
+		root = st->last_root; /* no disk read in the pause */
+	} else if (base) {
+		if ((rc = rec_load(st, base, st->rec))) {
+			txn_free(st);
+			return rc;
+		}
+		root = st->rec->root;
+		snap_memset(st->rec, 0, SNAP_BLOCK_SIZE);
 	}
-	struct ptr root = base ? st->rec->root : (struct ptr){ 0, 0 };
-	snap_memset(st->rec, 0, SNAP_BLOCK_SIZE);
 	st->rec->magic = REC_MAGIC;
 	st->rec->gen = gen;
 	st->rec->base = base ? base->gen : 0;
@@ -307,6 +363,8 @@ static int commit_gen(snap_store *st, uint64_t *gen)
 	    (rc = super_write(st, c, r->npages, r->gen, st->sb.keep)))
 		return rc;
 	carry_done(st);
+	st->last = (struct cat_ent){ r->gen, recp, 0 };
+	st->last_root = r->root;
 	if (r->bytes_written / SNAP_BLOCK_SIZE > st->big_commit)
 		st->big_commit = r->bytes_written / SNAP_BLOCK_SIZE;
 	build_release_dead(st, 1); /* super_write flushed */

@@ -8,10 +8,12 @@
 #   4. bytes written per dirty page
 #   5. hypervisor start to first guest instruction, eager vs lazy restore,
 #      at 64 MiB and 512 MiB
+# BENCH_ONLY=pause runs only the pause rows; with BENCH_REUSE=1 it reads the
+# logs of the last run again instead of booting.
 . "$(dirname "$0")/../integ/lib.sh"
 SECS=${BENCH_SECS:-25}
 declare -A ms
-declare -a pause pages copy
+declare -a pause pages copy lazy
 
 run() { # NAME SECONDS ARGS...: boots, lets it run, stops it
 	local name=$1 secs=$2; shift 2
@@ -29,6 +31,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 entry_ms() { grep -m1 -oE 'entering the guest [0-9]+ ms' "$T/$1.serial" | grep -oE '[0-9]+'; }
 
 for mem in 64 512; do
+	[ -n "${BENCH_REUSE:-}" ] && continue # analyse the last run's logs again
 	rm -f "$T/bench-$mem.img"
 	run "bench-$mem" "$SECS" --mem $((mem + 256)) --disk "$T/bench-$mem.img" --disk-mib $((mem * 2 + 64)) \
 		--cmdline "format mem=$mem guest=counter snap_ms=100"
@@ -40,9 +43,28 @@ for mem in 64 512; do
 	copy[$mem]=$(( ${pages[$mem]} * ${base:-0} ))
 	echo "bench: mem=${mem}MiB snapshots=$(grep -c ' committed ' "$T/bench-$mem.serial") dirty_pages=${pages[$mem]} pause_cycles=${pause[$mem]} stop_and_copy_cycles=${copy[$mem]} pause/stop_and_copy=$(ratio "${pause[$mem]}" "${copy[$mem]}")"
 done
-echo "bench: pause 512MiB/64MiB=$(ratio "${pause[512]}" "${pause[64]}") per dirty page=$(ratio "$(ratio "${pause[512]}" "${pages[512]}")" "$(ratio "${pause[64]}" "${pages[64]}")") (same guest; 1.00 = O(dirty), 8.00 = O(RAM))"
+# the pause part by part (hv/persist.c names them), mean cycles per snapshot
+for mem in 64 512; do
+	parts=""
+	for f in p_pml p_save p_begin p_blob p_dirty p_invept; do parts="$parts $f=$(mean_field "bench-$mem" $f)"; done
+	echo "bench: mem=${mem}MiB pause breakdown (guest TSC):$parts dirty_list=$(mean_field "bench-$mem" dirty_list)"
+done
+# Same dirty set: the counter guest rewrites the same pages each time, so
+# most snapshots hold the same number of pages (and gen 2 holds what piled up
+# while gen 1, every frame, was written: more at 512 MiB). Compare the mean
+# pause over the snapshots of the commonest non-empty count, and over empty ones.
+pages_of() { grep -E '^amber: snapshot gen=[0-9]+ committed' "$T/$1.serial" | grep -v ' gen=[12] ' |
+	sed -E 's/.* pages=([0-9]+) .*/\1/'; }
+pause_at() { grep -E '^amber: snapshot gen=[0-9]+ committed' "$T/$1.serial" | grep -v ' gen=[12] ' |
+	grep " pages=$2 " | sed -E 's/.* pause_cycles=([0-9]+).*/\1/' | awk '{s+=$1; n++} END {if (n) printf "%.0f", s/n; else print 0}'; }
+mode=$(pages_of bench-64 | grep -v '^0$' | sort -n | uniq -c | sort -rn | awk 'NR==1 {print $2}')
+p64=$(pause_at bench-64 "${mode:-0}") p512=$(pause_at bench-512 "${mode:-0}")
+echo "bench: pause at the same dirty set ($mode pages): 64MiB=$p64 512MiB=$p512 cycles, 512MiB/64MiB=$(ratio "$p512" "$p64") (1.00 = O(dirty), 8.00 = O(RAM)); pause/stop_and_copy=$(ratio "$p512" $(( ${mode:-0} * ${base:-0} ))) at 512MiB"
+echo "bench: pause floor (0 dirty pages): 64MiB=$(pause_at bench-64 0) 512MiB=$(pause_at bench-512 0) cycles"
+echo "bench: all snapshots (dirty sets differ): pause 512MiB/64MiB=$(ratio "${pause[512]}" "${pause[64]}") per dirty page=$(ratio "$(ratio "${pause[512]}" "${pages[512]}")" "$(ratio "${pause[64]}" "${pages[64]}")")"
 echo "bench: bytes per dirty page=$(ratio "$(sum_field bench-64 bytes)" "$(sum_field bench-64 pages)") (4096 = one data block, no overhead)"
 
+[ "${BENCH_ONLY:-}" = pause ] && { rm -f "$T"/bench-*.img; exit 0; }
 rm -f "$T/bench-spin.img"
 run bench-spin-off "$SECS" --cmdline "guest=spin"
 run bench-spin-on "$SECS" --disk "$T/bench-spin.img" --cmdline "format guest=spin snap_ms=100"
@@ -57,5 +79,8 @@ for mem in 64 512; do
 		ms[$how]=$(entry_ms "bench-restore-$mem-$how")
 	done
 	echo "bench: mem=${mem}MiB hypervisor start to first guest instruction eager=${ms[eager]}ms lazy=${ms[lazy]}ms eager/lazy=$(ratio "${ms[eager]}" "${ms[lazy]}")"
+	echo "bench: mem=${mem}MiB lazy $(grep -m1 -oE 'restore start: .*' "$T/bench-restore-$mem-lazy.serial") (the rest: hypervisor boot, EPT)"
+	lazy[$mem]=${ms[lazy]}
 done
+echo "bench: lazy restore start 512MiB/64MiB=$(ratio "${lazy[512]}" "${lazy[64]}") (1.00 = independent of RAM)"
 rm -f "$T"/bench-*.img
