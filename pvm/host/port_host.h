@@ -14,5 +14,11 @@ void pvm_host_clear_classdirs(void);
 void pvm_host_set_chan(int chan, FILE *f);
 /* Bytes the VM holds from pvm_port_alloc now (leak check). */
 size_t pvm_host_outstanding(void);
+#ifdef PVM_TEST
+/* Test builds: on, boot.waitDurable gets generations 1, 2, ... which
+ * commit whenever the VM idles (all threads wait); off (the default), the
+ * host keeps no store and it returns 0 at once. Resets the counters. */
+void pvm_host_sim_store(int on);
+#endif
 
 #endif
