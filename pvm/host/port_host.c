@@ -125,9 +125,9 @@ int pvm_port_read_line(char *buf, size_t n)
 static int sim_store;
 static uint64_t sim_promised, sim_durable;
 
-void pvm_host_sim_store(int on)
+void pvm_host_sim_store(int mode)
 {
-	sim_store = on;
+	sim_store = mode;
 	sim_promised = sim_durable = 0;
 }
 
@@ -145,7 +145,7 @@ int64_t pvm_port_durable_request(void)
 {
 #ifdef PVM_TEST
 	if (sim_store)
-		return (int64_t)++sim_promised;
+		return sim_store < 0 ? -1 : (int64_t)++sim_promised;
 #endif
 	return 0;
 }
