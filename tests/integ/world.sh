@@ -11,7 +11,8 @@
 #      taken (the garbage collector in the guest: world-garbage.sh, make torture);
 #   3. boot.waitDurable on a disk with console=direct: the program's line
 #      "durable: gen=G" comes after the hypervisor's "gen=G committed"
-#      (unheld output, so only the wait can order them);
+#      (unheld output, so only the wait can order them); without a disk
+#      the call throws;
 #   4. refusals: a damaged class file, a missing pvm= class, a class that
 #      panics: a clear message on COM1, the hypervisor unharmed.
 . "$(dirname "$0")/lib.sh"
@@ -84,6 +85,10 @@ check "gen ${g:-?} committed (line ${committed_at:-none}) before the program sai
 	test -n "$committed_at" -a -n "$said_at" -a "${committed_at:-0}" -lt "${said_at:-0}"
 engine_kill wdurable
 rm -f "$ddisk"
+engine_start wnodisk --engine bochs --timeout 200 --classes "$CLASSES" --cmdline "guest=pvm pvm=amber.test.durable"
+check "without a snapshot disk the call throws, saying why" \
+	wait_for wnodisk '^world: amber.test.durable stopped: .*waitDurable: no snapshot disk, so nothing can be made durable' 150
+engine_kill wnodisk
 
 echo "refusals"
 bad=$T/badclasses; rm -rf "$bad"; mkdir -p "$bad"
