@@ -123,21 +123,27 @@ int pvm_port_read_line(char *buf, size_t n)
  * (pvm/README.md). Test builds can simulate a store (port_host.h). */
 #ifdef PVM_TEST
 static int sim_store;
-static uint64_t sim_promised, sim_durable;
+static uint64_t sim_promised, sim_durable, sim_epoch = 1;
 
 void pvm_host_sim_store(int mode)
 {
 	sim_store = mode;
 	sim_promised = sim_durable = 0;
+	sim_epoch = 1;
 }
 
 /* The simulated store commits everything promised while the VM idles, so
  * a waiter wakes only once every other thread waits too: a test sees the
- * others run meanwhile. */
+ * others run meanwhile. Mode 2 instead restores at its first idle, losing
+ * every generation not yet committed (a new epoch), then acts as mode 1. */
 static void sim_idle(void)
 {
-	if (sim_store)
+	if (sim_store == 2) {
+		sim_epoch++;
+		sim_store = 1;
+	} else if (sim_store > 0) {
 		sim_durable = sim_promised;
+	}
 }
 #endif
 
@@ -161,7 +167,11 @@ uint64_t pvm_port_durable_last(void)
 
 uint64_t pvm_port_epoch(void)
 {
+#ifdef PVM_TEST
+	return sim_epoch;
+#else
 	return 1;
+#endif
 }
 
 struct loaded {

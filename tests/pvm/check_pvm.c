@@ -157,6 +157,10 @@ START_TEST(wait_durable)
 	 * blocks alone (B runs meanwhile) and gets the generation it asked for */
 	pvm_host_sim_store(1);
 	expect("t.durable", 8, "d1 B B w2 ");
+	/* a restore loses generation 1 while run waits for it: run asks again
+	 * on the new epoch and returns 2, the generation that did commit */
+	pvm_host_sim_store(2);
+	expect("t.durable", 8, "d2 B B w3 ");
 	/* no snapshot disk: the call throws, with a message saying why */
 	pvm_host_sim_store(-1);
 	struct run r;
