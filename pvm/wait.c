@@ -3,10 +3,10 @@
  *
  * Green threads block in four kernel calls: boot.sleep(ms) (a monotonic
  * deadline), boot.readLine() and tty.getwc() (console input), and
- * boot.waitDurable() (a generation of the machine's store to commit). Such a thread
- * is BLOCKED with t->wait saying why; the native has already pushed its
- * result (null), and the wake-up replaces it with the input read, so the
- * interpreter needs no retry path. The scheduler calls pvm_wait_poll()
+ * boot.waitDurable() (a generation of the machine's store to commit). Such
+ * a thread is BLOCKED with t->wait saying why; the native has already pushed
+ * its result (null), and the wake-up replaces it with the input read or the
+ * generation, so the interpreter needs no retry path. The scheduler calls pvm_wait_poll()
  * between slices and pvm_wait_idle() when nothing can run, which hands the
  * CPU to the port (the guest kernel HLTs until the timer or console
  * interrupt) instead of reporting a deadlock.
@@ -171,7 +171,7 @@ int pvm_wait_poll(struct pvm_vm *vm)
 				pvm_set(vm, &t->os[t->osp - 1], g);
 				wake(t);
 			} else {
-				waiting = 1;   /* out of memory: retried next poll */
+				waiting = 1;   /* not yet on disk (or out of memory): next poll */
 			}
 			continue;
 		}
