@@ -124,6 +124,22 @@ int pvm_port_read_line(char *buf, size_t n)
 	return (int)k + 1;
 }
 
+/* SNAP_REQUEST once, then SNAP_STATUS between slices (vdev/ABI.md): the
+ * vCPU never stops in SNAP_WAIT, so the world's other threads run while
+ * one waits, and a degraded store (generations failing, retried by the
+ * hypervisor) only means a longer wait, never a generation not on disk. */
+int64_t pvm_port_durable_request(void)
+{
+	int64_t g = hc_snap_request();
+	return g > 0 ? g : -1;   /* VDEV_EAGAIN: no snapshot disk */
+}
+
+uint64_t pvm_port_durable_last(void)
+{
+	struct vdev_snap_status st = { 0 };
+	return hc_snap_status(&st) == VDEV_OK ? st.last_durable : 0;
+}
+
 uint64_t pvm_port_epoch(void)
 {
 	return hc_epoch();

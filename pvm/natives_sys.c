@@ -124,9 +124,12 @@ NATIVE(n_boot_sleep)
 
 /* Amber's additions to the boot object (ordinals after the original 24):
  * 25 getRestartCount() -> int, restores of the machine seen by this world;
- * 26 readLine() -> string, a console line with its newline (waits for one). */
+ * 26 readLine() -> string, a console line with its newline (waits for one);
+ * 27 waitDurable() -> int, the committed generation that holds this thread's
+ *    effects up to the call (waits for the commit; pvm/wait.c, pvm/README.md). */
 NATIVE(n_boot_restarts) { UNUSED; RET_INT((int32_t)t->vm->restarts); }
 NATIVE(n_boot_readline) { UNUSED; return pvm_wait_input(t, PVM_W_LINE, res); }
+NATIVE(n_boot_durable) { UNUSED; return pvm_wait_durable(t, res); }
 
 NATIVE(n_boot_setos)
 {
@@ -591,13 +594,13 @@ NATIVE(n_clo_setobj)
 int pvm_natives_sys_init(struct pvm_vm *vm)
 {
 	int r;
-	TABLE(PVM_K_BOOT, 27, { 5, n_boot_tostring, "toString" }, { 8, n_boot_loadclass, "loadClass" },
+	TABLE(PVM_K_BOOT, 28, { 5, n_boot_tostring, "toString" }, { 8, n_boot_loadclass, "loadClass" },
 	      { 16, n_boot_print, "consolePrint" }, { 17, n_boot_setloader, "setClassLoader" },
 	      { 18, n_boot_startthread, "startThread" }, { 19, n_boot_createbinary, "createBinary" },
 	      { 20, n_boot_setbg, "setScreenBackground" }, { 21, n_boot_sleep, "sleep" },
 	      { 22, n_boot_setos, "setOsInterface" }, { 23, n_boot_getenv, "getKernelEnvironment" },
 	      { 24, n_boot_reboot, "reboot" }, { 25, n_boot_restarts, "getRestartCount" },
-	      { 26, n_boot_readline, "readLine" });
+	      { 26, n_boot_readline, "readLine" }, { 27, n_boot_durable, "waitDurable" });
 	TABLE(PVM_K_TTY, 32, { 5, n_tty_tostring, "toString" }, { 16, n_tty_getwc, "getwc" },
 	      { 17, n_tty_putws, "putws" }, { 18, n_tty_debug, "debug" }, { 19, n_tty_gotoxy, "gotoxy" },
 	      { 20, n_tty_clear, "clear" }, { 21, n_ok_null, "setcolor" }, { 22, n_not_impl, "fill" },

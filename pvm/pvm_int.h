@@ -182,7 +182,7 @@ struct pvm_thread {
 	uint8_t state;
 	uint8_t nested;            /* synchronous run from native code */
 	uint8_t wait;              /* enum pvm_wait while BLOCKED in a kernel call (wait.c) */
-	uint64_t wake_ns;          /* PVM_W_SLEEP: monotonic deadline */
+	uint64_t wake_ns;          /* PVM_W_SLEEP: monotonic deadline; PVM_W_DURABLE: the generation */
 	int status;                /* how it ended: 0, PVM_EPANIC, PVM_EUNHANDLED */
 };
 
@@ -229,8 +229,13 @@ struct pvm_vm {
 /* wait.c — threads blocked in kernel calls (sleep, console input), the
  * restart epoch. A waiting thread is BLOCKED with wait set; the native that
  * blocked it has already pushed its result, which the wake-up may replace. */
-enum pvm_wait { PVM_W_NONE, PVM_W_SLEEP, PVM_W_LINE, PVM_W_CHAR };
+enum pvm_wait { PVM_W_NONE, PVM_W_SLEEP, PVM_W_LINE, PVM_W_CHAR, PVM_W_DURABLE };
 int pvm_wait_sleep(pvm_thread *t, int64_t ms);
+/* boot.waitDurable: pushes the generation (an int) as the result and blocks
+ * t until it is committed; 0 at once on a port without a store; throws
+ * without a snapshot disk. */
+int pvm_wait_durable(pvm_thread *t, pvm_obj **res);
+#define PVM_DURABLE_POLL_NS 1000000u  /* idle re-check while a thread waits for a commit */
 int pvm_wait_input(pvm_thread *t, int kind, pvm_obj **res);
 /* Between slices: restart hooks on a new epoch, then wake what is due.
  * Returns 1 when some thread waits in a kernel call (the VM is not dead). */

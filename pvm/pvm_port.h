@@ -36,6 +36,17 @@ void pvm_port_idle(uint64_t wake_ns);
  * at all (the reader gets an empty string at once, as on a headless host). */
 int pvm_port_read_line(char *buf, size_t n);
 
+/* Durability, for boot.waitDurable (pvm/wait.c). pvm_port_durable_request
+ * asks the machine to capture the world as it is now and returns the
+ * generation G > 0 that will hold it; 0 when the port keeps no store at all
+ * (the host tools: nothing is ever persisted, so there is nothing to wait
+ * for); -1 when the machine has no snapshot disk. pvm_port_durable_last
+ * returns the newest generation committed to disk (0: none). Neither blocks:
+ * the waiting thread is BLOCKED, the others run, and the scheduler polls
+ * between slices (and at most every PVM_DURABLE_POLL_NS while all wait). */
+int64_t pvm_port_durable_request(void);
+uint64_t pvm_port_durable_last(void);
+
 /* The restart epoch of the world (1 on a fresh start, +1 at every restore
  * of the machine under it). The scheduler compares it between slices: a new
  * value runs the restart hooks before any thread continues (pvm/wait.c). */

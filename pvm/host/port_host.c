@@ -87,9 +87,16 @@ void pvm_port_yield(void)
 	sched_yield();
 }
 
+#ifdef PVM_TEST
+static void sim_idle(void);
+#endif
+
 /* Sleeps until the deadline: boot.sleep is real on the host too. */
 void pvm_port_idle(uint64_t wake_ns)
 {
+#ifdef PVM_TEST
+	sim_idle();
+#endif
 	uint64_t now = pvm_port_time_ns();
 	if (!wake_ns || wake_ns <= now) {
 		sched_yield();
@@ -112,9 +119,59 @@ int pvm_port_read_line(char *buf, size_t n)
 	return -1;
 }
 
+/* The host tools keep no store: boot.waitDurable returns 0 at once
+ * (pvm/README.md). Test builds can simulate a store (port_host.h). */
+#ifdef PVM_TEST
+static int sim_store;
+static uint64_t sim_promised, sim_durable, sim_epoch = 1;
+
+void pvm_host_sim_store(int mode)
+{
+	sim_store = mode;
+	sim_promised = sim_durable = 0;
+	sim_epoch = 1;
+}
+
+/* The simulated store commits everything promised while the VM idles, so
+ * a waiter wakes only once every other thread waits too: a test sees the
+ * others run meanwhile. Mode 2 instead restores at its first idle, losing
+ * every generation not yet committed (a new epoch), then acts as mode 1. */
+static void sim_idle(void)
+{
+	if (sim_store == 2) {
+		sim_epoch++;
+		sim_store = 1;
+	} else if (sim_store > 0) {
+		sim_durable = sim_promised;
+	}
+}
+#endif
+
+int64_t pvm_port_durable_request(void)
+{
+#ifdef PVM_TEST
+	if (sim_store)
+		return sim_store < 0 ? -1 : (int64_t)++sim_promised;
+#endif
+	return 0;
+}
+
+uint64_t pvm_port_durable_last(void)
+{
+#ifdef PVM_TEST
+	return sim_durable;
+#else
+	return 0;
+#endif
+}
+
 uint64_t pvm_port_epoch(void)
 {
+#ifdef PVM_TEST
+	return sim_epoch;
+#else
 	return 1;
+#endif
 }
 
 struct loaded {

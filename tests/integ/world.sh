@@ -9,7 +9,11 @@
 #      go on, restarts: 1, no second greeting) and a line typed after the
 #      restore reaches the thread that was waiting when the snapshot was
 #      taken (the garbage collector in the guest: world-garbage.sh, make torture);
-#   3. refusals: a damaged class file, a missing pvm= class, a class that
+#   3. boot.waitDurable on a disk with console=direct: the program's line
+#      "durable: gen=G" comes after the hypervisor's "gen=G committed"
+#      (unheld output, so only the wait can order them); without a disk
+#      the call throws;
+#   4. refusals: a damaged class file, a missing pvm= class, a class that
 #      panics: a clear message on COM1, the hypervisor unharmed.
 . "$(dirname "$0")/lib.sh"
 CLASSES=$TOP/build/tests/world
@@ -68,6 +72,23 @@ type_line 'get colour'
 check "a line typed after the restore reaches the waiting reader" wait_for world2 '^notebook: colour = deep blue$' 60
 engine_kill world2
 exec 3>&-
+
+echo "a program waits until its effect is durable (boot.waitDurable)"
+ddisk=$T/durable.img; rm -f "$ddisk"
+engine_start wdurable --engine bochs --timeout 200 --disk "$ddisk" --classes "$CLASSES" \
+	--cmdline "guest=pvm pvm=amber.test.durable console=direct format"
+check "the program gets a generation" wait_for wdurable '^durable: gen=[0-9]+$' 150
+g=$(strip wdurable | grep -aoE '^durable: gen=[0-9]+$' | head -1 | grep -oE '[0-9]+$')
+committed_at=$(strip wdurable | grep -anE "^amber: snapshot gen=${g:-x} committed" | head -1 | cut -d: -f1)
+said_at=$(strip wdurable | grep -anE "^durable: gen=${g:-x}$" | head -1 | cut -d: -f1)
+check "gen ${g:-?} committed (line ${committed_at:-none}) before the program said so (line ${said_at:-none})" \
+	test -n "$committed_at" -a -n "$said_at" -a "${committed_at:-0}" -lt "${said_at:-0}"
+engine_kill wdurable
+rm -f "$ddisk"
+engine_start wnodisk --engine bochs --timeout 200 --classes "$CLASSES" --cmdline "guest=pvm pvm=amber.test.durable"
+check "without a snapshot disk the call throws, saying why" \
+	wait_for wnodisk '^world: amber.test.durable stopped: .*waitDurable: no snapshot disk, so nothing can be made durable' 150
+engine_kill wnodisk
 
 echo "refusals"
 bad=$T/badclasses; rm -rf "$bad"; mkdir -p "$bad"

@@ -149,6 +149,29 @@ START_TEST(thread_group)
 }
 END_TEST
 
+START_TEST(wait_durable)
+{
+	/* the host keeps no store: 0 at once, nothing blocks */
+	expect("t.durable", 8, "d0 w0 B B ");
+	/* a store that commits only while every thread waits: each waiter
+	 * blocks alone (B runs meanwhile) and gets the generation it asked for */
+	pvm_host_sim_store(1);
+	expect("t.durable", 8, "d1 B B w2 ");
+	/* a restore loses generation 1 while run waits for it: run asks again
+	 * on the new epoch and returns 2, the generation that did commit */
+	pvm_host_sim_store(2);
+	expect("t.durable", 8, "d2 B B w3 ");
+	/* no snapshot disk: the call throws, with a message saying why */
+	pvm_host_sim_store(-1);
+	struct run r;
+	run("t.durable", 8, &r);
+	pvm_host_sim_store(0);
+	ck_assert_int_eq(r.status, PVM_EUNHANDLED);
+	ck_assert_str_eq(r.err, "waitDurable: no snapshot disk, so nothing can be made durable");
+	ck_assert_str_eq(r.out, "");
+}
+END_TEST
+
 START_TEST(misc_group)
 {
 	expect("t.misc", 8, "f32 78 lock 1 1111 (void) -5 81985529216486895 ");
@@ -472,6 +495,7 @@ static Suite *groups(void)
 	tcase_add_test(tc, exception_group);
 	tcase_add_test(tc, native_group);
 	tcase_add_test(tc, thread_group);
+	tcase_add_test(tc, wait_durable);
 	tcase_add_test(tc, bundled_library);
 	tcase_add_test(tc, system_natives);
 	tcase_add_test(tc, misc_group);
