@@ -54,6 +54,9 @@ struct outfile {
 int outfile_open(struct outfile *f, const char *path, int force);
 int outfile_commit(struct outfile *f, int noreplace);
 void outfile_discard(struct outfile *f);
+/* 0, or -1 at an error or end of file before n bytes. */
+int write_all(int fd, const void *p, size_t n);
+int read_full(int fd, void *p, size_t n);
 
 /* Reading an image a writer holds (d->live): how often and how long to
  * wait before reading again (a torn superblock, a generation freed under

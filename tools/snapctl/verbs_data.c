@@ -27,18 +27,6 @@ static int page_nonzero(const uint8_t *page)
 	return 0;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	for (size_t done = 0; done < n;) {
-		ssize_t r = write(fd, (const char *)p + done, n - done);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		done += (size_t)r;
-	}
-	return 0;
-}
 
 static int read_file(const char *path, void **buf, size_t *len, size_t max)
 {
@@ -307,16 +295,7 @@ static int fd_out(void *ctx, const void *p, size_t n)
 
 static int fd_in(void *ctx, void *p, size_t n)
 {
-	int fd = *(int *)ctx;
-	for (size_t done = 0; done < n;) {
-		ssize_t r = read(fd, (char *)p + done, n - done);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		done += (size_t)r;
-	}
-	return 0;
+	return read_full(*(int *)ctx, p, n);
 }
 
 static int send_to(struct opts *o, const char *out, uint64_t base)

@@ -37,19 +37,6 @@ struct peek {
 	size_t len, pos;
 };
 
-static int read_full(int fd, void *p, size_t n)
-{
-	for (size_t done = 0; done < n;) {
-		ssize_t r = read(fd, (char *)p + done, n - done);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		done += (size_t)r;
-	}
-	return 0;
-}
-
 static int peek_in(void *ctx, void *p, size_t n)
 {
 	struct peek *k = ctx;
