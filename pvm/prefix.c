@@ -12,6 +12,24 @@
 #include "pvm/pvm_int.h"
 #include "pvm/interp_int.h"
 
+/* The arithmetic and comparisons of the float and double forms: the same
+ * operators on operands l and u of either type, giving the value v or the
+ * comparison result c (-1 when the op is arithmetic). */
+#define FP_ARITH(kind)                                                  \
+	switch (op) {                                                   \
+	case OP_isum: v = l + u; break;                                 \
+	case OP_imul: v = l * u; break;                                 \
+	case OP_isubul: v = u - l; break;                               \
+	case OP_isublu: v = l - u; break;                               \
+	case OP_idivul: v = u / l; break;                               \
+	case OP_idivlu: v = l / u; break;                               \
+	case OP_ige: c = l >= u; v = 0; break;                          \
+	case OP_ile: c = l <= u; v = 0; break;                          \
+	case OP_igt: c = l > u; v = 0; break;                           \
+	case OP_ilt: c = l < u; v = 0; break;                           \
+	default: PANIC("invalid " kind " op 0x%x", op);                 \
+	}
+
 int pvm_prefixed(pvm_thread *t, int prefix, uint8_t *opp)
 {
 	struct pvm_vm *vm = t->vm;
@@ -151,38 +169,14 @@ int pvm_prefixed(pvm_thread *t, int prefix, uint8_t *opp)
 			NEED_I(2);
 			float l = cell2f(isp[-2]), u = cell2f(isp[-1]), v;
 			int c = -1;
-			switch (op) {
-			case OP_isum: v = l + u; break;
-			case OP_imul: v = l * u; break;
-			case OP_isubul: v = u - l; break;
-			case OP_isublu: v = l - u; break;
-			case OP_idivul: v = u / l; break;
-			case OP_idivlu: v = l / u; break;
-			case OP_ige: c = l >= u; v = 0; break;
-			case OP_ile: c = l <= u; v = 0; break;
-			case OP_igt: c = l > u; v = 0; break;
-			case OP_ilt: c = l < u; v = 0; break;
-			default: PANIC("invalid float op 0x%x", op);
-			}
+			FP_ARITH("float");
 			isp--;
 			isp[-1] = c >= 0 ? c : f2cell(v);
 		} else if (prefix == PVM_K_DOUBLE) {
 			NEED_I(4);
 			double l = l2d(GETL(isp - 4)), u = l2d(GETL(isp - 2)), v;
 			int c = -1;
-			switch (op) {
-			case OP_isum: v = l + u; break;
-			case OP_imul: v = l * u; break;
-			case OP_isubul: v = u - l; break;
-			case OP_isublu: v = l - u; break;
-			case OP_idivul: v = u / l; break;
-			case OP_idivlu: v = l / u; break;
-			case OP_ige: c = l >= u; v = 0; break;
-			case OP_ile: c = l <= u; v = 0; break;
-			case OP_igt: c = l > u; v = 0; break;
-			case OP_ilt: c = l < u; v = 0; break;
-			default: PANIC("invalid double op 0x%x", op);
-			}
+			FP_ARITH("double");
 			if (c >= 0) {
 				isp -= 3;
 				isp[-1] = c;
