@@ -233,19 +233,6 @@ static void member(pclass *c, int iface)
 	add_method(c, &m);
 }
 
-static void sync_member(void)
-{
-	int nest = 0;
-	for (;;) {
-		token *t = p_peek();
-		if (t->kind == T_EOF) return;
-		if (p_is_op(t, "{")) nest++;
-		else if (p_is_op(t, "}")) { if (!nest) return; nest--; if (!nest) { p_next(); return; } }
-		else if (p_is_op(t, ";") && !nest) { p_next(); return; }
-		p_next();
-	}
-}
-
 static void class_def(int iface)
 {
 	token *t = p_next();
@@ -287,7 +274,7 @@ static void class_def(int iface)
 		ps.recover = &jb;
 		volatile int p0 = ps.pos;
 		if (!setjmp(jb)) member(c, iface);
-		else { if (ps.pos == p0) p_next(); sync_member(); }
+		else { if (ps.pos == p0) p_next(); p_sync(); }
 		ps.recover = old;
 	}
 	p_next();
@@ -306,7 +293,7 @@ void phc_parse(const char *file, token *t, int n)
 		jmp_buf jb;
 		ps.recover = &jb;
 		volatile int p0 = ps.pos;
-		if (setjmp(jb)) { if (ps.pos == p0) p_next(); sync_member(); continue; }
+		if (setjmp(jb)) { if (ps.pos == p0) p_next(); p_sync(); continue; }
 		token *k = p_peek();
 		if (p_eat(";")) continue;
 		if (p_is_kw(k, "package")) {

@@ -44,6 +44,7 @@ type p_parse_type(void);
 int p_looks_like_decl(void);   /* "Type name" at the cursor? */
 node *p_expr(void);
 node *p_stmt(void);
+void p_sync(void);            /* error recovery: skip the broken statement or member */
 node *p_block_body(token *open);
 
 #endif

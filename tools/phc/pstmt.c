@@ -118,8 +118,9 @@ static node *stmt_inner(void)
 	return n;
 }
 
-/* skip to the end of the broken statement: past ';' or before '}' */
-static void sync_stmt(void)
+/* After an error: skip to the end of the broken statement or member, past
+ * its ';' or its balanced '{...}', or stop before the '}' that closes it. */
+void p_sync(void)
 {
 	int nest = 0;
 	for (;;) {
@@ -149,7 +150,7 @@ node *p_stmt(void)
 	else {
 		ps.depth = d + 1;
 		if (ps.pos == p0 && p_is_op(p_peek(), "}")) p_next();  /* always make progress */
-		sync_stmt();
+		p_sync();
 		n = p_mk(N_EMPTY, p_peek());
 	}
 	ps.recover = old;
