@@ -28,12 +28,13 @@ declare -A r_at_capture       # gen -> restart count of the boot that captured i
 restores=0 last_r=0
 
 learn_log() {
-	local last=-1 line r=0 g0
+	# Before its first line the program's count is 0 (it prints 1 first).
+	local last=0 line r=0 g0
 	# a restored boot starts with the restored generation's count and counts
 	# one more restart than that generation's boot
 	g0=$(grep -am1 -oE '^amber: restored gen=[0-9]+' "$1" | grep -oE '[0-9]+$')
 	if [ -n "$g0" ]; then
-		last=${count_at_capture[$g0]:--1}
+		last=${count_at_capture[$g0]:-0}
 		r=$(( ${r_at_capture[$g0]:-0} + 1 ))
 	fi
 	while IFS= read -r line; do
