@@ -121,7 +121,7 @@ DEPS_PKGS  += lua5.4
 # ---- fuzzing (clang libFuzzer) ----
 PVM_FUZZ_CC := $(shell command -v clang 2>/dev/null)
 
-$(BUILD)/tests/pvm/fuzz_pvm: tests/pvm/fuzz_pvm.c $(PVM_SRCS) $(PVM_HOST) $(PVM_HDRS)
+$(BUILD)/tests/pvm/fuzz_pvm: tests/pvm/fuzz_pvm.c $(PVM_SRCS) $(PVM_HOST) $(PVM_HDRS) lib/fmt.c lib/fmt.h
 	@mkdir -p $(dir $@)
 	$(PVM_FUZZ_CC) -std=gnu11 -Wall -Wextra -Werror -g -O1 -I. -DPVM_TEST \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

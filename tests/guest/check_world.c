@@ -13,6 +13,7 @@
 #include "guest/classimg.h"
 #include "guest/kalloc.h"
 #include "guest/wheap.h"
+#include "lib/fmt.h"
 #include "tests/unit.h"
 
 _Noreturn void panic(const char *fmt, ...)
@@ -258,6 +259,16 @@ START_TEST(kalloc_gives_the_rest)
 }
 END_TEST
 
+/* This suite is the sanitized build of lib/fmt.c: the most negative
+ * integers, whose negation overflowed inside stb_sprintf (fuzzer find). */
+START_TEST(fmt_most_negative)
+{
+	char b[64];
+	amber_snprintf(b, sizeof b, "%d %lld", (int)0x80000000u, (long long)0x8000000000000000ull);
+	ck_assert_str_eq(b, "-2147483648 -9223372036854775808");
+}
+END_TEST
+
 static Suite *world_suite(void)
 {
 	Suite *s = suite_create("world");
@@ -273,6 +284,7 @@ static Suite *world_suite(void)
 	tcase_add_test(h, wheap_sizes_and_reuse);
 	tcase_add_test(h, wheap_runs_out_cleanly);
 	tcase_add_test(h, kalloc_gives_the_rest);
+	tcase_add_test(h, fmt_most_negative);
 	suite_add_tcase(s, h);
 	return s;
 }
