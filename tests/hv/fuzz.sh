@@ -10,7 +10,7 @@ make -s build/tests/hv/fuzz_hcall || {
 	echo "0 passed, 1 failed"; exit 1; }
 bin=build/tests/hv/fuzz_hcall
 echo "--- fuzz_hcall for ${secs}s"
-if "$bin" -max_total_time="$secs" -max_len=70000 -timeout=10 -rss_limit_mb=1024 \
+if "$bin" -max_total_time="$secs" -seed="${FUZZ_SEED:-0}" -max_len=70000 -timeout=10 -rss_limit_mb=1024 \
 	-artifact_prefix="$out/" -print_final_stats=1 "$out/corpus" >"$out/fuzz_hcall.log" 2>&1; then
 	grep -E "stat::number_of_executed_units" "$out/fuzz_hcall.log" | tail -1
 	echo "1 passed, 0 failed"

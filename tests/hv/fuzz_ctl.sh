@@ -16,7 +16,7 @@ for s in '{"v":1,"id":1,"cmd":"status"}' '{"cmd":"snapshot","wait":true}' \
 	'{"cmd":"stop","handover":true}' '{"cmd":"x"' '{"cmd":[1,{"a":2}]}'; do
 	printf '%s\n' "$s" > "$out/corpus/seed$i"; i=$((i + 1))
 done
-if build/tests/fuzz_ctl -max_total_time="$secs" -max_len=4096 -timeout=10 \
+if build/tests/fuzz_ctl -max_total_time="$secs" -seed="${FUZZ_SEED:-0}" -max_len=4096 -timeout=10 \
 	-artifact_prefix="$out/" -print_final_stats=1 "$out/corpus" >"$out/fuzz.log" 2>&1; then
 	grep -E "stat::number_of_executed_units" "$out/fuzz.log" | tail -1
 	echo "1 passed, 0 failed"

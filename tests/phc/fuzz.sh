@@ -14,7 +14,7 @@ mkdir -p "$corpus" "$build/tests/phc/crashes"
 ph=${PHANTOM_PH:-$(dirname "${PHANTOM_PC:-../shared/phantom/pc}")/ph}
 seeds=("$here/features")
 [ -d "$ph/plib/sys/src" ] && seeds+=("$ph/plib/sys/src/ru.dz" "$ph/plib/sys/src/phantom" "$ph/plib/sys/src/tetris" "$ph/plib/roots/src/internal")
-if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+if "$bin" -max_total_time="$secs" -seed="${FUZZ_SEED:-0}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
 	-dict="$here/fuzz.dict" -artifact_prefix="$build/tests/phc/crashes/" -print_final_stats=1 "$corpus" "${seeds[@]}" \
 	> "$build/tests/phc/fuzz.log" 2>&1; then
 	grep -E "stat::number_of_executed_units|stat::peak_rss" "$build/tests/phc/fuzz.log"

@@ -12,7 +12,7 @@ corpus=$build/tests/pvm/corpus
 mkdir -p "$corpus" "$build/tests/pvm/crashes"
 seeds=()
 for d in "${PHANTOM_PC:-../shared/phantom/pc}" "$build/tests/pvm/pc"; do [ -d "$d" ] && seeds+=("$d"); done
-if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+if "$bin" -max_total_time="$secs" -seed="${FUZZ_SEED:-0}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
 	-artifact_prefix="$build/tests/pvm/crashes/" -print_final_stats=1 "$corpus" "${seeds[@]}" \
 	> "$build/tests/pvm/fuzz.log" 2>&1; then
 	grep -E "stat::number_of_executed_units|stat::peak_rss" "$build/tests/pvm/fuzz.log"

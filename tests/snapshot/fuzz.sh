@@ -16,7 +16,7 @@ for t in fuzz_reader fuzz_reader_nocsum; do
 	bin=build/tests/snapshot/$t
 	SNAP_FUZZ_SEEDS=$out/corpus "$bin" -runs=0 "$out/corpus" >/dev/null 2>&1
 	echo "--- $t for ${half}s"
-	if "$bin" -max_total_time="$half" -max_len=131072 -timeout=20 \
+	if "$bin" -max_total_time="$half" -seed="${FUZZ_SEED:-0}" -max_len=131072 -timeout=20 \
 		-rss_limit_mb=2048 -artifact_prefix="$out/$t-" -print_final_stats=1 \
 		"$out/corpus" >"$out/$t.log" 2>&1; then
 		grep -E "stat::number_of_executed_units|Done" "$out/$t.log" | tail -2
