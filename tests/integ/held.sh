@@ -78,7 +78,7 @@ seq_ok() {
 				fi
 			fi
 			prev=$n first=0
-		done < <(grep -aE '^count=[0-9]+$' "$T/held-$c.serial" | cut -d= -f2)
+		done < <(whole_lines "$T/held-$c.serial" | grep -aE '^count=[0-9]+$' | cut -d= -f2)
 	done
 	echo "    ($lines count lines over $CYCLES cycles, last $prev; $hits crashes inside the commit-to-release window)"
 	return $bad

@@ -4,6 +4,9 @@
 #   held_crash NAME          SIGKILLs the Bochs of engine NAME, then (after
 #                            the COM1 relay drained) the rest of its group
 #   held_wait_line FILE RE S waits until FILE has a line matching RE
+#   whole_lines FILE         FILE without a last line that has no newline: a
+#                            crash inside the release can cut it ("count=9"
+#                            of count=95); such a crash is the window, not a line
 
 held_crash() {
 	local pg=${PGID[$1]} b
@@ -23,3 +26,5 @@ held_wait_line() {
 	done
 	return 1
 }
+
+whole_lines() { if [ -n "$(tail -c1 "$1")" ]; then head -n -1 "$1"; else cat "$1"; fi; }

@@ -128,7 +128,7 @@ echoes_ok() {
 				fi
 			fi
 			prev=$n first=0
-		done < <(grep -a '^echo: ' "$T/input-$c.serial")
+		done < <(whole_lines "$T/input-$c.serial" | grep -a '^echo: ')
 	done
 	echo "    ($lines echo lines over $CYCLES cycles, $typed_lines lines typed, last echoed in-$prev;" \
 		"$hits crashes inside the commit-to-release window)"
