@@ -55,6 +55,7 @@ static struct {
 	uint64_t pause_cycles;
 	int prepared;            /* snap_prepare done: the first begin marks nothing */
 	uint64_t pause_pml, pause_save; /* its parts outside the engine (engine: snapeng_stats) */
+	uint64_t write_cycles, fault_cycles; /* spent by the writer and copy-on-write since the capture */
 	uint64_t restore_t0;
 	uint64_t poll_normal, poll_slice;
 	uint64_t *pml;
@@ -326,13 +327,18 @@ static void committed(void)
 	 * store's begin, state blob copy, dirty set move (list or bitmap pass)
 	 * and write-protect, INVEPT; the rest is the capture's own overhead. */
 	kprintf("amber: snapshot gen=%llu committed pages=%llu bytes=%llu pause_cycles=%llu "
-		"p_pml=%llu p_save=%llu p_begin=%llu p_blob=%llu p_dirty=%llu p_invept=%llu dirty_list=%llu\n",
+		"p_pml=%llu p_save=%llu p_begin=%llu p_blob=%llu p_dirty=%llu p_invept=%llu dirty_list=%llu "
+		"write_cycles=%llu cow_cycles=%llu\n",
 		(unsigned long long)P.captured, (unsigned long long)gi.dirty_pages,
 		(unsigned long long)gi.bytes_written, (unsigned long long)P.pause_cycles,
 		(unsigned long long)P.pause_pml, (unsigned long long)P.pause_save,
 		(unsigned long long)s.t_begin, (unsigned long long)s.t_state,
 		(unsigned long long)s.t_dirty, (unsigned long long)s.t_invept,
-		(unsigned long long)s.dirty_list);
+		(unsigned long long)s.dirty_list, (unsigned long long)P.write_cycles,
+		(unsigned long long)P.fault_cycles);
+	{ extern uint64_t disk_io_cycles; kprintf("io_cycles=%llu\n", (unsigned long long)disk_io_cycles); disk_io_cycles = 0;
+	  extern uint64_t root_cycles, root_exits; kprintf("root_cycles=%llu exits=%llu\n", (unsigned long long)root_cycles, (unsigned long long)root_exits); root_cycles = root_exits = 0; }
+	P.write_cycles = P.fault_cycles = 0;
 	if (P.degraded) {
 		P.degraded = 0;
 		kprintf("amber: snapshots resumed: gen=%llu committed (%llu failed tries since boot)\n",
@@ -372,7 +378,9 @@ void persist_work(struct vcpu *v)
 	}
 	if (P.active) {
 		if (snapeng_busy(P.e)) {
+			uint64_t w0 = rdtsc();
 			int done = 0, e = snapeng_step(P.e, SLICE_PAGES, &done);
+			P.write_cycles += rdtsc() - w0;
 			if (e)
 				generation_failed("writing", e);
 			else if (done)
@@ -396,7 +404,9 @@ int persist_ept_violation(struct vcpu *v, uint64_t gpa, int write)
 	(void)v;
 	if (!P.e)
 		return 0;
+	uint64_t f0 = rdtsc();
 	int handled = 0, e = snapeng_fault(P.e, gpa >> 12, write, &handled);
+	P.fault_cycles += rdtsc() - f0;
 	if (e) { /* a page of the restored generation is unreadable */
 		kprintf("amber: error: snapshot fault at GPA %llx: %s\n", (unsigned long long)gpa,
 			P.st ? snap_errmsg(P.st) : "the store could not be reopened");
