@@ -11,6 +11,7 @@
  */
 #include "hv/cpu.h"
 #include "hv/exit.h"
+#include "hv/serial.h"
 #include "hv/time.h"
 #include "hv/vcpu.h"
 #include "hv/vdev_backend.h"
@@ -56,6 +57,7 @@ void event_after_exit(struct vcpu *v)
 
 void event_poll(struct vcpu *v)
 {
+	serial_pump();
 	if (v->timer_deadline_tsc && rdtsc() >= v->timer_deadline_tsc) {
 		v->timer_deadline_tsc = 0;
 		v->timer_deadline_ns = 0;
@@ -89,6 +91,11 @@ void event_prepare_entry(struct vcpu *v)
 	/* Still something waiting: exit as soon as the guest can take it. */
 	set_window(v, v->pending != 0);
 	uint64_t now = rdtsc(), run = v->poll_tsc;
+	/* Queued log output: come back when the UART can take the next byte
+	 * (10 bits at 115200 baud). */
+	uint64_t byte_tsc = time_tsc_hz() / 11520;
+	if (serial_queued() && run > byte_tsc)
+		run = byte_tsc;
 	if (v->timer_deadline_tsc)
 		run = v->timer_deadline_tsc > now ? (v->timer_deadline_tsc - now < run ? v->timer_deadline_tsc - now : run) : 0;
 	uint64_t ticks = run >> v->caps->preempt_rate;

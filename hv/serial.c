@@ -37,6 +37,11 @@ void serial_init(void)
 	outb(COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
 }
 
+#define RING 16384u /* a power of two: head and tail run free */
+
+static char ring[RING];
+static uint32_t head, tail; /* bytes queued: head - tail */
+
 static void put(char c)
 {
 	/* Bounded wait: a missing UART must not hang the hypervisor. */
@@ -45,11 +50,23 @@ static void put(char c)
 	outb(COM1 + UART_DATA, (uint8_t)c);
 }
 
+void serial_pump(void)
+{
+	while (head != tail && (inb(COM1 + UART_LSR) & LSR_THR_EMPTY))
+		outb(COM1 + UART_DATA, (uint8_t)ring[tail++ % RING]);
+}
+
 void serial_write(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		put(s[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (head - tail == RING)
+			put(ring[tail++ % RING]);
+		ring[head++ % RING] = s[i];
+	}
+	serial_pump();
 }
+
+size_t serial_queued(void) { return head - tail; }
 
 int serial_getc(void)
 {
@@ -60,6 +77,8 @@ int serial_getc(void)
 
 void serial_flush(void)
 {
+	while (head != tail)
+		put(ring[tail++ % RING]);
 	for (int i = 0; i < 1000000 && !(inb(COM1 + UART_LSR) & LSR_TX_EMPTY); i++)
 		cpu_pause();
 }
