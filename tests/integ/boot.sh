@@ -38,4 +38,5 @@ echo "amber-run: bad flags are refused with a message"
 check "unknown flag" bash -c "$TOP/tools/amber-run --bogus 2>&1 | grep -q \"unknown argument '--bogus'\""
 check "bad engine" bash -c "$TOP/tools/amber-run --engine vmware 2>&1 | grep -q 'want auto, bochs, qemu-kvm or qemu'"
 check "missing ISO" bash -c "$TOP/tools/amber-run --iso /nonexistent.iso 2>&1 | grep -q \"ISO '/nonexistent.iso' not found\""
+check "--mem beyond what Bochs holds" bash -c "$TOP/tools/amber-run --engine bochs --mem 4096 2>&1 | grep -q 'Bochs holds at most 2048 MiB'"
 finish
