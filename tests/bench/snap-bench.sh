@@ -12,6 +12,10 @@
 # logs of the last run again instead of booting.
 . "$(dirname "$0")/../integ/lib.sh"
 SECS=${BENCH_SECS:-25}
+# Guest sizes: 1536 MiB is the most Bochs holds beside the hypervisor
+# (its RAM is at most 2048 MiB).
+MEMS=${BENCH_MEMS:-64 512 1024 1536}
+bochs_mem() { local m=$(( $1 + 256 )); echo $(( m > 2048 ? 2048 : m )); }
 declare -A ms
 declare -a pause pages copy lazy
 
@@ -30,21 +34,21 @@ sum_field() { grep -E '^amber: snapshot gen=[0-9]+ committed' "$T/$1.serial" | g
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 entry_ms() { grep -m1 -oE 'entering the guest [0-9]+ ms' "$T/$1.serial" | grep -oE '[0-9]+'; }
 
-for mem in 64 512; do
+for mem in $MEMS; do
 	[ -n "${BENCH_REUSE:-}" ] && continue # analyse the last run's logs again
 	rm -f "$T/bench-$mem.img"
-	run "bench-$mem" "$SECS" --mem $((mem + 256)) --disk "$T/bench-$mem.img" --disk-mib $((mem * 2 + 64)) \
+	run "bench-$mem" "$SECS" --mem "$(bochs_mem $mem)" --disk "$T/bench-$mem.img" --disk-mib $((mem * 2 + 64)) \
 		--cmdline "format mem=$mem guest=counter snap_ms=100"
 done
 base=$(grep -m1 -oE 'baseline [0-9]+ cycles per page' "$T/bench-64.serial" | grep -oE '[0-9]+')
-for mem in 64 512; do
+for mem in $MEMS; do
 	pause[$mem]=$(mean_field "bench-$mem" pause_cycles)
 	pages[$mem]=$(mean_field "bench-$mem" pages)
 	copy[$mem]=$(( ${pages[$mem]} * ${base:-0} ))
 	echo "bench: mem=${mem}MiB snapshots=$(grep -c ' committed ' "$T/bench-$mem.serial") dirty_pages=${pages[$mem]} pause_cycles=${pause[$mem]} stop_and_copy_cycles=${copy[$mem]} pause/stop_and_copy=$(ratio "${pause[$mem]}" "${copy[$mem]}")"
 done
 # the pause part by part (hv/persist.c names them), mean cycles per snapshot
-for mem in 64 512; do
+for mem in $MEMS; do
 	parts=""
 	for f in p_pml p_save p_begin p_blob p_dirty p_invept; do parts="$parts $f=$(mean_field "bench-$mem" $f)"; done
 	echo "bench: mem=${mem}MiB pause breakdown (guest TSC):$parts dirty_list=$(mean_field "bench-$mem" dirty_list)"
@@ -61,6 +65,11 @@ mode=$(pages_of bench-64 | grep -v '^0$' | sort -n | uniq -c | sort -rn | awk 'N
 p64=$(pause_at bench-64 "${mode:-0}") p512=$(pause_at bench-512 "${mode:-0}")
 echo "bench: pause at the same dirty set ($mode pages): 64MiB=$p64 512MiB=$p512 cycles, 512MiB/64MiB=$(ratio "$p512" "$p64") (1.00 = O(dirty), 8.00 = O(RAM)); pause/stop_and_copy=$(ratio "$p512" $(( ${mode:-0} * ${base:-0} ))) at 512MiB"
 echo "bench: pause floor (0 dirty pages): 64MiB=$(pause_at bench-64 0) 512MiB=$(pause_at bench-512 0) cycles"
+big=""
+for mem in $MEMS; do
+	[ "$mem" -gt 512 ] && big="$big ${mem}MiB=$(pause_at bench-$mem "${mode:-0}") ($(ratio "$(pause_at bench-$mem "${mode:-0}")" "$p64") of 64MiB)"
+done
+[ -n "$big" ] && echo "bench: pause at the same dirty set ($mode pages), larger guests:$big"
 echo "bench: all snapshots (dirty sets differ): pause 512MiB/64MiB=$(ratio "${pause[512]}" "${pause[64]}") per dirty page=$(ratio "$(ratio "${pause[512]}" "${pages[512]}")" "$(ratio "${pause[64]}" "${pages[64]}")")"
 echo "bench: bytes per dirty page=$(ratio "$(sum_field bench-64 bytes)" "$(sum_field bench-64 pages)") (4096 = one data block, no overhead)"
 
@@ -82,9 +91,9 @@ spause=$(mean_field bench-spin-on pause_cycles) scow=$(mean_field bench-spin-on 
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "n/a" }'; }
 echo "bench: spin generation mean: pages=$sp pause=$spause writer=$sw ($(ratio "$sw" "$sp") per page) cow=$scow cycles; of a ${period}-cycle period: pause $(pct "$spause" $period), writer $(pct "$sw" $period), cow $(pct "$scow" $period), lost in all $(awk -v a="$on" -v b="$off" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * (1 - a / b); else print "n/a" }')"
 
-for mem in 64 512; do
+for mem in $MEMS; do
 	for how in eager lazy; do
-		run "bench-restore-$mem-$how" 3 --mem $((mem + 256)) --disk "$T/bench-$mem.img" \
+		run "bench-restore-$mem-$how" 3 --mem "$(bochs_mem $mem)" --disk "$T/bench-$mem.img" \
 			--cmdline "mem=$mem guest=counter snap_ms=100 restore=$how"
 		ms[$how]=$(entry_ms "bench-restore-$mem-$how")
 	done
@@ -93,4 +102,7 @@ for mem in 64 512; do
 	lazy[$mem]=${ms[lazy]}
 done
 echo "bench: lazy restore start 512MiB/64MiB=$(ratio "${lazy[512]}" "${lazy[64]}") (1.00 = independent of RAM)"
+for mem in $MEMS; do
+	[ "$mem" -gt 512 ] && echo "bench: lazy restore start ${mem}MiB/64MiB=$(ratio "${lazy[$mem]}" "${lazy[64]}")"
+done
 rm -f "$T"/bench-*.img
