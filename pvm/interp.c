@@ -306,7 +306,7 @@ static void trace_insn(pvm_thread *t, const pvm_frame *f, uint32_t ip)
 static void debug_insn(pvm_thread *t, int mode, const uint8_t *s, int32_t n, uint32_t ideep, uint32_t odeep)
 {
 	char buf[160];
-	pvm_snprintf(buf, sizeof buf, "\nDebug 0x%x", mode);
+	amber_snprintf(buf, sizeof buf, "\nDebug 0x%x", mode);
 	pvm_log(t->vm, "%s", buf);
 	if (mode & 0x80) {
 		pvm_log(t->vm, " (");

@@ -87,13 +87,13 @@ int pvm_fmt_double(char *buf, size_t n, double v)
 	char tmp[400];
 	int k = 0;
 	if (v != v)
-		return pvm_snprintf(buf, n, "%s", "nan");
+		return amber_snprintf(buf, n, "%s", "nan");
 	if (v < 0 || (v == 0 && 1 / v < 0)) {
 		tmp[k++] = '-';
 		v = -v;
 	}
 	if (v > 1.7976931348623157e308)
-		return pvm_snprintf(buf, n, "%sinf", k ? "-" : "");
+		return amber_snprintf(buf, n, "%sinf", k ? "-" : "");
 	if (v < 9.0e12) {
 		uint64_t scaled = (uint64_t)(v * 1e6 + 0.5);
 		uint64_t ip = scaled / 1000000, fp = scaled % 1000000;
@@ -121,20 +121,5 @@ int pvm_fmt_double(char *buf, size_t n, double v)
 			tmp[k++] = i ? '0' : '.';
 	}
 	tmp[k] = 0;
-	return pvm_snprintf(buf, n, "%s", tmp);
-}
-
-/* The one formatter of every image (lib/fmt.h) under the PVM's names. */
-int pvm_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
-{
-	return amber_vsnprintf(buf, n, fmt, ap);
-}
-
-int pvm_snprintf(char *buf, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int r = pvm_vsnprintf(buf, n, fmt, ap);
-	va_end(ap);
-	return r;
+	return amber_snprintf(buf, n, "%s", tmp);
 }

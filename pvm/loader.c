@@ -22,23 +22,23 @@ int pvm_record_next(const uint8_t *buf, size_t len, size_t *off, struct pvm_reco
 	if (o >= len)
 		return 0;
 	if (len - o < PVM_RECORD_HEADER) {
-		pvm_snprintf(err, errlen, "offset %lu: truncated record header (%lu bytes left, need 10)",
+		amber_snprintf(err, errlen, "offset %lu: truncated record header (%lu bytes left, need 10)",
 			     (unsigned long)o, (unsigned long)(len - o));
 		return PVM_EFORMAT;
 	}
 	if (pvm_memcmp(buf + o, "phfr:", 5)) {
-		pvm_snprintf(err, errlen, "offset %lu: record marker is not \"phfr:\" (bytes %x %x %x %x %x)",
+		amber_snprintf(err, errlen, "offset %lu: record marker is not \"phfr:\" (bytes %x %x %x %x %x)",
 			     (unsigned long)o, buf[o], buf[o + 1], buf[o + 2], buf[o + 3], buf[o + 4]);
 		return PVM_EFORMAT;
 	}
 	int32_t rl = pvm_be32(buf + o + 6);
 	if (rl < 14) {
-		pvm_snprintf(err, errlen, "offset %lu: record length %d is below the minimum of 14",
+		amber_snprintf(err, errlen, "offset %lu: record length %d is below the minimum of 14",
 			     (unsigned long)(o + 6), rl);
 		return PVM_EFORMAT;
 	}
 	if ((size_t)rl > len - o) {
-		pvm_snprintf(err, errlen, "offset %lu: record length %d runs past the end of the file (%lu bytes left)",
+		amber_snprintf(err, errlen, "offset %lu: record length %d runs past the end of the file (%lu bytes left)",
 			     (unsigned long)(o + 6), rl, (unsigned long)(len - o));
 		return PVM_EFORMAT;
 	}

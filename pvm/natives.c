@@ -135,7 +135,7 @@ NATIVE(n_num_toxml)
 	char num[400], buf[440];
 	num_text(self, num, sizeof num);
 	const char *tag = pvm_kind_name(self->kind) + 10;   /* skip ".internal." */
-	int n = pvm_snprintf(buf, sizeof buf, "<%s>%s</%s>", tag, num, tag);
+	int n = amber_snprintf(buf, sizeof buf, "<%s>%s</%s>", tag, num, tag);
 	RET(pvm_new_string(t->vm, buf, (size_t)n));
 }
 

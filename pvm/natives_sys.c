@@ -366,7 +366,7 @@ NATIVE(n_bin_tostring)
 	for (uint32_t i = 0; i < BIN(self)->n; i += 16) {
 		int k = 0;
 		for (uint32_t j = i; j < BIN(self)->n && j < i + 16; j++)
-			k += pvm_snprintf(hex + k, sizeof hex - (size_t)k, "%x%x ", BIN(self)->b[j] >> 4, BIN(self)->b[j] & 15);
+			k += amber_snprintf(hex + k, sizeof hex - (size_t)k, "%x%x ", BIN(self)->b[j] >> 4, BIN(self)->b[j] & 15);
 		pvm_log(t->vm, "%s\n", hex);
 	}
 	RET_STR("(binary)");

@@ -132,11 +132,6 @@ struct pvm_record {
 int pvm_record_next(const uint8_t *buf, size_t len, size_t *off,
 		    struct pvm_record *rec, char *err, size_t errlen);
 
-/* Formats like snprintf (lib/fmt.h: integers, strings, no %f); always
- * NUL-terminates; returns the length it would have written. */
-int pvm_snprintf(char *buf, size_t n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 #ifdef PVM_COUNT_OPS
 /* Instructions executed by every VM so far: only in the counting build of
  * make bench (pvm-run-count), which divides instruction counts by it. */

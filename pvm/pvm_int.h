@@ -38,6 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/fmt.h"
 #include "pvm/pvm.h"
 #include "pvm/pvm_port.h"
 
@@ -338,7 +339,6 @@ void *pvm_memmove(void *d, const void *s, size_t n);
 void *pvm_memset(void *d, int c, size_t n);
 int pvm_memcmp(const void *a, const void *b, size_t n);
 size_t pvm_strlen(const char *s);
-int pvm_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 int pvm_fmt_i64(char *buf, int64_t v);
 int pvm_fmt_double(char *buf, size_t n, double v);
 int pvm_tolower(int c);

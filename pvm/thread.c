@@ -24,7 +24,7 @@ void pvm_log(struct pvm_vm *vm, const char *fmt, ...)
 	va_list ap;
 	(void)vm;
 	va_start(ap, fmt);
-	int n = pvm_vsnprintf(buf, sizeof buf, fmt, ap);
+	int n = amber_vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	pvm_port_write(PVM_CHAN_LOG, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
@@ -34,7 +34,7 @@ int pvm_errf(struct pvm_vm *vm, int code, const char *fmt, ...)
 	char buf[sizeof vm->err];
 	va_list ap;
 	va_start(ap, fmt);
-	pvm_vsnprintf(buf, sizeof buf, fmt, ap);
+	amber_vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	pvm_memcpy(vm->err, buf, sizeof buf);
 	return code;
@@ -63,14 +63,14 @@ void pvm_backtrace_capture(pvm_thread *t)
 	char line[256];
 	for (uint32_t i = t->nfr, shown = 0; i > 0; i--, shown++) {
 		if (shown == 12 && i > 4) {
-			pvm_snprintf(line, sizeof line, "  ... %u more frames\n", i - 4);
+			amber_snprintf(line, sizeof line, "  ... %u more frames\n", i - 4);
 			bt_append(t->vm, line);
 			i = 4;
 		}
 		const pvm_frame *f = &t->fr[i - 1];
 		const pvm_method *m = f->m;
 		char cname[160];
-		pvm_snprintf(cname, sizeof cname, "%s", m->cls ? pvm_class_cname(m->cls) :
+		amber_snprintf(cname, sizeof cname, "%s", m->cls ? pvm_class_cname(m->cls) :
 			     f->this ? pvm_class_cname(f->this->cls) : "?");
 		const char *mname = "";
 		char mn[96] = "";
@@ -86,8 +86,8 @@ void pvm_backtrace_capture(pvm_thread *t)
 		int32_t ln = line_of(m, f->ip);
 		char lbuf[32] = "";
 		if (ln >= 0)
-			pvm_snprintf(lbuf, sizeof lbuf, " line %d", ln);
-		pvm_snprintf(line, sizeof line, "  at %s%s%s [method %d] ip %u%s%s\n", cname, *mname ? "." : "",
+			amber_snprintf(lbuf, sizeof lbuf, " line %d", ln);
+		amber_snprintf(line, sizeof line, "  at %s%s%s [method %d] ip %u%s%s\n", cname, *mname ? "." : "",
 			     mname, m->ordinal, f->ip, lbuf, m->sys >= 0 ? " (native stub)" : "");
 		bt_append(t->vm, line);
 	}
@@ -99,7 +99,7 @@ int pvm_panic(pvm_thread *t, const char *fmt, ...)
 	char buf[sizeof vm->err];
 	va_list ap;
 	va_start(ap, fmt);
-	pvm_vsnprintf(buf, sizeof buf, fmt, ap);
+	amber_vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	pvm_memcpy(vm->err, buf, sizeof buf);
 	vm->bt[0] = 0;
@@ -158,7 +158,7 @@ int pvm_call_sync(pvm_thread *caller, pvm_obj *self, int ordinal, pvm_obj **args
 	} else {
 		if (r == PVM_EUNHANDLED) {
 			char msg[sizeof vm->err];
-			pvm_snprintf(msg, sizeof msg, "unhandled exception in a synchronous call: %s", vm->err);
+			amber_snprintf(msg, sizeof msg, "unhandled exception in a synchronous call: %s", vm->err);
 			pvm_memcpy(vm->err, msg, sizeof msg);
 		}
 		bt_append(vm, "  -- called from native code in:\n");
@@ -182,7 +182,7 @@ int pvm_print_obj(pvm_thread *t, pvm_obj *o, char *buf, size_t n, size_t *outlen
 	struct pvm_vm *vm = t->vm;
 	size_t k = 0;
 	if (!o) {
-		k = (size_t)pvm_snprintf(buf, n, "(zero reference)");
+		k = (size_t)amber_snprintf(buf, n, "(zero reference)");
 	} else if (o->kind == PVM_K_INT) {
 		k = (size_t)pvm_fmt_i64(buf, ((pvm_int *)o)->v);
 	} else if (o->kind == PVM_K_STRING) {
@@ -199,7 +199,7 @@ int pvm_print_obj(pvm_thread *t, pvm_obj *o, char *buf, size_t n, size_t *outlen
 			pvm_memcpy(buf, PVM_STR(s)->b, k);
 			buf[k] = 0;
 		} else {
-			k = (size_t)pvm_snprintf(buf, n, "%s", s == vm->null_obj ? "(null)" : "?");
+			k = (size_t)amber_snprintf(buf, n, "%s", s == vm->null_obj ? "(null)" : "?");
 		}
 		pvm_unref(vm, s);
 	}
