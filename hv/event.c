@@ -91,11 +91,12 @@ void event_prepare_entry(struct vcpu *v)
 	/* Still something waiting: exit as soon as the guest can take it. */
 	set_window(v, v->pending != 0);
 	uint64_t now = rdtsc(), run = v->poll_tsc;
-	/* Queued log output: come back when the UART can take the next byte
-	 * (10 bits at 115200 baud). */
-	uint64_t byte_tsc = time_tsc_hz() / 11520;
-	if (serial_queued() && run > byte_tsc)
-		run = byte_tsc;
+	/* Queued log output: come back when the UART has sent the byte it
+	 * shifts and the one it holds (2 × 10 bits at 115200 baud), so each
+	 * exit hands it two (serial_pump) and the line runs at full rate. */
+	uint64_t two_bytes_tsc = time_tsc_hz() / 5760;
+	if (serial_queued() && run > two_bytes_tsc)
+		run = two_bytes_tsc;
 	if (v->timer_deadline_tsc)
 		run = v->timer_deadline_tsc > now ? (v->timer_deadline_tsc - now < run ? v->timer_deadline_tsc - now : run) : 0;
 	uint64_t ticks = run >> v->caps->preempt_rate;
