@@ -48,6 +48,7 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 		{ "tick_hz", 1, 1000, &cfg->tick_hz },
 		{ "hold_ms", 0, 60000, &cfg->hold_ms },
 		{ "faults", 1, 0xFFFFFFFFu, &cfg->faults },
+		{ "cpus", 1, 2, &cfg->cpus },
 	};
 	for (unsigned i = 0; i < sizeof nums / sizeof nums[0]; i++) {
 		if (!streq(key, nums[i].name))
@@ -137,7 +138,7 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 int hv_config_parse(const char *cmdline, struct hv_config *cfg, char *err, size_t errlen)
 {
 	*cfg = (struct hv_config){ .mem_mib = 64, .snap_ms = 500, .dirty = DIRTY_AUTO, .tick_hz = 4,
-				    .hold_ms = 10 };
+				    .hold_ms = 10, .cpus = 1 };
 	hv_snprintf(cfg->guest, sizeof cfg->guest, "pvm");
 	if (errlen)
 		err[0] = '\0';

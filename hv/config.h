@@ -21,6 +21,9 @@
  *   format         allow formatting a disk that holds no Amber store
  *   takeback       resume a store that was handed over to another host
  *                  (hv/CONTROL.md: the other copy must no longer run)
+ *   cpus=N         CPUs the hypervisor brings up: 1 (default) or 2; the
+ *                  second runs the snapshot writer (hv/smp.h). If it does
+ *                  not answer, the hypervisor says so and runs on one
  *   faults=SEED    testing only: about 1 in 48 disk writes and flushes of
  *                  the snapshot store fail (some after reaching the disk),
  *                  from this seed (make torture: fault injection)
@@ -49,6 +52,7 @@ struct hv_config {
 	int console_stats;
 	uint32_t hold_ms;
 	uint32_t faults;      /* 0: off; else the seed of injected disk faults */
+	uint32_t cpus;        /* 1 or 2 (hv/smp.c) */
 };
 
 /*

@@ -72,6 +72,8 @@ static inline void ltr(uint16_t sel) { __asm__ volatile("ltr %0" ::"rm"(sel)); }
 static inline uint16_t read_tr(void) { uint16_t v; __asm__ volatile("str %0" : "=rm"(v)); return v; }
 static inline uint64_t read_rflags(void) { uint64_t v; __asm__ volatile("pushfq; popq %0" : "=r"(v)); return v; }
 
+static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+
 static inline void cpu_pause(void) { __asm__ volatile("pause"); }
 static inline _Noreturn void cpu_halt_forever(void)
 {

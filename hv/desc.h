@@ -36,7 +36,14 @@ struct __attribute__((packed)) idt_gate {
 };
 _Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gate is 16 bytes");
 
+#define GDT_ENTRIES 5 /* null, code, data, TSS (two entries) */
+
 void gdt_init(void);
+/* A GDT with its own TSS (IST1 at ist1_top), for a second CPU (hv/smp.c):
+ * a TSS is busy once loaded, so each CPU needs its own. */
+void gdt_build(uint64_t g[GDT_ENTRIES], struct tss64 *t, uint64_t ist1_top);
+/* LGDT, reload CS/DS/ES/SS, LTR. */
+void gdt_load(const uint64_t g[GDT_ENTRIES]);
 void idt_init(void);
 uint64_t gdt_base(void);
 uint64_t idt_base(void);

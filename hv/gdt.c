@@ -8,7 +8,7 @@
 
 #define IST_STACK_SIZE 8192
 
-static uint64_t gdt[5] __attribute__((aligned(16)));
+static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 static struct tss64 tss __attribute__((aligned(16)));
 static uint8_t ist1_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
 
@@ -20,22 +20,33 @@ static uint8_t ist1_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
 uint64_t gdt_base(void) { return (uintptr_t)gdt; }
 uint64_t tss_base(void) { return (uintptr_t)&tss; }
 
-void gdt_init(void)
+void gdt_build(uint64_t g[GDT_ENTRIES], struct tss64 *t, uint64_t ist1_top)
 {
-	uint64_t base = (uintptr_t)&tss, limit = sizeof tss - 1;
-	tss.ist[0] = (uintptr_t)ist1_stack + sizeof ist1_stack;
-	tss.iomap_base = sizeof tss; /* no I/O permission bitmap */
-	gdt[0] = 0;
-	gdt[1] = SEG_CODE64;
-	gdt[2] = SEG_DATA;
-	gdt[3] = (limit & 0xFFFF) | (base & 0xFFFFFF) << 16 | TSS_TYPE_AVAIL64 << 40 |
-		 ((limit >> 16) & 0xF) << 48 | ((base >> 24) & 0xFF) << 56;
-	gdt[4] = base >> 32;
-	struct desc_ptr p = { sizeof gdt - 1, (uintptr_t)gdt };
+	uint64_t base = (uintptr_t)t, limit = sizeof *t - 1;
+	*t = (struct tss64){ 0 };
+	t->ist[0] = ist1_top;
+	t->iomap_base = sizeof *t; /* no I/O permission bitmap */
+	g[0] = 0;
+	g[1] = SEG_CODE64;
+	g[2] = SEG_DATA;
+	g[3] = (limit & 0xFFFF) | (base & 0xFFFFFF) << 16 | TSS_TYPE_AVAIL64 << 40 |
+	       ((limit >> 16) & 0xF) << 48 | ((base >> 24) & 0xFF) << 56;
+	g[4] = base >> 32;
+}
+
+void gdt_load(const uint64_t g[GDT_ENTRIES])
+{
+	struct desc_ptr p = { GDT_ENTRIES * sizeof g[0] - 1, (uintptr_t)g };
 	lgdt(&p);
 	/* Reload CS with a far return, then the data segments. */
 	__asm__ volatile("pushq %0; leaq 1f(%%rip), %%rax; pushq %%rax; lretq; 1:\n\t"
 			 "movw %w1, %%ds; movw %w1, %%es; movw %w1, %%ss"
 			 ::"i"(HV_SEL_CODE), "r"(HV_SEL_DATA) : "rax", "memory");
 	ltr(HV_SEL_TSS);
+}
+
+void gdt_init(void)
+{
+	gdt_build(gdt, &tss, (uintptr_t)ist1_stack + sizeof ist1_stack);
+	gdt_load(gdt);
 }

@@ -20,6 +20,7 @@
 #include "hv/persist.h"
 #include "hv/pmem.h"
 #include "hv/serial.h"
+#include "hv/smp.h"
 #include "hv/time.h"
 #include "hv/vcpu.h"
 #include "hv/console_hold.h"
@@ -178,6 +179,7 @@ void hv_main(uint32_t magic, uint32_t mbi)
 	if (e)
 		fatal("memory map", e);
 	kprintf("amber: pmem: %llu MiB free in %u ranges\n", (unsigned long long)(hv_pmem.total >> 20), hv_pmem.n);
+	smp_start(config.cpus, pmem_trampoline_ok);
 	snap_store *st = NULL;
 	int store_damaged = 0;
 	if (disk_open_store(config.format, (uint64_t)config.mem_mib << 8, &st, &store_damaged))

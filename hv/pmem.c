@@ -3,13 +3,17 @@
  */
 #include "hv/pmem.h"
 #include "hv/hv.h"
+#include "hv/smp.h"
 
 #include <string.h>
 
-#define LOW_RESERVED 0x100000ull   /* BIOS data, real-mode IVT, option ROMs */
+#define LOW_RESERVED 0x100000ull   /* BIOS data, real-mode IVT, option ROMs, and
+				    * the second CPU's trampoline (SMP_TRAMPOLINE_PA) */
+_Static_assert(SMP_TRAMPOLINE_PA + PAGE_SIZE <= LOW_RESERVED, "the trampoline page is inside the low hole");
 #define IDENTITY_LIMIT (4ull << 30) /* boot/entry.asm maps the low 4 GiB */
 
 struct pmem hv_pmem;
+int pmem_trampoline_ok;
 
 static uint64_t up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 static uint64_t down(uint64_t v, uint64_t a) { return v & ~(a - 1); }
@@ -84,6 +88,27 @@ int pmem_build(struct pmem *pm, const struct mb2_region *map, unsigned n_map,
 	return 0;
 }
 
+int pmem_page_is_free_ram(const struct mb2_region *map, unsigned n_map,
+			  const struct pmem_hole *holes, unsigned n_holes, uint64_t pa)
+{
+	uint64_t end = pa + PAGE_SIZE;
+	int ram = 0;
+	for (unsigned i = 0; i < n_map; i++) {
+		if (map[i].base <= pa && map[i].base + map[i].len >= end) {
+			if (map[i].type != MB2_MEM_AVAILABLE)
+				return 0; /* reported twice, once reserved: not ours */
+			ram = 1;
+		} else if (map[i].type != MB2_MEM_AVAILABLE && map[i].base < end &&
+			   map[i].base + map[i].len > pa) {
+			return 0;
+		}
+	}
+	for (unsigned i = 0; i < n_holes; i++)
+		if (holes[i].base < end && holes[i].end > pa)
+			return 0;
+	return ram;
+}
+
 int pmem_alloc_range(struct pmem *pm, uint64_t n, uint64_t align, uint64_t *pa)
 {
 	if (n == 0 || align < PAGE_SIZE || (align & (align - 1)))
@@ -114,6 +139,8 @@ int pmem_init(const struct mb2_info *mb, uint32_t mbi_addr)
 	holes[n++] = (struct pmem_hole){ mbi_addr, (uint64_t)mbi_addr + mb->total_size };
 	for (unsigned i = 0; i < mb->n_modules; i++)
 		holes[n++] = (struct pmem_hole){ mb->modules[i].start, mb->modules[i].end };
+	/* Holes 2.. are what GRUB left (MBI, modules): none may cover the trampoline. */
+	pmem_trampoline_ok = pmem_page_is_free_ram(mb->mmap, mb->n_mmap, holes + 2, n - 2, SMP_TRAMPOLINE_PA);
 	return pmem_build(&hv_pmem, mb->mmap, mb->n_mmap, holes, n, IDENTITY_LIMIT);
 }
 

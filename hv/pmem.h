@@ -40,9 +40,19 @@ int pmem_build(struct pmem *pm, const struct mb2_region *map, unsigned n_map,
 /* `n` contiguous pages aligned to `align` bytes (a power of two >= 4 KiB). */
 int pmem_alloc_range(struct pmem *pm, uint64_t n, uint64_t align, uint64_t *pa);
 
+/*
+ * 1 when the page at `pa` lies in an "available" region of the map and
+ * overlaps none of `holes` (boot data GRUB left: the MBI, modules). Pure.
+ */
+int pmem_page_is_free_ram(const struct mb2_region *map, unsigned n_map,
+			  const struct pmem_hole *holes, unsigned n_holes, uint64_t pa);
+
 /* The hypervisor's allocator (initialised by pmem_init in main). */
 extern struct pmem hv_pmem;
 int pmem_init(const struct mb2_info *mb, uint32_t mbi_addr);
+/* Set by pmem_init: the second CPU's trampoline page (SMP_TRAMPOLINE_PA,
+ * hv/smp.h) is RAM nothing else holds; the allocator never hands it out. */
+extern int pmem_trampoline_ok;
 /* One zeroed 4 KiB frame, or HV_ENOMEM. */
 int pmem_alloc_page(uint64_t *pa);
 /* `n` zeroed contiguous frames aligned to `align`, or HV_ENOMEM. */

@@ -282,6 +282,7 @@ START_TEST(cfg_defaults)
 	ck_assert_uint_eq(cfg.snap_ms, 500);
 	ck_assert_int_eq(cfg.dirty, DIRTY_AUTO);
 	ck_assert_int_eq(cfg.format, 0);
+	ck_assert_uint_eq(cfg.cpus, 1);
 	ck_assert_int_eq(hv_config_parse(NULL, &cfg, err, sizeof err), 0);
 }
 END_TEST
@@ -308,6 +309,8 @@ START_TEST(cfg_all_options)
 	ck_assert_int_eq(cfg.console_direct, 0);
 	ck_assert_int_eq(hv_config_parse("guest=pvm pvm=ru.dz.phantom.system.regression_tests", &cfg, err, sizeof err), 0);
 	ck_assert_str_eq(cfg.guest, "pvm");
+	ck_assert_int_eq(hv_config_parse("cpus=2", &cfg, err, sizeof err), 0);
+	ck_assert_uint_eq(cfg.cpus, 2);
 }
 END_TEST
 
@@ -343,6 +346,9 @@ START_TEST(cfg_errors)
 	cfg_rejects("console=raw", "option console=raw: want held or direct");
 	cfg_rejects("console", "option console=: want held or direct");
 	cfg_rejects("hold_ms=60001", "0..60000");
+	cfg_rejects("cpus=0", "option cpus=0: want a number in 1..2");
+	cfg_rejects("cpus=3", "option cpus=3: want a number in 1..2");
+	cfg_rejects("cpus", "option cpus=: want a number in 1..2");
 	cfg_rejects("console_stats=1", "console_stats takes no value");
 	cfg_rejects("mem=64 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "longer than 63");
 	cfg_rejects("mem=64 /boot/hv.elf", "unknown option '/boot/hv.elf'");

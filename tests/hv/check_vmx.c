@@ -579,6 +579,25 @@ START_TEST(pmem_holes)
 }
 END_TEST
 
+/* The second CPU's trampoline page (hv/smp.h) must be RAM GRUB left alone. */
+START_TEST(pmem_trampoline_page)
+{
+	struct mb2_region map[] = {
+		{ 0, 0x9F000, MB2_MEM_AVAILABLE }, { 0x9F000, 0x1000, MB2_MEM_ACPI },
+		{ 0x100000, 0xFEF0000, MB2_MEM_AVAILABLE },
+	};
+	struct pmem_hole mbi[] = { { 0x10000, 0x10800 } };
+	ck_assert_int_eq(pmem_page_is_free_ram(map, 3, NULL, 0, 0x8000), 1);
+	ck_assert_int_eq(pmem_page_is_free_ram(map, 3, mbi, 1, 0x8000), 1);
+	ck_assert_int_eq(pmem_page_is_free_ram(map, 3, mbi, 1, 0x10000), 0); /* the MBI is there */
+	ck_assert_int_eq(pmem_page_is_free_ram(map, 3, NULL, 0, 0x9F000), 0); /* reserved */
+	ck_assert_int_eq(pmem_page_is_free_ram(map, 3, NULL, 0, 0x9E800), 0); /* straddles reserved */
+	ck_assert_int_eq(pmem_page_is_free_ram(map, 3, NULL, 0, 0xA0000), 0); /* not in the map */
+	struct mb2_region twice[] = { { 0, 0x9F000, MB2_MEM_AVAILABLE }, { 0x8000, 0x1000, MB2_MEM_ACPI } };
+	ck_assert_int_eq(pmem_page_is_free_ram(twice, 2, NULL, 0, 0x8000), 0);
+}
+END_TEST
+
 START_TEST(guest_page_tables)
 {
 	uint64_t ram_bytes = 3ull << 30; /* mem=3072: three PDs */
@@ -604,6 +623,7 @@ static Suite *mem_suite(void)
 	Suite *s = suite_create("memory");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, pmem_holes);
+	tcase_add_test(tc, pmem_trampoline_page);
 	tcase_add_test(tc, guest_page_tables);
 	suite_add_tcase(s, tc);
 	return s;

@@ -17,3 +17,6 @@ INTEG_TESTS += tests/integ/held.sh
 INTEG_TESTS += tests/integ/input.sh
 TORTURES    += tests/integ/held-long tests/integ/input-long
 BENCHES     += tests/bench/held-bench.sh
+# issue 15: the second CPU (cpus=2): AP start, commits, a restore on two
+# CPUs, and cpus=2 on a one-CPU Bochs (about 30 s)
+INTEG_TESTS += tests/integ/smp.sh

@@ -1,0 +1,52 @@
+/*
+ * hv/smp.h — a second CPU (the AP) for hypervisor work (cpus=2).
+ *
+ * The AP never enters VMX: it runs the hypervisor's C code on its own stack,
+ * GDT and TSS, with the shared IDT and page tables, interrupts off. It
+ * calls the work function the BSP gives it (smp_ap_set_work) over and over,
+ * pausing between calls. It never prints: kprintf and the serial ring are
+ * the BSP's; an exception on the AP still reports and stops (a bug).
+ *
+ * Start-up (smp_start): the universal INIT-SIPI-SIPI sequence through the
+ * BSP's local APIC (SDM Vol. 3A §8.4.4.1) into a real-mode trampoline at
+ * SMP_TRAMPOLINE_PA (hv/ap_boot.asm). When the AP does not answer within
+ * SMP_ANSWER_MS, the hypervisor says so and runs on one CPU.
+ */
+#ifndef AMBER_HV_SMP_H
+#define AMBER_HV_SMP_H
+
+#include <stdint.h>
+
+/* The trampoline page (below 1 MiB: a start-up IPI names a page number in
+ * 8 bits, SDM Vol. 3A §10.6.1); hv/ap_boot.asm is assembled for it and
+ * hv/pmem.c keeps it out of the allocator. */
+#define SMP_TRAMPOLINE_PA 0x8000ull
+#define SMP_ANSWER_MS 100
+
+/*
+ * Brings up the AP when cpus == 2; prints one `amber: cpus: ...` line.
+ * `tramp_ok` is 0 when the trampoline page is not free RAM (pmem_init said).
+ * Returns the number of CPUs running: 1 or 2.
+ */
+unsigned smp_start(unsigned cpus, int tramp_ok);
+
+/* 1 once the AP runs its loop. */
+int smp_ap_running(void);
+
+struct smp_work {
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+/*
+ * The AP's work: w->fn(w->arg) is called repeatedly on the AP until another
+ * call replaces it; NULL makes the AP idle. `w` must outlive its use (a
+ * static). Returns at once; the AP may still be inside the previous
+ * function (the function's own lock orders the two).
+ */
+void smp_ap_set_work(const struct smp_work *w);
+
+/* How many times the AP has gone round its loop (it is alive while this grows). */
+uint64_t smp_ap_beats(void);
+
+#endif
