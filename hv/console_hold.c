@@ -132,6 +132,7 @@ void con_out(const char *s, size_t n)
 /* Bytes the guest has not read yet, in the log or the direct ring. */
 static uint64_t unread(void)
 {
+	persist_lock(); /* the input log is in the store (cpus=2: hv/persist.c) */
 	uint64_t n = C.rx_head - C.rx_tail;
 	if (C.log) {
 		uint64_t s, e;
@@ -144,6 +145,7 @@ static uint64_t unread(void)
 
 size_t con_in(char *buf, size_t n)
 {
+	persist_lock(); /* the input log is in the store (cpus=2: hv/persist.c) */
 	con_poll();
 	size_t k = 0;
 	if (C.log) {
@@ -171,6 +173,7 @@ int con_poll(void)
 		C.in_t = vdev_backend_mono();
 	if (!C.log || C.log_dead || C.rx_head == C.rx_tail)
 		return got;
+	persist_lock(); /* the input log is in the store (cpus=2: hv/persist.c) */
 	/* Into the log, in at most two pieces (the ring wraps). */
 	got = 0;
 	while (C.rx_head != C.rx_tail) {
@@ -221,6 +224,7 @@ void con_captured(uint64_t gen, uint64_t now_ns)
 
 void con_committed(uint64_t gen, uint64_t now_ns)
 {
+	persist_lock(); /* the input log is in the store (cpus=2: hv/persist.c) */
 	C.last_commit_ns = now_ns;
 	C.last_write_ns = now_ns - C.last_capture_ns;
 	release_durable(gen);
@@ -231,6 +235,7 @@ void con_committed(uint64_t gen, uint64_t now_ns)
 
 void con_restored(uint64_t gen, uint64_t consumed)
 {
+	persist_lock(); /* the input log is in the store (cpus=2: hv/persist.c) */
 	C.captured = gen;
 	C.consumed = consumed;
 	if (!C.log)
@@ -280,12 +285,14 @@ void con_capture_failed(uint64_t durable)
 
 void con_store_closing(void)
 {
+	persist_lock(); /* the input log is in the store (cpus=2: hv/persist.c) */
 	snap_inlog_close(C.log);
 	C.log = NULL;
 }
 
 void con_store_opened(snap_store *st)
 {
+	persist_lock(); /* the input log is in the store (cpus=2: hv/persist.c) */
 	if (!C.log_wanted || !st || C.log)
 		return;
 	int e = snap_inlog_open(st, &C.log);
@@ -306,6 +313,7 @@ void con_store_opened(snap_store *st)
 
 void con_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 {
+	persist_lock(); /* the input log is in the store (cpus=2: hv/persist.c) */
 	C.v = v;
 	C.stats = cfg->console_stats;
 	C.hold_ns = (uint64_t)cfg->hold_ms * 1000000ull;

@@ -99,6 +99,7 @@ static int do_hlt(struct vcpu *v)
 		event_poll(v);
 		persist_work(v);
 		ctl_poll(v);
+		persist_unlock(); /* idle: the second CPU's writer may run */
 		__asm__ volatile("pause");
 	}
 	if (v->stopped)

@@ -8,7 +8,7 @@ HV_SRCS := hv/main.c hv/console.c hv/err.c hv/serial.c \
            hv/cpuid.c hv/msr.c hv/elf.c hv/guest_load.c hv/vdev_backend.c \
            vdev/hcall.c hv/ata.c hv/heap.c hv/disk.c hv/persist.c \
            hv/state_blob.c hv/state_check.c hv/snap_hcall.c hv/guest_mem.c hv/boot_gen.c \
-           hv/console_hold.c hv/smp.c
+           hv/console_hold.c hv/smp.c hv/cow_shadow.c
 HV_SRCS += hv/ctl.c hv/ctl_proto.c hv/ctl_boot.c # the control channel (hv/CONTROL.md)
 HV_ASMS := hv/isr.asm hv/vmx_entry.asm hv/ap_boot.asm
 HV_OBJS := $(BUILD)/hv/entry.o $(HV_SRCS:%.c=$(BUILD)/%.o) $(HV_ASMS:%.asm=$(BUILD)/%.o) \

@@ -12,6 +12,7 @@
 
 #include "hv/boot_gen.h"
 #include "hv/console_hold.h"
+#include "hv/cow_shadow.h"
 #include "hv/cpu.h"
 #include "hv/disk.h"
 #include "hv/ept.h"
@@ -20,6 +21,8 @@
 #include "hv/heap.h"
 #include "hv/hv.h"
 #include "hv/pmem.h"
+#include "hv/smp.h"
+#include "hv/spinlock.h"
 #include "hv/state_blob.h"
 #include "hv/time.h"
 #include "hv/vdev_backend.h"
@@ -28,6 +31,8 @@
 #include "snapshot/engine.h"
 
 #define SLICE_PAGES    32u   /* pages the writer stores per slice */
+#define AP_SLICE_PAGES 1u    /* per hold of the lock on the AP: a copy-on-write
+			      * fault on the BSP waits for at most this many */
 #define PREFETCH_PAGES 64u
 #define RETRY_MIN_MS   200u  /* first retry after a failed generation */
 #define RETRY_MAX_MS   10000u   /* pages a lazy restore reads per slice */
@@ -57,15 +62,106 @@ static struct {
 	uint64_t pause_pml, pause_save; /* its parts outside the engine (engine: snapeng_stats) */
 	uint64_t write_cycles, fault_cycles; /* spent by the writer and copy-on-write since the capture */
 	uint64_t restore_t0;
+	int restoring;           /* a lazy restore has pages left to read */
 	uint64_t poll_normal, poll_slice;
 	uint64_t *pml;
 } P;
 
 static struct vcpu *cur;
 
+/* ---- the second CPU (cpus=2): the writer runs there ----
+ *
+ * One lock covers the engine and the store (and the heap they allocate
+ * from). The AP takes it only to store a few pages of the generation being
+ * written (snapeng_step: CAPTURED -> STORED, which only grants write access
+ * back and so needs no INVEPT on the guest's CPU: a stale, narrower TLB
+ * entry just faults once more into persist_ept_violation) and records the
+ * outcome in L.done / L.err; it never prints. The BSP takes the lock at
+ * every entry of the engine or store (persist_lock, lazily: it keeps it
+ * until persist_unlock, called before each VM entry and at the end of
+ * persist_work, so that the hypervisor's wait loops let the writer run),
+ * and there it commits (prints, releases held output) what the AP finished.
+ * L.bsp_wants keeps the AP off the lock while the BSP waits for it. With
+ * one CPU the lock is never contended and the BSP writes as before.
+ */
+static struct {
+	struct spinlock lock;
+	volatile int bsp_wants;
+	int bsp_holds;          /* BSP only */
+	int ap;                 /* the AP runs the writer */
+	volatile int done, err; /* the AP's outcome, for the BSP (under the lock) */
+	uint64_t ap_cycles;     /* the AP's time writing since the capture */
+	uint64_t wait_cycles;   /* the BSP's time waiting for the lock since the capture */
+	uint64_t faults;        /* EPT violations handled since the capture */
+} L;
+
+void persist_lock(void)
+{
+	if (L.bsp_holds)
+		return;
+	if (!spin_trylock(&L.lock)) {
+		uint64_t t0 = rdtsc();
+		L.bsp_wants = 1;
+		spin_lock(&L.lock);
+		L.bsp_wants = 0;
+		L.wait_cycles += rdtsc() - t0;
+	}
+	L.bsp_holds = 1;
+}
+
+void persist_unlock(void)
+{
+	if (!L.bsp_holds)
+		return;
+	L.bsp_holds = 0;
+	spin_unlock(&L.lock);
+}
+
+/* The AP's work (hv/smp.c calls it over and over). */
+static void ap_writer(void *arg)
+{
+	(void)arg;
+	if (L.bsp_wants || !spin_trylock(&L.lock))
+		return;
+	if (P.e && P.active && !L.done && !L.err && snapeng_busy(P.e)) {
+		uint64_t w0 = rdtsc();
+		int done = 0, e = snapeng_step(P.e, AP_SLICE_PAGES, &done);
+		L.ap_cycles += rdtsc() - w0;
+		if (e)
+			L.err = e;
+		else if (done)
+			L.done = 1;
+	}
+	spin_unlock(&L.lock);
+}
+
+static const struct smp_work ap_work = { ap_writer, NULL };
+
+static void committed(void);
+static void generation_failed(const char *what, int err);
+
+/* Under the lock: acts on what the AP finished. */
+static void collect_ap(void)
+{
+	if (L.err) {
+		int e = L.err;
+		L.err = 0;
+		generation_failed("writing", e);
+	} else if (L.done) {
+		L.done = 0;
+		committed();
+	}
+}
+
 /* ---- the engine's view of guest memory ---- */
 
-static uint8_t *h_page(void *c, uint64_t gfn) { return gpa_ptr(c, gfn << 12); }
+/* A page the guest wrote after its capture is read from its shadow
+ * (hv/cow_shadow.h: only with the writer on the AP). */
+static uint8_t *h_page(void *c, uint64_t gfn)
+{
+	uint8_t *s = cow_shadow_page(gfn);
+	return s ? s : gpa_ptr(c, gfn << 12);
+}
 static uint64_t *h_leaf(void *c, uint64_t gfn) { return ept_leaf(&((struct vcpu *)c)->ept, gfn << 12); }
 static void h_invept(void *c) { vmx_invept(c); }
 static void *h_alloc(void *c, size_t n) { (void)c; return heap_alloc(n); }
@@ -94,6 +190,7 @@ static void generation_error(const char *what)
 static void generation_failed(const char *what, int err)
 {
 	uint64_t gen = P.captured > P.durable ? P.captured : P.st ? snap_next_gen(P.st) : P.durable + 1;
+	cow_shadow_release(); /* the engine gave the generation's pages back to the dirty set */
 	P.captured = P.durable; /* the next try takes this number again */
 	con_capture_failed(P.durable);
 	P.last_error = err;
@@ -215,8 +312,15 @@ int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 	 * over (pinned, flagged damaged, never written; FORMAT.md) and the
 	 * next generation is built on the restored one, numbered above all. */
 	P.active = 1;
-	kprintf("amber: snapshots: every %u ms of guest time, dirty tracking %s%s\n", cfg->snap_ms,
-		tier_name(P.tier), fell_back ? "; the damaged generation is kept (see above)" : "");
+	kprintf("amber: snapshots: every %u ms of guest time, dirty tracking %s%s%s\n", cfg->snap_ms,
+		tier_name(P.tier), fell_back ? "; the damaged generation is kept (see above)" : "",
+		smp_ap_running() ? "; the second CPU writes" : "");
+	if (smp_ap_running()) {
+		L.ap = 1;
+		smp_ap_set_work(&ap_work);
+		if (P.tier != SNAPENG_WP && cow_shadow_init(v))
+			kprintf("amber: snapshots: no memory for copy-on-write shadows; the guest's CPU stores the pages it writes\n");
+	}
 	if (!newest)
 		return 0;
 	size_t len = 0;
@@ -233,6 +337,7 @@ int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 		return HV_EINVAL;
 	}
 	P.restored_from = P.captured = P.durable = newest;
+	P.restoring = 1;
 	/* What of the restore's start grows with RAM (issue 15): choosing the
 	 * generation, the engine's leaves (every frame), marking them absent. */
 	uint64_t ms = time_tsc_hz() / 1000 + 1;
@@ -291,6 +396,7 @@ static void drain_pml(void)
 
 static void capture(struct vcpu *v)
 {
+	cow_shadow_release(); /* none outlives its generation (normally none left here) */
 	uint64_t t0 = rdtsc(), gen = 0;
 	if (P.tier == SNAPENG_PML)
 		drain_pml();
@@ -318,6 +424,9 @@ static void committed(void)
 	unsigned n = 0;
 	snap_list(P.st, &gi, 1, &n);
 	P.durable = P.captured;
+	cow_shadow_release();
+	uint64_t sh_pages, sh_faults;
+	cow_shadow_take_counts(&sh_pages, &sh_faults);
 	/* Released before the line below: a watcher that saw "committed" has
 	 * seen the output that generation made durable. */
 	con_committed(P.captured, vdev_backend_mono());
@@ -328,15 +437,17 @@ static void committed(void)
 	 * and write-protect, INVEPT; the rest is the capture's own overhead. */
 	kprintf("amber: snapshot gen=%llu committed pages=%llu bytes=%llu pause_cycles=%llu "
 		"p_pml=%llu p_save=%llu p_begin=%llu p_blob=%llu p_dirty=%llu p_invept=%llu dirty_list=%llu "
-		"write_cycles=%llu cow_cycles=%llu\n",
+		"write_cycles=%llu cow_cycles=%llu ap_write_cycles=%llu lock_wait_cycles=%llu faults=%llu shadowed=%llu/%llu\n",
 		(unsigned long long)P.captured, (unsigned long long)gi.dirty_pages,
 		(unsigned long long)gi.bytes_written, (unsigned long long)P.pause_cycles,
 		(unsigned long long)P.pause_pml, (unsigned long long)P.pause_save,
 		(unsigned long long)s.t_begin, (unsigned long long)s.t_state,
 		(unsigned long long)s.t_dirty, (unsigned long long)s.t_invept,
 		(unsigned long long)s.dirty_list, (unsigned long long)P.write_cycles,
-		(unsigned long long)P.fault_cycles);
-	P.write_cycles = P.fault_cycles = 0;
+		(unsigned long long)P.fault_cycles, (unsigned long long)L.ap_cycles,
+		(unsigned long long)L.wait_cycles, (unsigned long long)L.faults,
+		(unsigned long long)sh_pages, (unsigned long long)sh_faults);
+	P.write_cycles = P.fault_cycles = L.ap_cycles = L.wait_cycles = L.faults = 0;
 	if (P.degraded) {
 		P.degraded = 0;
 		kprintf("amber: snapshots resumed: gen=%llu committed (%llu failed tries since boot)\n",
@@ -347,14 +458,28 @@ static void committed(void)
 static void restore_done(void)
 {
 	uint64_t cycles = rdtsc() - P.restore_t0;
+	P.restoring = 0;
 	kprintf("amber: restore complete: %llu pages read in %llu ms\n", (unsigned long long)(cur->ram_bytes >> 12),
 		(unsigned long long)(cycles * 1000 / time_tsc_hz()));
+}
+
+/* Whether persist_work has anything to do on the BSP while the AP writes. */
+static int bsp_work_due(uint64_t now)
+{
+	return P.restoring || P.request || now >= P.next_due || P.degraded || L.done || L.err ||
+	       con_wants_capture(now) || !P.prepared;
 }
 
 void persist_work(struct vcpu *v)
 {
 	if (!P.e)
 		return;
+	/* With the writer on the AP, most calls (every VM exit) find nothing
+	 * to do: they leave the lock to the writer. */
+	if (L.ap && !L.bsp_holds && !bsp_work_due(vdev_backend_mono()))
+		return;
+	persist_lock();
+	collect_ap();
 	struct snapeng_stats s;
 	snapeng_stats(P.e, &s);
 	if (s.absent) {
@@ -362,6 +487,7 @@ void persist_work(struct vcpu *v)
 		if (left < 0) {
 			kprintf("amber: error: lazy restore: %s\n", P.st ? snap_errmsg(P.st) : "the store could not be reopened");
 			exit_stop_guest(v, "a page of the restored generation cannot be read");
+			persist_unlock();
 			return;
 		}
 		if (left == 0)
@@ -375,7 +501,7 @@ void persist_work(struct vcpu *v)
 		snap_prepare(P.st);
 	}
 	if (P.active) {
-		if (snapeng_busy(P.e)) {
+		if (snapeng_busy(P.e) && !L.ap) {
 			uint64_t w0 = rdtsc();
 			int done = 0, e = snapeng_step(P.e, SLICE_PAGES, &done);
 			P.write_cycles += rdtsc() - w0;
@@ -394,7 +520,10 @@ void persist_work(struct vcpu *v)
 		}
 	}
 	snapeng_stats(P.e, &s);
-	v->poll_tsc = (s.absent || snapeng_busy(P.e)) ? P.poll_slice : P.poll_normal;
+	/* Short guest runs give the BSP's writer and prefetch their slices;
+	 * the AP's writer needs none. */
+	v->poll_tsc = (s.absent || (snapeng_busy(P.e) && !L.ap)) ? P.poll_slice : P.poll_normal;
+	persist_unlock();
 }
 
 int persist_ept_violation(struct vcpu *v, uint64_t gpa, int write)
@@ -402,7 +531,13 @@ int persist_ept_violation(struct vcpu *v, uint64_t gpa, int write)
 	(void)v;
 	if (!P.e)
 		return 0;
+	persist_lock();
 	uint64_t f0 = rdtsc();
+	L.faults++;
+	if (write && cow_shadow_on() && snapeng_busy(P.e) && cow_shadow_fault(gpa >> 12)) {
+		P.fault_cycles += rdtsc() - f0;
+		return 1;
+	}
 	int handled = 0, e = snapeng_fault(P.e, gpa >> 12, write, &handled);
 	P.fault_cycles += rdtsc() - f0;
 	if (e) { /* a page of the restored generation is unreadable */
@@ -418,6 +553,7 @@ int persist_guest_access(struct vcpu *v, uint64_t gpa, uint64_t len, int write)
 {
 	if (!P.e || !len)
 		return 0;
+	persist_lock();
 	for (uint64_t gfn = gpa >> 12, last = (gpa + len - 1) >> 12; gfn <= last; gfn++) {
 		int e = write ? snapeng_guest_write(P.e, gfn) : snapeng_guest_read(P.e, gfn);
 		if (e) {
@@ -434,19 +570,34 @@ int persist_guest_access(struct vcpu *v, uint64_t gpa, uint64_t len, int write)
 void persist_pml_full(struct vcpu *v)
 {
 	(void)v;
-	if (P.e && P.tier == SNAPENG_PML)
+	if (P.e && P.tier == SNAPENG_PML) {
+		persist_lock();
 		drain_pml();
+	}
 }
 
 int persist_active(void) { return P.active; }
 
-snap_store *persist_store(void) { return P.st; }
-int persist_busy(void) { return P.e && snapeng_busy(P.e); }
+/* Every caller goes on to use the store: the lock first. */
+snap_store *persist_store(void)
+{
+	persist_lock();
+	return P.st;
+}
+
+int persist_busy(void)
+{
+	persist_lock();
+	collect_ap();
+	return P.e && snapeng_busy(P.e);
+}
 const char *persist_tier(void) { return P.e ? tier_name(P.tier) : "none"; }
 
 int persist_flush(struct vcpu *v)
 {
 	(void)v;
+	persist_lock();
+	collect_ap(); /* the writer's result; the rest is written here */
 	while (P.e && snapeng_busy(P.e)) {
 		int done = 0, e = snapeng_step(P.e, SLICE_PAGES, &done);
 		if (e) {
@@ -463,6 +614,8 @@ uint64_t persist_request(void)
 {
 	if (!P.active)
 		return 0;
+	persist_lock();
+	collect_ap();
 	P.request = 1;
 	/* The next capture holds this moment (after the one being written, if
 	 * any). It takes the store's next number, which is above every
@@ -475,6 +628,10 @@ uint64_t persist_request(void)
 
 void persist_status(struct persist_status *out)
 {
+	if (P.e) {
+		persist_lock();
+		collect_ap();
+	}
 	out->active = P.active;
 	out->degraded = P.degraded;
 	out->last_error = P.last_error;

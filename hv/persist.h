@@ -96,6 +96,17 @@ int persist_busy(void);
 const char *persist_tier(void);
 int persist_flush(struct vcpu *v);
 
+/*
+ * The engine and store lock (cpus=2: the writer runs on the second CPU,
+ * hv/smp.h). persist_lock() takes it for the BSP unless it holds it already;
+ * every function here does, and so must any other BSP code before it calls
+ * the store (hv/console_hold.c, hv/ctl.c through persist_store()). The BSP
+ * keeps it until persist_unlock(): before each VM entry, in idle loops, and
+ * at the end of persist_work() (wait loops that call it let the writer on).
+ */
+void persist_lock(void);
+void persist_unlock(void);
+
 /* hv/snap_hcall.c: hooks the snapshot hypercalls into v->env. */
 void snap_hcall_attach(struct vcpu *v);
 

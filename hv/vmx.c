@@ -277,6 +277,7 @@ void vmx_run(struct vcpu *v)
 	for (;;) {
 		event_poll(v);
 		event_prepare_entry(v);
+		persist_unlock(); /* the second CPU's writer runs while the guest does */
 		int rc = vmx_enter(&v->regs, v->launched);
 		if (rc) {
 			entry_failed(v, rc);

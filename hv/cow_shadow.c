@@ -1,0 +1,99 @@
+/*
+ * hv/cow_shadow.c — copy-on-write by copy (see cow_shadow.h).
+ */
+#include "hv/cow_shadow.h"
+
+#include <string.h>
+
+#include "hv/ept.h"
+#include "hv/guest_mem.h"
+#include "hv/hv.h"
+#include "hv/pmem.h"
+
+#define NO_SLOT 0u /* slot numbers in the map are 1-based */
+
+static struct {
+	struct vcpu *v;
+	uint64_t npages;
+	uint32_t *slot_of;  /* per guest frame: its shadow's slot + 1, or NO_SLOT */
+	uint64_t *gfn_of;   /* per slot in use: its guest frame (for the release) */
+	uint8_t *frames;    /* COW_SHADOW_SLOTS frames */
+	uint32_t used;
+	uint64_t pages, faults;
+} S;
+
+int cow_shadow_init(struct vcpu *v)
+{
+	uint64_t npages = v->ram_bytes >> 12, map_pages = (npages * 4 + 4095) / 4096;
+	uint64_t list_pages = (COW_SHADOW_SLOTS * 8 + 4095) / 4096, pa_map, pa_list, pa_frames;
+	if (pmem_alloc_contig(map_pages, PAGE_SIZE, &pa_map) ||
+	    pmem_alloc_contig(list_pages, PAGE_SIZE, &pa_list) ||
+	    pmem_alloc_range(&hv_pmem, COW_SHADOW_SLOTS, PAGE_SIZE, &pa_frames))
+		return HV_ENOMEM;
+	S.v = v;
+	S.npages = npages;
+	S.slot_of = (uint32_t *)(uintptr_t)pa_map;
+	S.gfn_of = (uint64_t *)(uintptr_t)pa_list;
+	S.frames = (uint8_t *)(uintptr_t)pa_frames;
+	return 0;
+}
+
+int cow_shadow_on(void) { return S.frames != NULL; }
+
+uint8_t *cow_shadow_page(uint64_t gfn)
+{
+	if (!S.frames || gfn >= S.npages || S.slot_of[gfn] == NO_SLOT)
+		return NULL;
+	return S.frames + (uint64_t)(S.slot_of[gfn] - 1) * PAGE_SIZE;
+}
+
+/* CAPTURED in the PML and AD tiers: present (R) without W. */
+static uint64_t *captured_leaf(uint64_t gfn)
+{
+	uint64_t *l = ept_leaf(&S.v->ept, gfn << 12);
+	return l && (*l & EPT_R) && !(*l & EPT_W) ? l : NULL;
+}
+
+static int shadow_one(uint64_t gfn, uint64_t *leaf)
+{
+	if (S.used == COW_SHADOW_SLOTS || S.slot_of[gfn] != NO_SLOT)
+		return 0;
+	uint32_t s = S.used++;
+	memcpy(S.frames + (uint64_t)s * PAGE_SIZE, gpa_ptr(S.v, gfn << 12), PAGE_SIZE);
+	S.gfn_of[s] = gfn;
+	S.slot_of[gfn] = s + 1;
+	/* More access, no INVEPT: the faulting access refetches the leaf
+	 * (SDM Vol. 3C §29.4.3.3: an EPT violation invalidates the
+	 * translations it used), and other stale entries just fault again. */
+	*leaf |= EPT_W;
+	S.pages++;
+	return 1;
+}
+
+int cow_shadow_fault(uint64_t gfn)
+{
+	if (!S.frames || gfn >= S.npages)
+		return 0;
+	uint64_t *l = captured_leaf(gfn);
+	if (!l || !shadow_one(gfn, l))
+		return 0;
+	S.faults++;
+	for (uint64_t g = gfn + 1; g < S.npages && g <= gfn + COW_SHADOW_WINDOW && S.used < COW_SHADOW_SLOTS; g++)
+		if ((l = captured_leaf(g)))
+			shadow_one(g, l);
+	return 1;
+}
+
+void cow_shadow_release(void)
+{
+	for (uint32_t s = 0; s < S.used; s++)
+		S.slot_of[S.gfn_of[s]] = NO_SLOT;
+	S.used = 0;
+}
+
+void cow_shadow_take_counts(uint64_t *pages, uint64_t *faults)
+{
+	*pages = S.pages;
+	*faults = S.faults;
+	S.pages = S.faults = 0;
+}
