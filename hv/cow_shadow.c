@@ -11,6 +11,7 @@
 #include "hv/pmem.h"
 
 #define NO_SLOT 0u /* slot numbers in the map are 1-based */
+#define EPT_LEAVES_PER_TABLE 512u
 
 static struct {
 	struct vcpu *v;
@@ -19,7 +20,7 @@ static struct {
 	uint64_t *gfn_of;   /* per slot in use: its guest frame (for the release) */
 	uint8_t *frames;    /* COW_SHADOW_SLOTS frames */
 	uint32_t used;
-	uint64_t pages, faults;
+	uint64_t pages;
 } S;
 
 int cow_shadow_init(struct vcpu *v)
@@ -48,10 +49,9 @@ uint8_t *cow_shadow_page(uint64_t gfn)
 }
 
 /* CAPTURED in the PML and AD tiers: present (R) without W. */
-static uint64_t *captured_leaf(uint64_t gfn)
+static int captured(const uint64_t *l)
 {
-	uint64_t *l = ept_leaf(&S.v->ept, gfn << 12);
-	return l && (*l & EPT_R) && !(*l & EPT_W) ? l : NULL;
+	return l && (*l & EPT_R) && !(*l & EPT_W);
 }
 
 static int shadow_one(uint64_t gfn, uint64_t *leaf)
@@ -74,13 +74,17 @@ int cow_shadow_fault(uint64_t gfn)
 {
 	if (!S.frames || gfn >= S.npages)
 		return 0;
-	uint64_t *l = captured_leaf(gfn);
-	if (!l || !shadow_one(gfn, l))
+	uint64_t *l = ept_leaf(&S.v->ept, gfn << 12);
+	if (!captured(l) || !shadow_one(gfn, l))
 		return 0;
-	S.faults++;
-	for (uint64_t g = gfn + 1; g < S.npages && g <= gfn + COW_SHADOW_WINDOW && S.used < COW_SHADOW_SLOTS; g++)
-		if ((l = captured_leaf(g)))
+	/* The window: the leaves of one EPT table are consecutive (512 frames
+	 * per table, SDM Vol. 3C §29.3.2), so walk once per table. */
+	uint64_t end = gfn + COW_SHADOW_WINDOW < S.npages ? gfn + COW_SHADOW_WINDOW : S.npages;
+	for (uint64_t g = gfn + 1; g < end && S.used < COW_SHADOW_SLOTS; g++) {
+		l = g % EPT_LEAVES_PER_TABLE && l ? l + 1 : ept_leaf(&S.v->ept, g << 12);
+		if (captured(l))
 			shadow_one(g, l);
+	}
 	return 1;
 }
 
@@ -91,9 +95,9 @@ void cow_shadow_release(void)
 	S.used = 0;
 }
 
-void cow_shadow_take_counts(uint64_t *pages, uint64_t *faults)
+uint64_t cow_shadow_take_count(void)
 {
-	*pages = S.pages;
-	*faults = S.faults;
-	S.pages = S.faults = 0;
+	uint64_t n = S.pages;
+	S.pages = 0;
+	return n;
 }

@@ -46,7 +46,7 @@ uint8_t *cow_shadow_page(uint64_t gfn);
 int cow_shadow_fault(uint64_t gfn);
 /* The generation ended: every shadow is free again. */
 void cow_shadow_release(void);
-/* Pages shadowed and faults that shadowed since the last call. */
-void cow_shadow_take_counts(uint64_t *pages, uint64_t *faults);
+/* Pages shadowed since the last call. */
+uint64_t cow_shadow_take_count(void);
 
 #endif

@@ -92,7 +92,6 @@ static struct {
 	volatile int done, err; /* the AP's outcome, for the BSP (under the lock) */
 	uint64_t ap_cycles;     /* the AP's time writing since the capture */
 	uint64_t wait_cycles;   /* the BSP's time waiting for the lock since the capture */
-	uint64_t faults;        /* EPT violations handled since the capture */
 } L;
 
 void persist_lock(void)
@@ -425,8 +424,7 @@ static void committed(void)
 	snap_list(P.st, &gi, 1, &n);
 	P.durable = P.captured;
 	cow_shadow_release();
-	uint64_t sh_pages, sh_faults;
-	cow_shadow_take_counts(&sh_pages, &sh_faults);
+	uint64_t sh_pages = cow_shadow_take_count();
 	/* Released before the line below: a watcher that saw "committed" has
 	 * seen the output that generation made durable. */
 	con_committed(P.captured, vdev_backend_mono());
@@ -437,7 +435,7 @@ static void committed(void)
 	 * and write-protect, INVEPT; the rest is the capture's own overhead. */
 	kprintf("amber: snapshot gen=%llu committed pages=%llu bytes=%llu pause_cycles=%llu "
 		"p_pml=%llu p_save=%llu p_begin=%llu p_blob=%llu p_dirty=%llu p_invept=%llu dirty_list=%llu "
-		"write_cycles=%llu cow_cycles=%llu ap_write_cycles=%llu lock_wait_cycles=%llu faults=%llu shadowed=%llu/%llu\n",
+		"write_cycles=%llu cow_cycles=%llu ap_write_cycles=%llu shadowed=%llu lock_wait=%llu\n",
 		(unsigned long long)P.captured, (unsigned long long)gi.dirty_pages,
 		(unsigned long long)gi.bytes_written, (unsigned long long)P.pause_cycles,
 		(unsigned long long)P.pause_pml, (unsigned long long)P.pause_save,
@@ -445,9 +443,8 @@ static void committed(void)
 		(unsigned long long)s.t_dirty, (unsigned long long)s.t_invept,
 		(unsigned long long)s.dirty_list, (unsigned long long)P.write_cycles,
 		(unsigned long long)P.fault_cycles, (unsigned long long)L.ap_cycles,
-		(unsigned long long)L.wait_cycles, (unsigned long long)L.faults,
-		(unsigned long long)sh_pages, (unsigned long long)sh_faults);
-	P.write_cycles = P.fault_cycles = L.ap_cycles = L.wait_cycles = L.faults = 0;
+		(unsigned long long)sh_pages, (unsigned long long)L.wait_cycles);
+	P.write_cycles = P.fault_cycles = L.ap_cycles = L.wait_cycles = 0;
 	if (P.degraded) {
 		P.degraded = 0;
 		kprintf("amber: snapshots resumed: gen=%llu committed (%llu failed tries since boot)\n",
@@ -533,7 +530,6 @@ int persist_ept_violation(struct vcpu *v, uint64_t gpa, int write)
 		return 0;
 	persist_lock();
 	uint64_t f0 = rdtsc();
-	L.faults++;
 	if (write && cow_shadow_on() && snapeng_busy(P.e) && cow_shadow_fault(gpa >> 12)) {
 		P.fault_cycles += rdtsc() - f0;
 		return 1;
@@ -552,6 +548,10 @@ int persist_ept_violation(struct vcpu *v, uint64_t gpa, int write)
 int persist_guest_access(struct vcpu *v, uint64_t gpa, uint64_t len, int write)
 {
 	if (!P.e || !len)
+		return 0;
+	/* With no page left to read back a read needs nothing of the engine:
+	 * with the writer on the AP, hypercall arguments do not wait for it. */
+	if (L.ap && !write && !P.restoring)
 		return 0;
 	persist_lock();
 	for (uint64_t gfn = gpa >> 12, last = (gpa + len - 1) >> 12; gfn <= last; gfn++) {

@@ -100,7 +100,11 @@ enum snapeng_tier { SNAPENG_PML = 1, SNAPENG_AD = 2, SNAPENG_WP = 3 };
 
 struct snapeng_host {
 	void *ctx;
-	uint8_t *(*page)(void *ctx, uint64_t gfn);   /* host address of a guest frame */
+	/* Host address of a guest frame. The engine reads and writes frames
+	 * only through it: hv/cow_shadow.c returns a copy of a CAPTURED page
+	 * the guest went on writing (with cpus=2; it tells CAPTURED pages by
+	 * their leaves, present without W in the PML and AD tiers). */
+	uint8_t *(*page)(void *ctx, uint64_t gfn);
 	uint64_t *(*leaf)(void *ctx, uint64_t gfn);  /* its 4 KiB EPT leaf entry */
 	void (*invept)(void *ctx);                   /* after taking permissions away */
 	void *(*alloc)(void *ctx, size_t bytes);

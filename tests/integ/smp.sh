@@ -14,7 +14,10 @@ disk=$T/smp.img
 rm -f "$disk" "$disk.lock"
 # console=direct: count= lines appear at once, so the restored count can be
 # matched against the last one printed before the restored capture.
-cmd="guest=counter snap_ms=200 format console=direct cpus=2"
+# tick_hz=200 with snap_ms=500: each generation holds most of the counter's
+# region, and the guest rewrites some of it before the AP has stored it, so
+# copy-on-write shadows (hv/cow_shadow.c) get stored and restored.
+cmd="guest=counter tick_hz=200 snap_ms=500 format console=direct cpus=2"
 
 engine_start smp-a --engine bochs --cpus 2 --timeout 300 --disk "$disk" --cmdline "$cmd"
 check "two CPUs: the hypervisor says the AP is up" \
@@ -23,6 +26,8 @@ check "two CPUs: the counter guest runs" wait_for smp-a '^count=[0-9]+' 120
 check "two CPUs: snapshots commit (three)" wait_for smp-a '^amber: snapshot gen=3 committed' 120
 engine_kill smp-a
 log=$T/smp-a.serial
+check "two CPUs: the writer ran on the AP (ap_write_cycles > 0, write_cycles = 0)" \
+	grep -aqE '^amber: snapshot gen=3 committed.* write_cycles=0 .*ap_write_cycles=[1-9]' "$T/smp-a.serial"
 check "two CPUs: no hypervisor error or exception" bash -c "! grep -aE '^amber: (error|hypervisor exception)' '$log'"
 
 last_gen=$(grep -aoE '^amber: snapshot gen=[0-9]+ committed' "$log" | tail -1 | grep -oE '[0-9]+')
@@ -34,6 +39,8 @@ check "restart: integrity ok" wait_for smp-b '^integrity ok' 120
 check "restart: snapshots commit after the restore" \
 	wait_for smp-b '^amber: snapshot gen=[0-9]+ committed' 120
 engine_kill smp-b
+check "copy-on-write shadows were stored (shadowed= > 0 in some generation)" \
+	bash -c "cat '$T/smp-a.serial' '$T/smp-b.serial' | grep -aqE '^amber: snapshot gen=[0-9]+ committed.* shadowed=[1-9]'"
 got_gen=$(grep -aoE '^amber: restored gen=[0-9]+' "$T/smp-b.serial" | head -1 | grep -oE '[0-9]+$')
 got=$(grep -am1 '^resumed epoch=' "$T/smp-b.serial" | grep -oE 'count=[0-9]+' | cut -d= -f2)
 # The kill may land between a commit and its line: the newest or one more.
