@@ -17,6 +17,8 @@ INTEG_TESTS += tests/integ/held.sh
 INTEG_TESTS += tests/integ/input.sh
 TORTURES    += tests/integ/held-long tests/integ/input-long
 BENCHES     += tests/bench/held-bench.sh
-# issue 15: the second CPU (cpus=2): AP start, commits, a restore on two
-# CPUs, and cpus=2 on a one-CPU Bochs (about 30 s)
+# issue 15: the second CPU (cpus=2): AP start, the writer on it with
+# copy-on-write shadows, a restore on two CPUs, and cpus=2 on a one-CPU
+# Bochs (about 33 s); the same under injected disk faults (about 40 s)
 INTEG_TESTS += tests/integ/smp.sh
+TORTURES    += tests/integ/smp-faults.sh
