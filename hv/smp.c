@@ -64,6 +64,9 @@ static volatile uint32_t ap_apic_id;
 static volatile uint64_t ap_beats;
 /* Written by the BSP, read by the AP. */
 static const struct smp_work *volatile ap_work;
+/* One call for the AP (smp_ap_call): set by the BSP, cleared by the AP when done. */
+static void (*volatile call_fn)(void *);
+static void *volatile call_arg;
 
 static volatile uint32_t *apic_reg(uint64_t base, unsigned off)
 {
@@ -134,6 +137,12 @@ _Noreturn void smp_ap_entry(void)
 	__asm__ volatile("" ::: "memory");
 	ap_alive = 1;
 	for (;;) {
+		void (*fn)(void *) = call_fn;
+		if (fn) {
+			fn(call_arg);
+			__asm__ volatile("" ::: "memory");
+			call_fn = NULL; /* the BSP sees the call's effects before this (SDM Vol. 3A §9.2.2) */
+		}
 		const struct smp_work *w = ap_work;
 		if (w && w->fn)
 			w->fn(w->arg);
@@ -145,6 +154,22 @@ _Noreturn void smp_ap_entry(void)
 int smp_ap_running(void) { return ap_alive != 0; }
 uint64_t smp_ap_beats(void) { return ap_beats; }
 void smp_ap_set_work(const struct smp_work *w) { ap_work = w; }
+
+int smp_ap_call(void (*fn)(void *), void *arg)
+{
+	if (!ap_alive || call_fn)
+		return 0;
+	call_arg = arg;
+	__asm__ volatile("" ::: "memory");
+	call_fn = fn;
+	return 1;
+}
+
+void smp_ap_join(void)
+{
+	while (call_fn)
+		cpu_pause();
+}
 
 static unsigned one_cpu(const char *why)
 {

@@ -46,6 +46,15 @@ struct smp_work {
  */
 void smp_ap_set_work(const struct smp_work *w);
 
+/*
+ * Hands fn(arg) to the AP, which runs it before its next work call, and
+ * returns at once: the BSP does its own share meanwhile, then waits with
+ * smp_ap_join(). Returns 0 when the AP is not running (the caller does it
+ * all). One call at a time; fn must not take a lock the caller holds.
+ */
+int smp_ap_call(void (*fn)(void *arg), void *arg);
+void smp_ap_join(void);
+
 /* How many times the AP has gone round its loop (it is alive while this grows). */
 uint64_t smp_ap_beats(void);
 
