@@ -433,17 +433,23 @@ static void committed(void)
 	/* The pause part by part (guest TSC): PML drain, vCPU state save, the
 	 * store's begin, state blob copy, dirty set move (list or bitmap pass)
 	 * and write-protect, INVEPT; the rest is the capture's own overhead. */
+	/* With the writer on the AP: its time, the pages shadowed for it and the
+	 * BSP's waits for the lock (with one CPU the line stays as it was). */
+	char ap[96] = "";
+	if (L.ap)
+		hv_snprintf(ap, sizeof ap, " ap_write_cycles=%llu shadowed=%llu lock_wait=%llu",
+			    (unsigned long long)L.ap_cycles, (unsigned long long)sh_pages,
+			    (unsigned long long)L.wait_cycles);
 	kprintf("amber: snapshot gen=%llu committed pages=%llu bytes=%llu pause_cycles=%llu "
 		"p_pml=%llu p_save=%llu p_begin=%llu p_blob=%llu p_dirty=%llu p_invept=%llu dirty_list=%llu "
-		"write_cycles=%llu cow_cycles=%llu ap_write_cycles=%llu shadowed=%llu lock_wait=%llu\n",
+		"write_cycles=%llu cow_cycles=%llu%s\n",
 		(unsigned long long)P.captured, (unsigned long long)gi.dirty_pages,
 		(unsigned long long)gi.bytes_written, (unsigned long long)P.pause_cycles,
 		(unsigned long long)P.pause_pml, (unsigned long long)P.pause_save,
 		(unsigned long long)s.t_begin, (unsigned long long)s.t_state,
 		(unsigned long long)s.t_dirty, (unsigned long long)s.t_invept,
 		(unsigned long long)s.dirty_list, (unsigned long long)P.write_cycles,
-		(unsigned long long)P.fault_cycles, (unsigned long long)L.ap_cycles,
-		(unsigned long long)sh_pages, (unsigned long long)L.wait_cycles);
+		(unsigned long long)P.fault_cycles, ap);
 	P.write_cycles = P.fault_cycles = L.ap_cycles = L.wait_cycles = 0;
 	if (P.degraded) {
 		P.degraded = 0;
@@ -479,6 +485,8 @@ void persist_work(struct vcpu *v)
 	collect_ap();
 	struct snapeng_stats s;
 	snapeng_stats(P.e, &s);
+	if (!s.absent)
+		P.restoring = 0; /* also when faults read the last pages */
 	if (s.absent) {
 		int64_t left = snapeng_restore_step(P.e, PREFETCH_PAGES);
 		if (left < 0) {
