@@ -36,6 +36,7 @@ struct __attribute__((packed)) idt_gate {
 };
 _Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gate is 16 bytes");
 
+#define IDT_VECTORS 32 /* exceptions only: host interrupts stay off */
 #define GDT_ENTRIES 5 /* null, code, data, TSS (two entries) */
 
 void gdt_init(void);

@@ -16,7 +16,7 @@
 extern const uint64_t isr_table[32];
 extern char isr_nmi[];
 
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 
 uint64_t idt_base(void) { return (uintptr_t)idt; }
 
@@ -30,7 +30,7 @@ static void set_gate(unsigned v, uint64_t handler, uint8_t ist)
 
 void idt_init(void)
 {
-	for (unsigned v = 0; v < 32; v++)
+	for (unsigned v = 0; v < IDT_VECTORS; v++)
 		set_gate(v, isr_table[v], v == VEC_DF || v == VEC_MC ? IST_ALT : 0);
 	set_gate(VEC_NMI, (uintptr_t)isr_nmi, IST_ALT);
 	struct desc_ptr p = { sizeof idt - 1, (uintptr_t)idt };

@@ -61,7 +61,6 @@ static uint8_t ap_stack[AP_STACK_SIZE] __attribute__((aligned(16)));
 /* Written by the AP, read by the BSP. */
 static volatile uint32_t ap_alive;
 static volatile uint32_t ap_apic_id;
-static volatile uint64_t ap_beats;
 /* Written by the BSP, read by the AP. */
 static const struct smp_work *volatile ap_work;
 /* One call for the AP (smp_ap_call): set by the BSP, cleared by the AP when done. */
@@ -131,7 +130,7 @@ _Noreturn void smp_ap_entry(void)
 {
 	gdt_build(ap_gdt, &ap_tss, (uintptr_t)ap_ist + sizeof ap_ist);
 	gdt_load(ap_gdt);
-	struct desc_ptr idt = { 32 * sizeof(struct idt_gate) - 1, idt_base() };
+	struct desc_ptr idt = { IDT_VECTORS * sizeof(struct idt_gate) - 1, idt_base() }; /* the BSP's */
 	lidt(&idt);
 	ap_apic_id = cpuid(1, 0).ebx >> 24; /* initial APIC ID, CPUID.01H:EBX[31:24] */
 	__asm__ volatile("" ::: "memory");
@@ -146,13 +145,11 @@ _Noreturn void smp_ap_entry(void)
 		const struct smp_work *w = ap_work;
 		if (w && w->fn)
 			w->fn(w->arg);
-		ap_beats = ap_beats + 1;
 		cpu_pause();
 	}
 }
 
 int smp_ap_running(void) { return ap_alive != 0; }
-uint64_t smp_ap_beats(void) { return ap_beats; }
 void smp_ap_set_work(const struct smp_work *w) { ap_work = w; }
 
 int smp_ap_call(void (*fn)(void *), void *arg)

@@ -55,7 +55,4 @@ void smp_ap_set_work(const struct smp_work *w);
 int smp_ap_call(void (*fn)(void *arg), void *arg);
 void smp_ap_join(void);
 
-/* How many times the AP has gone round its loop (it is alive while this grows). */
-uint64_t smp_ap_beats(void);
-
 #endif
