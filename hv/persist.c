@@ -466,11 +466,17 @@ static void restore_done(void)
 		(unsigned long long)(cycles * 1000 / time_tsc_hz()));
 }
 
-/* Whether persist_work has anything to do on the BSP while the AP writes. */
+/* Whether persist_work has anything to do on the BSP while the AP writes:
+ * a capture waits until the generation in flight is committed (or fails),
+ * so while one is, only the AP's outcome matters. */
 static int bsp_work_due(uint64_t now)
 {
-	return P.restoring || P.request || now >= P.next_due || P.degraded || L.done || L.err ||
-	       con_wants_capture(now) || !P.prepared;
+	if (P.restoring || L.done || L.err || !P.prepared)
+		return 1;
+	if (P.degraded)
+		return time_mono_ns() >= P.retry_at;
+	int in_flight = P.captured > P.durable;
+	return !in_flight && (P.request || now >= P.next_due || con_wants_capture(now));
 }
 
 void persist_work(struct vcpu *v)
