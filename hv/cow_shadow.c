@@ -109,8 +109,8 @@ int cow_shadow_fault(uint64_t gfn)
 	if (!shared)
 		W.half = W.n;
 	copy_slots(W.first, W.first + W.half);
-	if (shared)
-		smp_ap_join();
+	if (shared && smp_ap_join())
+		copy_slots(W.first + W.half, W.first + W.n); /* the AP did not: same bytes */
 	/* Write access only once every copy is made. More access needs no
 	 * INVEPT: the faulting access refetches the leaf (SDM Vol. 3C
 	 * §29.4.3.3: an EPT violation invalidates the translations it used),

@@ -162,10 +162,15 @@ int smp_ap_call(void (*fn)(void *), void *arg)
 	return 1;
 }
 
-void smp_ap_join(void)
+int smp_ap_join(void)
 {
-	while (call_fn)
+	uint64_t end = ns_deadline((uint64_t)SMP_JOIN_MS * 1000000ull);
+	while (call_fn) {
+		if (rdtsc() > end)
+			return HV_ENOTSUP;
 		cpu_pause();
+	}
+	return 0;
 }
 
 static unsigned one_cpu(const char *why)

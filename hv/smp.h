@@ -53,6 +53,9 @@ void smp_ap_set_work(const struct smp_work *w);
  * all). One call at a time; fn must not take a lock the caller holds.
  */
 int smp_ap_call(void (*fn)(void *arg), void *arg);
-void smp_ap_join(void);
+/* 0 once the call is done; HV_ENOTSUP when the AP did not finish it within
+ * SMP_JOIN_MS (a hung AP: the caller does that share itself). */
+int smp_ap_join(void);
+#define SMP_JOIN_MS 100
 
 #endif
