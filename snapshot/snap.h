@@ -165,6 +165,7 @@ struct snap_format_opts {
 	unsigned keep;
 	int force;
 	unsigned inlog_blocks;
+	unsigned version;  /* 0: the current format (2); 1: version 1 (tests) */
 };
 int snap_format(const struct snap_io *io, const struct snap_format_opts *o);
 /* 0 if the device holds an Amber store (any superblock magic), else code. */
@@ -240,6 +241,18 @@ const char *snap_errmsg(const snap_store *st);
 /* Progress of long operations (verify, send, recv). */
 typedef void (*snap_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 void snap_set_progress(snap_store *st, snap_progress_fn fn, void *ctx);
+
+/* What the following commits write. 0 (the default): format version 2,
+ * the catalog inside the superblock and the state blob inside the
+ * generation record whenever they fit (FORMAT.md). SNAP_COMPAT_V1: what
+ * version 1 wrote (state and catalog in blocks of their own, version 1
+ * superblocks), for tests of the old layout and for handing a store back
+ * to an older Amber (both slots are version 1 after two such commits).
+ * Reading takes either version whatever this says. */
+#define SNAP_COMPAT_V1 1u
+void snap_set_compat(snap_store *st, unsigned compat);
+/* Format version of the newest superblock (1 or 2). */
+unsigned snap_version(const snap_store *st);
 
 /* Retained generations, newest first. */
 int snap_list(snap_store *st, struct snap_geninfo *out, unsigned max,
