@@ -16,6 +16,11 @@
  * commit again on the recovered image and checks again (block reuse after
  * recovery). Ends with "N passed, N failed" counting recoveries.
  *
+ * Formats alternate the layouts of FORMAT.md: keep 2 (the catalog in the
+ * superblock) or 11 (with pins, catalog blocks too), version 1 stores
+ * upgraded by their next commit; state blobs of up to 9000 bytes go into
+ * the record or into state blocks.
+ *
  * Built a second time as crash_sim_spill with the store's page-entry buffer
  * cut to 16 entries, so that every commit spills into the map leaves many
  * times (snapshot/build.c) and frees superseded blocks early.
@@ -189,8 +194,14 @@ static int run_op(snap_store *st, const struct snap_io *io, uint64_t seed,
 	*is_commit = 1;
 	*is_format = 0;
 	if (rnd(&s) % 60 == 0) {
-		/* format over the store: after a crash, old or new, whole */
-		struct snap_format_opts fo = { .force = 1 };
+		/* format over the store: after a crash, old or new, whole.
+		 * Both layouts (FORMAT.md): a version 1 store, upgraded by
+		 * the next commit; keep 11 with up to 3 pins makes catalogs
+		 * longer than the superblock holds (a catalog block). */
+		struct snap_format_opts fo = {
+			.force = 1, .version = rnd(&s) % 3 == 0 ? 1 : 0,
+			.keep = rnd(&s) % 3 == 0 ? 11 : 2,
+		};
 		*is_commit = 0;
 		*is_format = 1;
 		return snap_format(io, &fo);
