@@ -21,9 +21,11 @@
  *
  * Commit point
  *   snap_commit() writes every new data and map block, the generation record
- *   and the new catalog, flushes, then writes the superblock block of slot
- *   txid % 2 (the 512-byte superblock twice, in its sectors 0 and 1) and
- *   flushes again. The generation is committed as soon as either sector is
+ *   (holding the state blob when it fits) and, only when it has more than
+ *   12 entries, a catalog block; flushes, then writes the superblock block
+ *   of slot txid % 2 (the 512-byte superblock twice, in its sectors 0 and
+ *   1, holding the catalog when it fits) and flushes again. A generation
+ *   with no dirty page writes two blocks. The generation is committed as soon as either sector is
  *   on the platter. Disk sectors of 512 bytes are written atomically (ATA);
  *   4 KiB blocks are not, so nothing larger is trusted to be atomic.
  *
@@ -144,7 +146,8 @@ struct snap_geninfo {
 	uint64_t time_ns;       /* capture time */
 	uint64_t npages;        /* guest frames */
 	uint64_t dirty_pages;   /* pages written in this generation */
-	uint64_t bytes_written; /* data + metadata bytes this commit wrote */
+	uint64_t bytes_written; /* data + metadata bytes this commit wrote,
+				 * the superblock block included */
 	uint64_t state_len;
 	uint64_t root_blk;      /* map root block, for tools */
 	int pinned;
