@@ -114,6 +114,8 @@ $(SNAP_TDIR)/bench_store: tests/snapshot/bench_store.c $(SNAP_LIB)
 
 HOST_TOOLS   += $(SNAP_TDIR)/bench_store
 BENCHES      += $(SNAP_TDIR)/bench_store
+# metadata per generation in Bochs (issue 15), about 50 s
+BENCHES      += tests/snapshot/bench_meta.sh
 
 # --- the live snapshot engine (capture, copy-on-write, lazy restore) ---------
 SNAPENG_SRCS := snapshot/engine.c
