@@ -1326,6 +1326,39 @@ START_TEST(version1_store_opens_restores_and_upgrades)
 }
 END_TEST
 
+/* A version 2 catalog of more than 12 entries is a block, as in version 1:
+ * damaged, the fallback open salvages the generation only it listed. */
+START_TEST(damaged_catalog_block_of_version2_is_salvaged)
+{
+	struct snap_fallback fb;
+	uint8_t *m[14];
+	for (int i = 0; i < 14; i++)
+		m[i] = calloc(NP, PS);
+	ck_assert_int_eq(snap_set_keep(st, 13), 0);
+	for (int g = 1; g <= 13; g++)
+		ck_assert_uint_eq(commit_one(m[g], m[g - 1], (uint64_t)g * 37 % NP,
+					     (uint64_t)g * 11), (uint64_t)g);
+	uint64_t gens[16];
+	ck_assert_uint_eq(snap_catalog(st, gens, 16), 13);
+	snap_close(st);
+	st = NULL;
+	uint64_t cb = newest_catalog_block();
+	ck_assert_uint_ne(cb, 0);
+	crashdev_flip(&dev, cb, 40, 0);
+	ck_assert_int_eq(snap_open(&io, 0, &st), SNAP_ECORRUPT);
+	snap_close(st);
+	ck_assert_int_eq(snap_open(&io, SNAP_OPEN_FALLBACK, &st), 0);
+	snap_fallback_info(st, &fb);
+	ck_assert_uint_eq(fb.why, SNAP_FB_CATALOG);
+	ck_assert_uint_eq(fb.salvaged, 1);
+	ck_assert_uint_eq(snap_newest(st), 13);
+	ck_assert(gen_matches(13, m[13]));
+	ck_assert(gen_matches(1, m[1]));
+	for (int i = 0; i < 14; i++)
+		free(m[i]);
+}
+END_TEST
+
 static Suite *suite(const char *name, const TTest **tests)
 {
 	Suite *s = suite_create(name);
@@ -1371,7 +1404,8 @@ int main(void)
 	const TTest *layout[] = {
 		empty_generation_writes_record_and_superblock,
 		large_state_and_catalog_get_blocks,
-		version1_store_opens_restores_and_upgrades, NULL };
+		version1_store_opens_restores_and_upgrades,
+		damaged_catalog_block_of_version2_is_salvaged, NULL };
 	return unit_main(suite("format", fmt), suite("commit", commit),
 			 suite("errors", errors), suite("damage", damage),
 			 suite("streams", streams), suite("layout", layout), NULL);

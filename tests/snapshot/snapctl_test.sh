@@ -166,7 +166,7 @@ expect 5 "import a non-stream" "$S" import raw1 c.img
 
 # --- a version 1 store (issue 15) --------------------------------------------
 # fixtures/v1-store.img.gz was made by the version 1 snapctl (commit
-# 751ad87) from these files: format --size 512K; commit raw1 --state
+# 5b2e038) from these files: format --size 512K; commit raw1 --state
 # state1; commit raw2 --state state2 (two state blocks); pin 1.
 v1raw() { # FILE GEN: 16 pages
 	: > "$1"
