@@ -29,7 +29,8 @@ int rec_load(snap_store *st, const struct cat_ent *e, struct rec_disk *rec)
 		return rc;
 	if (rec->magic != REC_MAGIC || rec->gen != e->gen ||
 	    !rec->npages || (st->sb.npages && rec->npages != st->sb.npages) || rec->npages > (1ull << (FANOUT_BITS * MAX_DEPTH)) ||
-	    rec->depth != map_depth(rec->npages) || (rec->flags & ~REC_FLAGS_KNOWN) ||
+	    rec->depth != map_depth(rec->npages) ||
+	    (rec->flags & ~REC_FLAGS_KNOWN) ||
 	    ((rec->flags & REC_STATE_INLINE) ?
 	     rec->nstate || rec->state_len > REC_INLINE_MAX :
 	     rec->nstate > REC_STATE_PTRS ||

@@ -24,9 +24,9 @@
  *   (holding the state blob when it fits) and, only when it has more than
  *   12 entries, a catalog block; flushes, then writes the superblock block
  *   of slot txid % 2 (the 512-byte superblock twice, in its sectors 0 and
- *   1, holding the catalog when it fits) and flushes again. A generation
- *   with no dirty page writes two blocks. The generation is committed as soon as either sector is
- *   on the platter. Disk sectors of 512 bytes are written atomically (ATA);
+ *   1, holding the catalog when it fits) and flushes again: a generation
+ *   with no dirty page writes two blocks. The generation is committed as
+ *   soon as either sector is on the platter. Disk sectors of 512 bytes are written atomically (ATA);
  *   4 KiB blocks are not, so nothing larger is trusted to be atomic.
  *
  * Invariants (numbered as in FORMAT.md)
@@ -249,9 +249,9 @@ void snap_set_progress(snap_store *st, snap_progress_fn fn, void *ctx);
  * the catalog inside the superblock and the state blob inside the
  * generation record whenever they fit (FORMAT.md). SNAP_COMPAT_V1: what
  * version 1 wrote (state and catalog in blocks of their own, version 1
- * superblocks), for tests of the old layout and for handing a store back
- * to an older Amber (both slots are version 1 after two such commits).
- * Reading takes either version whatever this says. */
+ * superblocks), for tests of the old layout. Generations committed as
+ * version 2 keep their layout. Reading takes either version whatever this
+ * says. */
 #define SNAP_COMPAT_V1 1u
 void snap_set_compat(snap_store *st, unsigned compat);
 /* Format version of the newest superblock (1 or 2). */
