@@ -262,6 +262,7 @@ int cat_load(snap_store *st, const struct sb_disk *sb, struct catalog *c);
 int cat_check(snap_store *st, const struct sb_disk *sb, const u8 *blk,
 	      struct catalog *c);
 int super_cat_inline(const snap_store *st, u32 n);
+u32 super_blocks(const snap_store *st);
 int super_write(snap_store *st, const struct catalog *c, u64 npages,
 		u64 newest_gen, unsigned keep);
 

@@ -259,6 +259,19 @@ int super_cat_inline(const snap_store *st, u32 n)
 	return !(st->compat & SNAP_COMPAT_V1) && n <= SB_CAT_INLINE;
 }
 
+/* The version the next superblock gets. */
+static u32 super_version(const snap_store *st)
+{
+	return st->compat & SNAP_COMPAT_V1 ? 1 : SNAP_VERSION;
+}
+
+/* Superblock blocks the next commit writes: 2 when it upgrades a version 1
+ * store (see super_write, step 3). */
+u32 super_blocks(const snap_store *st)
+{
+	return st->sb.version < super_version(st) ? 2 : 1;
+}
+
 /* The commit point of everything: data is flushed, then one sector. */
 int super_write(snap_store *st, const struct catalog *c, u64 npages,
 		u64 newest_gen, unsigned keep)
@@ -269,7 +282,7 @@ int super_write(snap_store *st, const struct catalog *c, u64 npages,
 	int rc;
 
 	nsb.cat.blk = nsb.cat.csum = 0;
-	nsb.version = st->compat & SNAP_COMPAT_V1 ? 1 : SNAP_VERSION;
+	nsb.version = super_version(st);
 	nsb.icat_count = nsb.icat_pad = 0;
 	snap_memset(nsb.icat, 0, sizeof nsb.icat);
 	snap_memset(nsb.reserved, 0, sizeof nsb.reserved);
@@ -311,6 +324,21 @@ int super_write(snap_store *st, const struct catalog *c, u64 npages,
 	sb_block(st->tmp, &nsb);
 	if ((rc = io_write(st, slot, st->tmp)) || (rc = io_flush(st)))
 		return rc;
+	/* 3. The first version 2 commit on a version 1 store seals the
+	 *    previous commit's slot as version 2 too, same content: an older
+	 *    Amber then refuses the store for its version instead of taking
+	 *    the version 1 slot for the only valid one (a damaged store, to
+	 *    it). Lost or torn, each copy is still that commit, valid here. */
+	if (st->sb.version < nsb.version) {
+		struct sb_disk prev = st->sb;
+		prev.version = nsb.version;
+		sb_seal(&prev, (unsigned)(prev.txid % SB_SLOTS));
+		sb_block(st->tmp, &prev);
+		if ((rc = io_write(st, prev.txid % SB_SLOTS, st->tmp)) ||
+		    (rc = io_flush(st)))
+			return rc;
+		st->sb = prev;
+	}
 
 	for (u32 i = 0; i < st->cat.count; i++) {
 		u32 j = 0;

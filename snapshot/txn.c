@@ -369,8 +369,8 @@ static int commit_gen(snap_store *st, uint64_t *gen)
 		if (c->ent[i].gen == r->gen)
 			self = &c->ent[i];
 	/* still to come: the record, the catalog unless the superblock holds
-	 * it, and the superblock */
-	u64 more = 2 + !super_cat_inline(st, c->count);
+	 * it, and the superblock (two when it upgrades a version 1 store) */
+	u64 more = 1 + !super_cat_inline(st, c->count) + super_blocks(st);
 	r->bytes_written = (st->blocks_written + more) * SNAP_BLOCK_SIZE;
 	if ((rc = alloc_block(st, &recp.blk)))
 		return rc;

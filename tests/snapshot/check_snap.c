@@ -1276,8 +1276,20 @@ START_TEST(version1_store_opens_restores_and_upgrades)
 	/* the next commits write version 2; gc keeps every block of both */
 	struct snap_space sp;
 	ck_assert_int_eq(snap_gc(st, &sp), 0);
+	uint64_t before = dev.blocks_written;
 	commit_n(4, 10, 4);
 	ck_assert_uint_eq(snap_version(st), 2);
+	/* the upgrade seals the previous commit's slot as version 2 too, so
+	 * that a version 1 reader refuses the store by its version; counted */
+	for (uint64_t s = 0; s < 2; s++) {
+		crashdev_get(&dev, s, blk);
+		ck_assert_uint_eq(blk[8], 2);
+	}
+	ck_assert_int_eq(snap_gen_open(st, 4, 0, &h), 0);
+	struct snap_geninfo gi;
+	snap_gen_info(h, &gi);
+	snap_gen_close(h);
+	ck_assert_uint_eq(gi.bytes_written, (dev.blocks_written - before) * PS);
 	commit_n(5, 10, 5);
 	reopen();
 	ck_assert_uint_eq(snap_version(st), 2);
