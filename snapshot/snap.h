@@ -21,10 +21,12 @@
  *
  * Commit point
  *   snap_commit() writes every new data and map block, the generation record
- *   and the new catalog, flushes, then writes the superblock block of slot
- *   txid % 2 (the 512-byte superblock twice, in its sectors 0 and 1) and
- *   flushes again. The generation is committed as soon as either sector is
- *   on the platter. Disk sectors of 512 bytes are written atomically (ATA);
+ *   (holding the state blob when it fits) and, only when it has more than
+ *   12 entries, a catalog block; flushes, then writes the superblock block
+ *   of slot txid % 2 (the 512-byte superblock twice, in its sectors 0 and
+ *   1, holding the catalog when it fits) and flushes again: a generation
+ *   with no dirty page writes two blocks. The generation is committed as
+ *   soon as either sector is on the platter. Disk sectors of 512 bytes are written atomically (ATA);
  *   4 KiB blocks are not, so nothing larger is trusted to be atomic.
  *
  * Invariants (numbered as in FORMAT.md)
@@ -144,7 +146,8 @@ struct snap_geninfo {
 	uint64_t time_ns;       /* capture time */
 	uint64_t npages;        /* guest frames */
 	uint64_t dirty_pages;   /* pages written in this generation */
-	uint64_t bytes_written; /* data + metadata bytes this commit wrote */
+	uint64_t bytes_written; /* data + metadata bytes this commit wrote,
+				 * the superblock block included */
 	uint64_t state_len;
 	uint64_t root_blk;      /* map root block, for tools */
 	int pinned;
@@ -165,6 +168,7 @@ struct snap_format_opts {
 	unsigned keep;
 	int force;
 	unsigned inlog_blocks;
+	unsigned version;  /* 0: the current format (2); 1: version 1 (tests) */
 };
 int snap_format(const struct snap_io *io, const struct snap_format_opts *o);
 /* 0 if the device holds an Amber store (any superblock magic), else code. */
@@ -240,6 +244,18 @@ const char *snap_errmsg(const snap_store *st);
 /* Progress of long operations (verify, send, recv). */
 typedef void (*snap_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 void snap_set_progress(snap_store *st, snap_progress_fn fn, void *ctx);
+
+/* What the following commits write. 0 (the default): format version 2,
+ * the catalog inside the superblock and the state blob inside the
+ * generation record whenever they fit (FORMAT.md). SNAP_COMPAT_V1: what
+ * version 1 wrote (state and catalog in blocks of their own, version 1
+ * superblocks), for tests of the old layout. Generations committed as
+ * version 2 keep their layout. Reading takes either version whatever this
+ * says. */
+#define SNAP_COMPAT_V1 1u
+void snap_set_compat(snap_store *st, unsigned compat);
+/* Format version of the newest superblock (1 or 2). */
+unsigned snap_version(const snap_store *st);
 
 /* Retained generations, newest first. */
 int snap_list(snap_store *st, struct snap_geninfo *out, unsigned max,

@@ -16,6 +16,11 @@
  * commit again on the recovered image and checks again (block reuse after
  * recovery). Ends with "N passed, N failed" counting recoveries.
  *
+ * Formats alternate the layouts of FORMAT.md: keep 2 (the catalog in the
+ * superblock) or 13 (catalog blocks too), version 1 stores
+ * upgraded by their next commit; state blobs of up to 9000 bytes go into
+ * the record or into state blocks.
+ *
  * Built a second time as crash_sim_spill with the store's page-entry buffer
  * cut to 16 entries, so that every commit spills into the map leaves many
  * times (snapshot/build.c) and frees superseded blocks early.
@@ -34,9 +39,9 @@
 #endif
 
 #define NPAGES 300
-#define DEVBLK 2048
+#define DEVBLK 4096 /* room for keep 13 (catalog blocks) */
 #define PS SNAP_PAGE_SIZE
-#define MAXM 16
+#define MAXM 24
 #define MAXSTATE 9000
 
 struct model {
@@ -189,8 +194,14 @@ static int run_op(snap_store *st, const struct snap_io *io, uint64_t seed,
 	*is_commit = 1;
 	*is_format = 0;
 	if (rnd(&s) % 60 == 0) {
-		/* format over the store: after a crash, old or new, whole */
-		struct snap_format_opts fo = { .force = 1 };
+		/* format over the store: after a crash, old or new, whole.
+		 * Both layouts (FORMAT.md): a version 1 store, upgraded by
+		 * the next commit; keep 13 makes catalogs
+		 * longer than the superblock holds (a catalog block). */
+		struct snap_format_opts fo = {
+			.force = 1, .version = rnd(&s) % 3 == 0 ? 1 : 0,
+			.keep = rnd(&s) % 3 == 0 ? 13 : 2,
+		};
 		*is_commit = 0;
 		*is_format = 1;
 		return snap_format(io, &fo);
@@ -293,7 +304,10 @@ int main(int argc, char **argv)
 	cur_mem = calloc(NPAGES, PS);
 	crashdev_init(&d, NULL, DEVBLK);
 	crashdev_io(&d, &io);
-	if (snap_format(&io, NULL)) {
+	/* keep 13: the catalog outgrows the superblock (12 entries) from the
+	 * first operations on (crash_sim_spill's 150 ops see few formats) */
+	struct snap_format_opts fo0 = { .keep = 13 };
+	if (snap_format(&io, &fo0)) {
 		fprintf(stderr, "format failed\n");
 		return 1;
 	}
