@@ -294,9 +294,10 @@ int ata_dma_probe(struct ata_disk *d, char *why, size_t len)
 }
 
 /* The next command of the write in flight: as many sectors as fit before
- * the next 64 KiB boundary (one region; Bochs finishes a one-region
- * command at once, each further region costs it emulated time), or the
- * one sector that straddles it (two regions). */
+ * the next 64 KiB boundary (one region), or the one sector that straddles
+ * it (two regions). Bochs 2.7 (iodev/pci_ide.cc) moves a command's first
+ * region 1 ms of emulated time after the start bit and each further one
+ * (bytes / 16) µs after the previous: one region per command is fastest. */
 static void dma_cmd_start(struct ata_disk *d)
 {
 	uint64_t a = (uintptr_t)d->dma.p;
@@ -325,6 +326,7 @@ static void dma_cmd_start(struct ata_disk *d)
 	issue(d, d->dma.lba, n, CMD_WRITE_DMA_EXT, CMD_WRITE_DMA);
 	outb(d->bm + BM_CMD, BM_CMD_START);
 	d->dma.t0 = rdtsc();
+	d->dma.on_wire = 1;
 }
 
 /* Ends the write in flight with an error: the engine stopped, the command
@@ -343,11 +345,12 @@ static void dma_fail(struct ata_disk *d, uint8_t bs, uint8_t st, const char *wha
 		;
 	d->dma.state = ATA_DMA_DONE;
 	d->dma.result = HV_ERANGE;
+	d->dma.on_wire = 0;
 }
 
-/* One look at the write in flight: its command still running, failed, or
- * done (then the next one starts, or the write is DONE). */
-static void dma_step(struct ata_disk *d)
+/* One look at the command on the wire: still running, failed, or done
+ * (then, if `chain`, the next one starts, or the write is DONE). */
+static void dma_step(struct ata_disk *d, int chain)
 {
 	uint8_t bs = inb(d->bm + BM_STATUS), as = inb(d->ctl);
 	if ((bs & BM_ST_ACTIVE) || (as & ST_BSY)) {
@@ -358,6 +361,7 @@ static void dma_step(struct ata_disk *d)
 		return;
 	}
 	outb(d->bm + BM_CMD, 0);
+	d->dma.on_wire = 0;
 	uint8_t st = inb(d->io + REG_STATUS); /* also acknowledges INTRQ */
 	outb(d->bm + BM_STATUS, (bs & BM_ST_CAP) | BM_ST_ERR | BM_ST_IRQ);
 	if (bs & BM_ST_ERR) {
@@ -376,19 +380,21 @@ static void dma_step(struct ata_disk *d)
 	d->dma.lba += d->dma.cmd_n;
 	d->dma.left -= d->dma.cmd_n;
 	if (d->dma.left) {
-		dma_cmd_start(d);
+		if (chain)
+			dma_cmd_start(d);
 	} else {
 		d->dma.state = ATA_DMA_DONE;
 		d->dma.result = 0;
 	}
 }
 
-/* Before any PIO command: the DMA write in flight ends first (the channel
- * does one command at a time); its result waits for ata_dma_poll(). */
+/* Before any PIO command: the DMA command on the wire ends first (the
+ * channel does one command at a time); the rest of its write goes on at
+ * the next ata_dma_poll(), which also reports a failure seen here. */
 static void dma_settle(struct ata_disk *d)
 {
-	while (d->dma.state == ATA_DMA_ACTIVE) {
-		dma_step(d);
+	while (d->dma.state == ATA_DMA_ACTIVE && d->dma.on_wire) {
+		dma_step(d, 0);
 		cpu_pause();
 	}
 }
@@ -423,7 +429,10 @@ int ata_dma_poll(struct ata_disk *d, int wait)
 			d->dma.state = ATA_DMA_IDLE;
 			return d->dma.result;
 		}
-		dma_step(d);
+		if (d->dma.on_wire)
+			dma_step(d, 1);
+		else
+			dma_cmd_start(d);
 		if (d->dma.state == ATA_DMA_ACTIVE) {
 			if (!wait)
 				return 1;

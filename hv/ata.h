@@ -10,9 +10,9 @@
  * bus has a bus-master IDE controller (PIIX3 on Bochs and QEMU i440fx),
  * writes go by DMA instead: ata_dma_write_start() programs the transfer
  * and returns; ata_dma_poll() notices its end later, at the next look.
- * Reads, IDENTIFY and FLUSH stay PIO; they first wait for a DMA write in
- * flight (one command at a time on a channel), keeping its result for
- * ata_dma_poll().
+ * Reads, IDENTIFY and FLUSH stay PIO; they first wait for the DMA command
+ * on the wire (one command at a time on a channel; a write runs as
+ * commands of up to 64 KiB), and its write goes on at the next poll.
  * References: ATA/ATAPI-8 ACS (T13/1699-D rev 6a), §7 commands, §6.2
  * status; SFF-8038i rev 1.0 (Bus Master Programming Interface for IDE
  * ATA Controllers) §1-2; Intel PIIX3 datasheet (290550) §2.7 bus master
@@ -41,6 +41,8 @@ struct ata_disk {
 		uint32_t left;  /* sectors not yet in a finished command */
 		uint32_t cmd_n; /* sectors of the command on the wire */
 		uint64_t t0;    /* TSC at its start, for the timeout */
+		int on_wire;    /* a command of it is running (else: the next one
+		                 * starts at the next poll, after a PIO command) */
 	} dma;
 };
 

@@ -62,17 +62,16 @@ static int fault(void)
 }
 
 /* The store calls with whole 4 KiB blocks; ATA counts in sectors. */
-static void rq_drain(void);
-
+/* Reads and synchronous writes need no wait for the queue: ata.c lets the
+ * DMA command on the wire end first, and the store never reads a block
+ * still in flight nor writes one twice at once (snapshot/io.c). */
 static int d_read(void *ctx, uint64_t blk, uint32_t n, void *buf)
 {
-	rq_drain();
 	return ata_read(ctx, blk * SECTORS_PER_BLOCK, n * SECTORS_PER_BLOCK, buf) ? -1 : 0;
 }
 
 static int d_write(void *ctx, uint64_t blk, uint32_t n, const void *buf)
 {
-	rq_drain();
 	int f = fault();
 	if (f == 2)
 		return -1;
@@ -188,6 +187,17 @@ static int d_complete(void *ctx, const void *buf, int wait)
 	return r->result;
 }
 
+int disk_write_backlog(void)
+{
+	if (!disk.bm)
+		return 0;
+	rq_pump();
+	int n = 0;
+	for (unsigned i = 0; i < DMA_QUEUE; i++)
+		n += rq[i].state == RQ_QUEUED || rq[i].state == RQ_ACTIVE;
+	return n;
+}
+
 static int d_flush(void *ctx)
 {
 	rq_drain();
@@ -198,8 +208,33 @@ static int d_flush(void *ctx)
 	return f ? -1 : e;
 }
 static uint64_t d_size(void *ctx) { return ((struct ata_disk *)ctx)->sectors / SECTORS_PER_BLOCK; }
-static void *d_alloc(void *ctx, size_t n) { (void)ctx; return heap_alloc(n); }
-static void d_free(void *ctx, void *p, size_t n) { (void)ctx; (void)n; heap_free(p); }
+/*
+ * Sizes of whole 64 KiB (the store's write buffers) come 64 KiB aligned:
+ * a DMA region must not cross a 64 KiB boundary (SFF-8038i §1.2), so a
+ * 128 KiB buffer is then two one-region commands instead of up to five
+ * (ata.c). The heap's own pointer sits just below the aligned one.
+ */
+#define DMA_ALIGN 0x10000u
+static void *d_alloc(void *ctx, size_t n)
+{
+	(void)ctx;
+	if (!n || n % DMA_ALIGN)
+		return heap_alloc(n);
+	uint8_t *raw = heap_alloc(n + DMA_ALIGN + 16);
+	if (!raw)
+		return NULL;
+	uint8_t *p = (uint8_t *)(((uintptr_t)raw + 16 + DMA_ALIGN - 1) & ~(uintptr_t)(DMA_ALIGN - 1));
+	((void **)p)[-1] = raw;
+	return p;
+}
+
+static void d_free(void *ctx, void *p, size_t n)
+{
+	(void)ctx;
+	if (p && n && !(n % DMA_ALIGN))
+		p = ((void **)p)[-1];
+	heap_free(p);
+}
 
 /* submit/complete are set when bus-master DMA is found (disk_open_store). */
 static struct snap_io io = {

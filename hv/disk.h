@@ -48,4 +48,14 @@ void disk_inject_faults(uint32_t seed);
 
 int disk_reopen_store(snap_store *old, snap_store **out);
 
+/*
+ * Writes the store submitted that the disk has not finished (bus-master
+ * DMA; always 0 with PIO), after moving the queue on: each call lets the
+ * next DMA command start. The writer should not run while it is
+ * SNAP_IO_SLOTS - 1 or more (its next buffer would wait for the disk), nor
+ * commit while it is not 0 (the flush waits for all of them): the guest
+ * runs instead of the CPU spinning on the disk.
+ */
+int disk_write_backlog(void);
+
 #endif

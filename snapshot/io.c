@@ -13,7 +13,8 @@
  *
  * The rules that keep an asynchronous write as safe as a synchronous one:
  *   - a buffer is refilled only after its write completed;
- *   - a flush first waits for every write in flight, so the commit point
+ *   - a flush writes the last buffer synchronously, then waits for every
+ *     write in flight, so the commit point
  *     (superblock write after a flush, super.c) comes after every earlier
  *     write is complete and flushed;
  *   - a block in a buffer (being filled or in flight) is read from the
@@ -108,17 +109,15 @@ static int poll(snap_store *st)
 	return 0;
 }
 
-int io_drain(snap_store *st)
+/* Writes the buffer being filled: submitted, or with `sync` (or without
+ * asynchronous writes) written before returning. */
+static int drain(snap_store *st, int sync)
 {
 	if (!st->wbuf_n)
 		return 0;
 	u32 n = st->wbuf_n;
 	u64 blk = st->wbuf_blk;
 	st->wbuf_n = 0;
-	if (!async(st)) {
-		int rc = st->io.write(st->io.ctx, blk, n, st->wbuf);
-		return rc ? fail_sticky(st, rc, "write", blk) : 0;
-	}
 	for (u32 i = 0; i < st->wslots; i++) {
 		const struct io_slot *s = &st->wslot[i];
 		if (s->inflight && blk < s->blk + s->n && s->blk < blk + n) {
@@ -126,6 +125,10 @@ int io_drain(snap_store *st)
 			if (rc)
 				return rc;
 		}
+	}
+	if (!async(st) || sync) {
+		int rc = st->io.write(st->io.ctx, blk, n, st->wbuf);
+		return rc ? fail_sticky(st, rc, "write", blk) : 0;
 	}
 	int rc = st->io.submit(st->io.ctx, blk, n, st->wbuf);
 	if (rc)
@@ -136,6 +139,11 @@ int io_drain(snap_store *st)
 	st->wcur = (st->wcur + 1) % st->wslots;
 	st->wbuf = st->wslot[st->wcur].buf;
 	return reap(st, st->wcur, 1); /* the ring is full: its oldest must be done */
+}
+
+int io_drain(snap_store *st)
+{
+	return drain(st, 0);
 }
 
 /* The newest copy of blk in a write buffer, or NULL. */
@@ -218,7 +226,11 @@ int io_flush(snap_store *st)
 {
 	if (st->state == ST_ERROR)
 		return SNAP_EFATAL;
-	int rc = io_drain(st);
+	/* The flush waits for the last buffer anyway: written synchronously it
+	 * does not queue behind the writes in flight (and in Bochs a DMA
+	 * command waits 1 ms of emulated time before it moves: more than PIO
+	 * of a buffer costs the CPU). */
+	int rc = drain(st, 1);
 	if (!rc && async(st))
 		rc = wait_all(st);
 	if (rc)
