@@ -229,6 +229,8 @@ static int dev_complete(void *ctx, const void *buf, int wait)
 		d->bad_completes++;
 		return -22;
 	}
+	if (d->hold && !wait)
+		return 1;
 	/* the device works on its own: other writes finish meanwhile, in any
 	 * order; this one, at random unless the store waits for it */
 	for (uint32_t i = 0; i < d->ninfl; i++)

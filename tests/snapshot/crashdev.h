@@ -50,6 +50,7 @@ struct crashdev {
 	uint64_t arng;            /* when the device gets to writes in flight */
 	uint64_t early_reads, bad_completes, submits;
 	uint64_t fail_submit_at;  /* that submit (1: the first) fails at completion */
+	int hold;                 /* writes complete only when waited for */
 };
 
 void crashdev_init(struct crashdev *d, const uint8_t *base, uint64_t nblk);
