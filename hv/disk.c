@@ -6,10 +6,10 @@
  * (snap_io.submit/complete): a submitted write joins a queue of
  * DMA_QUEUE requests, the channel carries one at a time, and every call
  * into this file (the store's next write, a poll, a read) moves the queue
- * on: the writer returns to the guest while the disk works. Reads, the
- * synchronous writes (input log, format) and flushes first let the queue
- * run dry; the results of the writes they waited for are kept for the
- * store's complete().
+ * on: the writer returns to the guest while the disk works. Reads and
+ * synchronous writes (the flush's last buffer, the input log, format) wait
+ * only for the DMA command on the wire (ata.c); a flush lets the queue run
+ * dry first. Results wait in the queue for the store's complete().
  */
 #include "hv/ata.h"
 #include "hv/cpu.h"
@@ -61,10 +61,10 @@ static int fault(void)
 	return (r >> 32) & 1 ? 1 : 2;
 }
 
-/* The store calls with whole 4 KiB blocks; ATA counts in sectors. */
-/* Reads and synchronous writes need no wait for the queue: ata.c lets the
- * DMA command on the wire end first, and the store never reads a block
- * still in flight nor writes one twice at once (snapshot/io.c). */
+/* The store calls with whole 4 KiB blocks; ATA counts in sectors. Reads
+ * and synchronous writes need no wait for the queue: ata.c lets the DMA
+ * command on the wire end first, and the store never reads a block still
+ * in flight nor writes one twice at once (snapshot/io.c). */
 static int d_read(void *ctx, uint64_t blk, uint32_t n, void *buf)
 {
 	return ata_read(ctx, blk * SECTORS_PER_BLOCK, n * SECTORS_PER_BLOCK, buf) ? -1 : 0;
@@ -141,7 +141,8 @@ static void rq_pump(void)
 	}
 }
 
-/* Every queued write reaches the disk (before PIO, which would race it). */
+/* Every queued write reaches the disk (before a flush, which covers only
+ * writes the disk has). */
 static void rq_drain(void)
 {
 	for (rq_pump(); rq_active; rq_pump())
@@ -212,27 +213,40 @@ static uint64_t d_size(void *ctx) { return ((struct ata_disk *)ctx)->sectors / S
  * Sizes of whole 64 KiB (the store's write buffers) come 64 KiB aligned:
  * a DMA region must not cross a 64 KiB boundary (SFF-8038i §1.2), so a
  * 128 KiB buffer is then two one-region commands instead of up to five
- * (ata.c). The heap's own pointer sits just below the aligned one.
+ * (ata.c). A table maps them back to the heap's pointers (by address, so
+ * a caller's size at free does not matter); when it is full, allocations
+ * are unaligned, which only costs DMA commands.
  */
-#define DMA_ALIGN 0x10000u
+#define DMA_ALIGN   0x10000u
+#define ALIGNED_MAX (SNAP_IO_SLOTS + 4)
+static struct { void *p, *raw; } aligned[ALIGNED_MAX];
+
 static void *d_alloc(void *ctx, size_t n)
 {
 	(void)ctx;
-	if (!n || n % DMA_ALIGN)
+	unsigned i = 0;
+	while (i < ALIGNED_MAX && aligned[i].p)
+		i++;
+	if (!n || n % DMA_ALIGN || i == ALIGNED_MAX)
 		return heap_alloc(n);
-	uint8_t *raw = heap_alloc(n + DMA_ALIGN + 16);
+	void *raw = heap_alloc(n + DMA_ALIGN);
 	if (!raw)
 		return NULL;
-	uint8_t *p = (uint8_t *)(((uintptr_t)raw + 16 + DMA_ALIGN - 1) & ~(uintptr_t)(DMA_ALIGN - 1));
-	((void **)p)[-1] = raw;
-	return p;
+	aligned[i].raw = raw;
+	aligned[i].p = (void *)(((uintptr_t)raw + DMA_ALIGN - 1) & ~(uintptr_t)(DMA_ALIGN - 1));
+	return aligned[i].p;
 }
 
 static void d_free(void *ctx, void *p, size_t n)
 {
 	(void)ctx;
-	if (p && n && !(n % DMA_ALIGN))
-		p = ((void **)p)[-1];
+	(void)n;
+	for (unsigned i = 0; p && i < ALIGNED_MAX; i++)
+		if (aligned[i].p == p) {
+			p = aligned[i].raw;
+			aligned[i].p = aligned[i].raw = NULL;
+			break;
+		}
 	heap_free(p);
 }
 
