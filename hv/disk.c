@@ -350,6 +350,11 @@ int disk_reopen_store(snap_store *old, snap_store **out)
 	*out = NULL;
 	if (old)
 		snap_close(old);
+	/* The closed store waited for its writes (snapshot/io.c); results it
+	 * never asked for would only fill the queue. */
+	rq_drain();
+	for (unsigned i = 0; i < DMA_QUEUE; i++)
+		rq[i].state = RQ_FREE;
 	snap_store *st = NULL;
 	int e = snap_open(&io, 0, &st);
 	if (e) {
