@@ -14,9 +14,9 @@
  * The rules that keep an asynchronous write as safe as a synchronous one:
  *   - a buffer is refilled only after its write completed;
  *   - a flush writes the last buffer synchronously, then waits for every
- *     write in flight, so the commit point
- *     (superblock write after a flush, super.c) comes after every earlier
- *     write is complete and flushed;
+ *     write in flight, so the commit point (superblock write after a
+ *     flush, super.c) comes after every earlier write is complete and
+ *     flushed;
  *   - a block in a buffer (being filled or in flight) is read from the
  *     buffer, never from the device, which may not hold it yet;
  *   - two writes of one block are never in flight together (the device may
