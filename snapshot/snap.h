@@ -76,7 +76,9 @@
  * Memory the store needs (allocated through snap_io.alloc)
  *   - the allocation bitmap: device blocks / 8 bytes (32 KiB per GiB of
  *     disk), built on the first write operation, not by read-only users;
- *   - a write-combining buffer of SNAP_WBUF_BLOCKS blocks (128 KiB);
+ *   - a write-combining buffer of SNAP_WBUF_BLOCKS blocks (128 KiB); with
+ *     asynchronous writes (snap_io.submit) SNAP_IO_SLOTS of them, one
+ *     being filled while the others are in flight (512 KiB);
  *   - during a generation: the page entries not yet spilled into the map
  *     (24 bytes each, at most SNAP_WP_MAX = 32768, and as much again to
  *     sort them: 1.5 MiB), plus 16 bytes per 256 guest frames (the map
@@ -100,6 +102,7 @@
 #define SNAP_MAX_RETAINED 126u   /* generations one catalog block can list */
 #define SNAP_MAX_STATE    (240u * SNAP_BLOCK_SIZE) /* state blob limit */
 #define SNAP_WBUF_BLOCKS  32u
+#define SNAP_IO_SLOTS     4u     /* write buffers with asynchronous writes */
 
 /* Errors: 0 is success, negative values are these codes. */
 enum snap_err {
@@ -135,6 +138,21 @@ struct snap_io {
 	void *(*alloc)(void *ctx, size_t bytes);   /* NULL on failure */
 	void (*free)(void *ctx, void *p, size_t bytes);
 	uint64_t (*now)(void *ctx);                /* ns since epoch; may be NULL */
+	/*
+	 * Optional asynchronous writes (both NULL: every write goes through
+	 * `write`, as in the host tools). submit starts writing nblk blocks
+	 * from buf at blk and returns at once (0, or negative: nothing was
+	 * started); buf stays untouched by the store until the write is
+	 * complete. complete asks about the submitted write whose buffer is
+	 * buf: 1 while it is still in flight (only when wait = 0), else its
+	 * result, 0 or negative, reported once; with wait = 1 it returns only
+	 * when the write is done. Writes may complete in any order. A write
+	 * is complete once complete() has returned its result: only then may
+	 * a flush cover it, and only then may the store read its blocks from
+	 * the device. A negative result is a failed write (invariant 6).
+	 */
+	int (*submit)(void *ctx, uint64_t blk, uint32_t nblk, const void *buf);
+	int (*complete)(void *ctx, const void *buf, int wait);
 };
 
 typedef struct snap_store snap_store;  /* an opened device */

@@ -189,6 +189,16 @@ struct snap_store {
 	u8 *wbuf;                    /* write combining: consecutive blocks */
 	u64 wbuf_blk;
 	u32 wbuf_n;
+	/* Asynchronous writes (snap_io.submit): a ring of write buffers; wbuf
+	 * is slot[wcur]'s, the others may be in flight (io.c). */
+	struct io_slot {
+		u8 *buf;
+		u64 blk;
+		u32 n;
+		int inflight;
+	} wslot[SNAP_IO_SLOTS];
+	u32 wslots;                  /* 0: not set up yet; 1: synchronous */
+	u32 wcur;
 
 	/* The last generation this session committed: its record block and
 	 * map root, so that a generation built on it begins without reading
@@ -247,6 +257,8 @@ int io_read_meta(snap_store *st, struct ptr p, void *buf, const char *what,
 int io_write(snap_store *st, u64 blk, const void *buf);
 int io_drain(snap_store *st);
 int io_flush(snap_store *st);
+/* Before the store's buffers are freed: waits for every write in flight. */
+void io_fini(snap_store *st);
 
 /* super.c */
 struct sb_read {

@@ -496,6 +496,7 @@ void snap_close(snap_store *st)
 	if (st->state == ST_WRITING)
 		snap_abort(st);
 	txn_release(st);
+	io_fini(st);
 	snap_free(st, st->bitmap, (st->dev_blocks + 7) / 8);
 	snap_free(st, st->tmp, SNAP_BLOCK_SIZE);
 	snap_free(st, st->wbuf, (size_t)SNAP_WBUF_BLOCKS * SNAP_BLOCK_SIZE);

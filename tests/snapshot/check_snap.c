@@ -5,7 +5,9 @@
  * retention, pins, block reuse, bytes written), errors (sticky error state,
  * bad arguments), damage (bit flips in every block of a store, misdirected
  * writes, superblock loss, fallback only when asked), streams (full and
- * incremental send/recv, damaged streams refused whole), diff.
+ * incremental send/recv, damaged streams refused whole), diff, async
+ * (writes through snap_io.submit/complete: round trip, a write that fails
+ * at its completion, close with writes in flight).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -1371,6 +1373,99 @@ START_TEST(damaged_catalog_block_of_version2_is_salvaged)
 }
 END_TEST
 
+/* ----------------------------------------------------------------- async */
+
+/* The store on a device that writes asynchronously (crashdev.h: writes
+ * complete late and out of order, buffers read when the device gets to
+ * them). */
+static void go_async(void)
+{
+	dev.async = 1;
+	crashdev_io(&dev, &io);
+	reopen();
+}
+
+static void async_protocol_kept(void)
+{
+	ck_assert_uint_eq(dev.early_reads, 0);
+	ck_assert_uint_eq(dev.bad_completes, 0);
+	ck_assert_uint_eq(dev.overlaps, 0);
+}
+
+START_TEST(async_commit_round_trip)
+{
+	go_async();
+	commit_n(1, 400, 1); /* 400 pages: many more buffers than slots */
+	ck_assert_uint_gt(dev.submits, SNAP_IO_SLOTS * 2);
+	ck_assert_uint_eq(dev.ninfl, 0); /* the commit waited for all */
+	ck_assert(gen_matches(1, mem[1]));
+	commit_n(2, 150, 2);
+	commit_n(3, 3, 3);
+	async_protocol_kept();
+	ck_assert(gen_matches(3, mem[3]));
+	reopen();
+	ck_assert(gen_matches(2, mem[2]));
+	ck_assert(gen_matches(3, mem[3]));
+	ck_assert_uint_eq(dev.ninfl, 0);
+}
+END_TEST
+
+START_TEST(async_failed_write_is_sticky)
+{
+	uint8_t page[PS];
+	go_async();
+	commit_n(1, 50, 1);
+	struct snap_begin_opts bo = { .npages = NP };
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
+	/* the next submitted write fails, but only says so at completion */
+	dev.fail_submit_at = dev.submits + 1;
+	int rc = 0;
+	for (int p = 0; p < 200 && !rc; p++) {
+		fill(page, (uint64_t)p);
+		rc = snap_write_page(st, p, page);
+	}
+	if (!rc)
+		rc = snap_commit(st, NULL);
+	ck_assert_int_eq(rc, SNAP_EIO);
+	ck_assert_int_eq(snap_commit(st, NULL), SNAP_EFATAL);
+	ck_assert_int_eq(snap_begin(st, &bo), SNAP_EFATAL);
+	ck_assert_int_eq(snap_pin(st, 1, 1), SNAP_EFATAL);
+	reopen(); /* closing waited for the writes still in flight */
+	ck_assert_uint_eq(dev.ninfl, 0);
+	ck_assert_uint_eq(snap_newest(st), 1);
+	ck_assert(gen_matches(1, mem[1]));
+	async_protocol_kept();
+}
+END_TEST
+
+START_TEST(async_close_waits_for_writes_in_flight)
+{
+	uint8_t page[PS];
+	go_async();
+	dev.hold = 1; /* writes complete only when the store waits */
+	commit_n(1, 10, 1);
+	struct snap_begin_opts bo = { .npages = NP };
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
+	/* the first buffer fails: noticed when the ring is full and the store
+	 * waits for it, with the next ones still in flight */
+	dev.fail_submit_at = dev.submits + 1;
+	int rc = 0;
+	for (int p = 0; p < 200 && !rc; p++) {
+		fill(page, (uint64_t)p + 1000);
+		rc = snap_write_page(st, p, page);
+	}
+	ck_assert_int_eq(rc, SNAP_EIO);
+	ck_assert_uint_eq(dev.ninfl, SNAP_IO_SLOTS - 1);
+	snap_close(st);
+	st = NULL;
+	ck_assert_uint_eq(dev.ninfl, 0);
+	ck_assert_int_eq(snap_open(&io, 0, &st), 0);
+	ck_assert_uint_eq(snap_newest(st), 1);
+	ck_assert(gen_matches(1, mem[1]));
+	async_protocol_kept();
+}
+END_TEST
+
 static Suite *suite(const char *name, const TTest **tests)
 {
 	Suite *s = suite_create(name);
@@ -1418,7 +1513,11 @@ int main(void)
 		large_state_and_catalog_get_blocks,
 		version1_store_opens_restores_and_upgrades,
 		damaged_catalog_block_of_version2_is_salvaged, NULL };
+	const TTest *async[] = {
+		async_commit_round_trip, async_failed_write_is_sticky,
+		async_close_waits_for_writes_in_flight, NULL };
 	return unit_main(suite("format", fmt), suite("commit", commit),
 			 suite("errors", errors), suite("damage", damage),
-			 suite("streams", streams), suite("layout", layout), NULL);
+			 suite("streams", streams), suite("layout", layout),
+			 suite("async", async), NULL);
 }
