@@ -17,7 +17,8 @@
  *   hold_ms=MS     held output makes the next capture come MS guest ms (or
  *                  the last write's time, if longer) after the last commit,
  *                  not snap_ms after the last capture (0..60000, default 10)
- *   console_stats  print echo latency every 8 echoes (make bench)
+ *   stats          figures for make bench in the log: echo latency every 8
+ *                  echoes, the parts of each snapshot pause
  *   format         allow formatting a disk that holds no Amber store
  *   takeback       resume a store that was handed over to another host
  *                  (hv/CONTROL.md: the other copy must no longer run)
@@ -49,7 +50,7 @@ struct hv_config {
 	int takeback;
 	int eager_restore;
 	int console_direct;
-	int console_stats;
+	int stats;
 	uint32_t hold_ms;
 	uint32_t faults;      /* 0: off; else the seed of injected disk faults */
 	uint32_t cpus;        /* 1 or 2 (hv/smp.c) */

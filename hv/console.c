@@ -4,6 +4,7 @@
 #include "hv/cpu.h"
 #include "hv/hv.h"
 #include "hv/serial.h"
+#include "hv/smp.h"
 
 void kprintf(const char *fmt, ...)
 {
@@ -12,7 +13,11 @@ void kprintf(const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = hv_vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	serial_write(buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
+	size_t len = n < (int)sizeof buf ? (size_t)n : sizeof buf - 1;
+	if (smp_on_ap())
+		smp_ap_note(buf, len); /* the BSP prints it (hv/smp.h) */
+	else
+		serial_write(buf, len);
 }
 
 _Noreturn void hv_panic(const char *fmt, ...)
@@ -35,6 +40,8 @@ _Noreturn void hv_panic(const char *fmt, ...)
 _Noreturn void hv_poweroff(void)
 {
 	kprintf("amber: power off\n");
+	if (smp_on_ap()) /* a panic on the AP: its report goes out directly */
+		smp_ap_notes_flush();
 	serial_flush(); /* the engine stops at once: let the last line out */
 	for (const char *s = "Shutdown"; *s; s++)
 		outb(BOCHS_SHUTDOWN_PORT, (uint8_t)*s);

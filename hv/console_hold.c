@@ -30,7 +30,7 @@ struct mark { uint64_t end, gen, echo_t; };
 static struct {
 	struct vcpu *v;
 	int held;              /* output waits for durability */
-	int stats;             /* console_stats: print echo latency */
+	int stats;             /* stats: print echo latency */
 	snap_inlog *log;       /* NULL: input is direct */
 	int log_dead;          /* the log failed: new input is direct */
 	int log_wanted;        /* held with a log: reopen it with the store */
@@ -315,7 +315,7 @@ void con_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 {
 	persist_lock(); /* the input log is in the store (cpus=2: hv/persist.c) */
 	C.v = v;
-	C.stats = cfg->console_stats;
+	C.stats = cfg->stats;
 	C.hold_ns = (uint64_t)cfg->hold_ms * 1000000ull;
 	if (!st || !persist_active()) {
 		kprintf("amber: console: direct (no snapshot disk)\n");

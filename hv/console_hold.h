@@ -38,7 +38,7 @@
  *          what is durable: a sender may resend what it typed after E)
  *   amber: console: direct (...)
  *   amber: console: input log: N bytes the restored guest had not read
- *   amber: console: echo n=N mean_us=U max_us=M   (every 8 echoes, console_stats)
+ *   amber: console: echo n=N mean_us=U max_us=M   (every 8 echoes, stats)
  */
 #ifndef AMBER_HV_CONSOLE_HOLD_H
 #define AMBER_HV_CONSOLE_HOLD_H

@@ -17,6 +17,14 @@ static inline uint8_t inb(uint16_t port)
 	return v;
 }
 
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
 static inline void insw(uint16_t port, void *buf, unsigned long words)
 {
 	__asm__ volatile("rep insw" : "+D"(buf), "+c"(words) : "d"(port) : "memory");

@@ -1,8 +1,18 @@
 /*
  * hv/disk.c — the snapshot store on the ATA disk (see disk.h): a snap_io
  * over ata.c and heap.c.
+ *
+ * With bus-master DMA (ata_dma_probe) the store's writes are asynchronous
+ * (snap_io.submit/complete): a submitted write joins a queue of
+ * DMA_QUEUE requests, the channel carries one at a time, and every call
+ * into this file (the store's next write, a poll, a read) moves the queue
+ * on: the writer returns to the guest while the disk works. Reads and
+ * synchronous writes (the flush's last buffer, the input log, format) wait
+ * only for the DMA command on the wire (ata.c); a flush lets the queue run
+ * dry first. Results wait in the queue for the store's complete().
  */
 #include "hv/ata.h"
+#include "hv/cpu.h"
 #include "hv/disk.h"
 #include "hv/heap.h"
 #include "hv/hv.h"
@@ -51,7 +61,10 @@ static int fault(void)
 	return (r >> 32) & 1 ? 1 : 2;
 }
 
-/* The store calls with whole 4 KiB blocks; ATA counts in sectors. */
+/* The store calls with whole 4 KiB blocks; ATA counts in sectors. Reads
+ * and synchronous writes need no wait for the queue: ata.c lets the DMA
+ * command on the wire end first, and the store never reads a block still
+ * in flight nor writes one twice at once (snapshot/io.c). */
 static int d_read(void *ctx, uint64_t blk, uint32_t n, void *buf)
 {
 	return ata_read(ctx, blk * SECTORS_PER_BLOCK, n * SECTORS_PER_BLOCK, buf) ? -1 : 0;
@@ -66,8 +79,129 @@ static int d_write(void *ctx, uint64_t blk, uint32_t n, const void *buf)
 	return f ? -1 : e;
 }
 
+/* ---- asynchronous writes over bus-master DMA ---- */
+
+#define DMA_QUEUE (2 * SNAP_IO_SLOTS) /* the store has at most SNAP_IO_SLOTS in flight */
+
+enum { RQ_FREE, RQ_QUEUED, RQ_ACTIVE, RQ_DONE };
+
+static struct dma_rq {
+	int state;
+	int fault;          /* fault(): 1 report failure after doing it */
+	int result;         /* when DONE */
+	uint64_t seq;       /* submission order: the channel keeps it */
+	uint64_t blk;
+	uint32_t n;
+	const void *buf;
+} rq[DMA_QUEUE];
+static uint64_t rq_seq;
+static struct dma_rq *rq_active;
+static int pio_fallback_said;
+
+static void rq_done(struct dma_rq *r, int e)
+{
+	r->state = RQ_DONE;
+	r->result = e || r->fault ? -1 : 0;
+	if (e)
+		kprintf("amber: disk: %s\n", ata_last_error());
+}
+
+/* One look at the channel: the active request finished, or the oldest
+ * queued one starts. Returns without waiting. */
+static void rq_pump(void)
+{
+	for (;;) {
+		if (rq_active) {
+			int e = ata_dma_poll(&disk, 0);
+			if (e == 1)
+				return;
+			rq_done(rq_active, e);
+			rq_active = NULL;
+		}
+		struct dma_rq *next = NULL;
+		for (unsigned i = 0; i < DMA_QUEUE; i++)
+			if (rq[i].state == RQ_QUEUED && (!next || rq[i].seq < next->seq))
+				next = &rq[i];
+		if (!next)
+			return;
+		uint64_t lba = next->blk * SECTORS_PER_BLOCK;
+		uint32_t sectors = next->n * SECTORS_PER_BLOCK;
+		int e = ata_dma_write_start(&disk, lba, sectors, next->buf);
+		if (e == HV_ERANGE) {
+			/* a buffer DMA cannot reach (above 4 GiB): PIO for it */
+			if (!pio_fallback_said++)
+				kprintf("amber: disk: %s; writing such buffers by PIO\n", ata_last_error());
+			e = ata_write(&disk, lba, sectors, next->buf);
+		} else if (!e) {
+			next->state = RQ_ACTIVE;
+			rq_active = next;
+			continue;
+		}
+		rq_done(next, e);
+	}
+}
+
+/* Every queued write reaches the disk (before a flush, which covers only
+ * writes the disk has). */
+static void rq_drain(void)
+{
+	for (rq_pump(); rq_active; rq_pump())
+		cpu_pause();
+}
+
+static int d_submit(void *ctx, uint64_t blk, uint32_t n, const void *buf)
+{
+	(void)ctx;
+	struct dma_rq *r = NULL;
+	for (unsigned i = 0; i < DMA_QUEUE && !r; i++)
+		if (rq[i].state == RQ_FREE)
+			r = &rq[i];
+	if (!r) {
+		kprintf("amber: disk: more than %u writes in flight; refused\n", DMA_QUEUE);
+		return -1;
+	}
+	*r = (struct dma_rq){ .state = RQ_QUEUED, .seq = ++rq_seq, .blk = blk, .n = n, .buf = buf };
+	r->fault = fault();
+	if (r->fault == 2)
+		r->state = RQ_DONE, r->result = -1; /* failed without reaching the disk */
+	rq_pump();
+	return 0;
+}
+
+static int d_complete(void *ctx, const void *buf, int wait)
+{
+	(void)ctx;
+	struct dma_rq *r = NULL;
+	for (unsigned i = 0; i < DMA_QUEUE && !r; i++)
+		if (rq[i].state != RQ_FREE && rq[i].buf == buf)
+			r = &rq[i];
+	if (!r)
+		return -1;
+	rq_pump();
+	while (wait && r->state != RQ_DONE) {
+		cpu_pause();
+		rq_pump();
+	}
+	if (r->state != RQ_DONE)
+		return 1;
+	r->state = RQ_FREE;
+	return r->result;
+}
+
+int disk_write_backlog(void)
+{
+	if (!disk.bm)
+		return 0;
+	rq_pump();
+	int n = 0;
+	for (unsigned i = 0; i < DMA_QUEUE; i++)
+		n += rq[i].state == RQ_QUEUED || rq[i].state == RQ_ACTIVE;
+	return n;
+}
+
 static int d_flush(void *ctx)
 {
+	rq_drain();
 	int f = fault();
 	if (f == 2)
 		return -1;
@@ -75,10 +209,49 @@ static int d_flush(void *ctx)
 	return f ? -1 : e;
 }
 static uint64_t d_size(void *ctx) { return ((struct ata_disk *)ctx)->sectors / SECTORS_PER_BLOCK; }
-static void *d_alloc(void *ctx, size_t n) { (void)ctx; return heap_alloc(n); }
-static void d_free(void *ctx, void *p, size_t n) { (void)ctx; (void)n; heap_free(p); }
+/*
+ * Sizes of whole 64 KiB (the store's write buffers) come 64 KiB aligned:
+ * a DMA region must not cross a 64 KiB boundary (SFF-8038i §1.2), so a
+ * 128 KiB buffer is then two one-region commands instead of up to five
+ * (ata.c). A table maps them back to the heap's pointers (by address, so
+ * a caller's size at free does not matter); when it is full, allocations
+ * are unaligned, which only costs DMA commands.
+ */
+#define DMA_ALIGN   0x10000u
+#define ALIGNED_MAX (SNAP_IO_SLOTS + 4)
+static struct { void *p, *raw; } aligned[ALIGNED_MAX];
 
-static const struct snap_io io = {
+static void *d_alloc(void *ctx, size_t n)
+{
+	(void)ctx;
+	unsigned i = 0;
+	while (i < ALIGNED_MAX && aligned[i].p)
+		i++;
+	if (!n || n % DMA_ALIGN || i == ALIGNED_MAX)
+		return heap_alloc(n);
+	void *raw = heap_alloc(n + DMA_ALIGN);
+	if (!raw)
+		return NULL;
+	aligned[i].raw = raw;
+	aligned[i].p = (void *)(((uintptr_t)raw + DMA_ALIGN - 1) & ~(uintptr_t)(DMA_ALIGN - 1));
+	return aligned[i].p;
+}
+
+static void d_free(void *ctx, void *p, size_t n)
+{
+	(void)ctx;
+	(void)n;
+	for (unsigned i = 0; p && i < ALIGNED_MAX; i++)
+		if (aligned[i].p == p) {
+			p = aligned[i].raw;
+			aligned[i].p = aligned[i].raw = NULL;
+			break;
+		}
+	heap_free(p);
+}
+
+/* submit/complete are set when bus-master DMA is found (disk_open_store). */
+static struct snap_io io = {
 	.ctx = &disk, .read = d_read, .write = d_write, .flush = d_flush, .size = d_size,
 	.alloc = d_alloc, .free = d_free, .now = NULL,
 };
@@ -110,6 +283,14 @@ int disk_open_store(int format, uint64_t guest_frames, snap_store **out, int *da
 	}
 	unsigned long long mib = disk.sectors >> 11;
 	kprintf("amber: disk: ata0 '%s', %llu MiB%s\n", disk.model, mib, disk.lba48 ? ", LBA48" : "");
+	if (!ata_dma_probe(&disk, why, sizeof why)) {
+		io.submit = d_submit;
+		io.complete = d_complete;
+		kprintf("amber: disk: bus-master DMA at I/O %#x (%s): snapshot writes run while the guest does\n",
+			disk.bm, why);
+	} else {
+		kprintf("amber: disk: PIO (no bus-master IDE: %s)\n", why);
+	}
 	if (heap_setup(guest_frames))
 		return HV_ENOMEM;
 	int e = snap_probe(&io);
@@ -169,6 +350,11 @@ int disk_reopen_store(snap_store *old, snap_store **out)
 	*out = NULL;
 	if (old)
 		snap_close(old);
+	/* The closed store waited for its writes (snapshot/io.c); results it
+	 * never asked for would only fill the queue. */
+	rq_drain();
+	for (unsigned i = 0; i < DMA_QUEUE; i++)
+		rq[i].state = RQ_FREE;
 	snap_store *st = NULL;
 	int e = snap_open(&io, 0, &st);
 	if (e) {

@@ -9,6 +9,12 @@
 
 #include "snapshot/snap.h"
 
+/* With DMA the store keeps SNAP_IO_SLOTS write buffers (one without), and
+ * disk.c aligns every allocation of whole 64 KiB to 64 KiB: the buffers and
+ * room for the alignment of a few other such tables. */
+#define DISK_DMA_HEAP ((uint64_t)(SNAP_IO_SLOTS + 2) * \
+		       (SNAP_WBUF_BLOCKS * SNAP_BLOCK_SIZE + (64u << 10)))
+
 /*
  * The hypervisor heap the store and the engine need for a guest of
  * `frames` pages on a disk of `dev_blocks` blocks: the store's own (snap.h,
@@ -16,14 +22,15 @@
  * 32768 pages, so under 2 MiB plus 16 bytes per 256 frames and a bit per
  * frame; the allocation bitmap, a bit per disk block), the engine's four
  * bitmaps (half a byte per frame) and its state blob, with room to spare:
- * 8 MiB + 1 byte per frame + the bitmap. Sized at boot from mem= and the
- * disk, so every guest mem= allows can commit its first generation (the
- * fixed 24 MiB heap with the store of issue 5 failed from 2 GiB on).
+ * 8 MiB + 1 byte per frame + the bitmap, + DISK_DMA_HEAP. Sized at boot
+ * from mem= and the disk, so every guest mem= allows can commit its first
+ * generation (the fixed 24 MiB heap with the store of issue 5 failed from
+ * 2 GiB on).
  * check_engine commits the first generation of 2 and 3 GiB guests in it.
  */
 static inline uint64_t disk_heap_bytes(uint64_t frames, uint64_t dev_blocks)
 {
-	return (8ull << 20) + frames + dev_blocks / 8;
+	return (8ull << 20) + frames + dev_blocks / 8 + DISK_DMA_HEAP;
 }
 
 /*
@@ -47,5 +54,15 @@ int disk_open_store(int format, uint64_t guest_frames, snap_store **out, int *da
 void disk_inject_faults(uint32_t seed);
 
 int disk_reopen_store(snap_store *old, snap_store **out);
+
+/*
+ * Writes the store submitted that the disk has not finished (bus-master
+ * DMA; always 0 with PIO), after moving the queue on: each call lets the
+ * next DMA command start. The writer should not run while it is
+ * SNAP_IO_SLOTS - 1 or more (its next buffer would wait for the disk), nor
+ * commit while it is not 0 (the flush waits for all of them): the guest
+ * runs instead of the CPU spinning on the disk.
+ */
+int disk_write_backlog(void);
 
 #endif

@@ -6,7 +6,7 @@ HV_SRCS := hv/main.c hv/console.c hv/err.c hv/serial.c \
            hv/vmcs.c hv/vmcs_names.c hv/vmx.c hv/ept.c hv/event.c \
            hv/exit.c hv/exit_reason.c hv/exit_cr.c hv/exit_msr.c \
            hv/cpuid.c hv/msr.c hv/elf.c hv/guest_load.c hv/vdev_backend.c \
-           vdev/hcall.c hv/ata.c hv/heap.c hv/disk.c hv/persist.c \
+           vdev/hcall.c hv/ata.c hv/pci.c hv/heap.c hv/disk.c hv/persist.c \
            hv/state_blob.c hv/state_check.c hv/snap_hcall.c hv/guest_mem.c hv/boot_gen.c \
            hv/console_hold.c hv/smp.c hv/cow_shadow.c
 HV_SRCS += hv/ctl.c hv/ctl_proto.c hv/ctl_boot.c # the control channel (hv/CONTROL.md)

@@ -61,6 +61,7 @@ static struct {
 	int prepared;            /* snap_prepare done: the first begin marks nothing */
 	uint64_t pause_pml, pause_save; /* its parts outside the engine (engine: snapeng_stats) */
 	uint64_t write_cycles, fault_cycles; /* spent by the writer and copy-on-write since the capture */
+	int stats;               /* `stats`: the committed line names the pause's parts */
 	uint64_t restore_t0;
 	int restoring;           /* a lazy restore has pages left to read */
 	uint64_t poll_normal, poll_slice;
@@ -139,9 +140,11 @@ static const struct smp_work ap_work = { ap_writer, NULL };
 static void committed(void);
 static void generation_failed(const char *what, int err);
 
-/* Under the lock: acts on what the AP finished. */
+/* Under the lock: acts on what the AP finished (and prints what it said). */
 static void collect_ap(void)
 {
+	if (L.ap)
+		smp_ap_notes_flush();
 	if (L.err) {
 		int e = L.err;
 		L.err = 0;
@@ -273,6 +276,7 @@ int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 	cur = v;
 	P.st = st;
 	P.snap_ns = (uint64_t)cfg->snap_ms * 1000000ull;
+	P.stats = cfg->stats;
 	P.tier = choose_tier(v, cfg->dirty);
 	if (!P.tier || (cfg->dirty == DIRTY_AUTO && P.tier != SNAPENG_PML)) {
 		/* A guest moved here from a CPU with more keeps running: all
@@ -428,28 +432,36 @@ static void committed(void)
 	/* Released before the line below: a watcher that saw "committed" has
 	 * seen the output that generation made durable. */
 	con_committed(P.captured, vdev_backend_mono());
-	struct snapeng_stats s;
-	snapeng_stats(P.e, &s);
-	/* The pause part by part (guest TSC): PML drain, vCPU state save, the
-	 * store's begin, state blob copy, dirty set move (list or bitmap pass)
-	 * and write-protect, INVEPT; the rest is the capture's own overhead. */
-	/* With the writer on the AP: its time, the pages shadowed for it and the
-	 * BSP's waits for the lock (with one CPU the line stays as it was). */
-	char ap[96] = "";
-	if (L.ap)
+	/* Every line costs the guest: COM1 sends a byte per 87 us, each byte
+	 * an exit (hv/serial.h). So the parts of the pause (guest TSC: PML
+	 * drain, vCPU state save, the store's begin, state blob copy, dirty
+	 * set move and write-protect, INVEPT) and copy-on-write come with
+	 * `stats` only; the writer's cycles since the capture always do. */
+	char parts[200] = "";
+	if (P.stats) {
+		struct snapeng_stats s;
+		snapeng_stats(P.e, &s);
+		hv_snprintf(parts, sizeof parts, " p_pml=%llu p_save=%llu p_begin=%llu p_blob=%llu p_dirty=%llu "
+			    "p_invept=%llu dirty_list=%llu cow_cycles=%llu",
+			    (unsigned long long)P.pause_pml, (unsigned long long)P.pause_save,
+			    (unsigned long long)s.t_begin, (unsigned long long)s.t_state,
+			    (unsigned long long)s.t_dirty, (unsigned long long)s.t_invept,
+			    (unsigned long long)s.dirty_list, (unsigned long long)P.fault_cycles);
+	}
+	/* With the writer on the AP: its cycles (the BSP's write_cycles are
+	 * then 0); with `stats` also the pages shadowed for it (copy-on-write
+	 * by copy) and the BSP's waits for the lock. */
+	char ap[112] = "";
+	if (L.ap && P.stats)
 		hv_snprintf(ap, sizeof ap, " ap_write_cycles=%llu shadowed=%llu lock_wait=%llu",
 			    (unsigned long long)L.ap_cycles, (unsigned long long)sh_pages,
 			    (unsigned long long)L.wait_cycles);
-	kprintf("amber: snapshot gen=%llu committed pages=%llu bytes=%llu pause_cycles=%llu "
-		"p_pml=%llu p_save=%llu p_begin=%llu p_blob=%llu p_dirty=%llu p_invept=%llu dirty_list=%llu "
-		"write_cycles=%llu cow_cycles=%llu%s\n",
+	else if (L.ap)
+		hv_snprintf(ap, sizeof ap, " ap_write_cycles=%llu", (unsigned long long)L.ap_cycles);
+	kprintf("amber: snapshot gen=%llu committed pages=%llu bytes=%llu pause_cycles=%llu write_cycles=%llu%s%s\n",
 		(unsigned long long)P.captured, (unsigned long long)gi.dirty_pages,
 		(unsigned long long)gi.bytes_written, (unsigned long long)P.pause_cycles,
-		(unsigned long long)P.pause_pml, (unsigned long long)P.pause_save,
-		(unsigned long long)s.t_begin, (unsigned long long)s.t_state,
-		(unsigned long long)s.t_dirty, (unsigned long long)s.t_invept,
-		(unsigned long long)s.dirty_list, (unsigned long long)P.write_cycles,
-		(unsigned long long)P.fault_cycles, ap);
+		(unsigned long long)P.write_cycles, ap, parts);
 	P.write_cycles = P.fault_cycles = L.ap_cycles = L.wait_cycles = 0;
 	if (P.degraded) {
 		P.degraded = 0;

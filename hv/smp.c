@@ -6,6 +6,7 @@
 #include "hv/cpu.h"
 #include "hv/desc.h"
 #include "hv/hv.h"
+#include "hv/serial.h"
 #include "hv/smp.h"
 #include "hv/time.h"
 
@@ -40,6 +41,7 @@
 #define IDENTITY_LIMIT (4ull << 30) /* boot/entry.asm maps the low 4 GiB */
 
 #define AP_STACK_SIZE (32 * 1024)
+#define NOTES_SIZE    2048u
 #define AP_IST_SIZE   8192
 
 /* The trampoline's parameter block (hv/ap_boot.asm, ap_tramp_params). */
@@ -171,6 +173,51 @@ int smp_ap_join(void)
 		cpu_pause();
 	}
 	return 0;
+}
+
+/* ---- the AP's output, printed by the BSP ---- */
+
+static char notes[NOTES_SIZE];
+static volatile uint32_t notes_head, notes_tail; /* AP writes head, BSP tail */
+static volatile uint32_t notes_lost;
+
+int smp_on_ap(void)
+{
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	return (sp >= (uintptr_t)ap_stack && sp < (uintptr_t)ap_stack + sizeof ap_stack) ||
+	       (sp >= (uintptr_t)ap_ist && sp < (uintptr_t)ap_ist + sizeof ap_ist);
+}
+
+void smp_ap_note(const char *s, size_t n)
+{
+	uint32_t head = notes_head;
+	if (n > NOTES_SIZE - (head - notes_tail)) {
+		notes_lost = notes_lost + 1;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		notes[(head + i) % NOTES_SIZE] = s[i];
+	__asm__ volatile("" ::: "memory");
+	notes_head = head + (uint32_t)n; /* the bytes before the index (SDM Vol. 3A §9.2.2) */
+}
+
+void smp_ap_notes_flush(void)
+{
+	uint32_t head = notes_head, tail = notes_tail;
+	__asm__ volatile("" ::: "memory");
+	while (tail != head) {
+		uint32_t at = tail % NOTES_SIZE, k = head - tail;
+		if (k > NOTES_SIZE - at)
+			k = NOTES_SIZE - at;
+		serial_write(notes + at, k);
+		tail += k;
+	}
+	notes_tail = tail;
+	if (notes_lost && !smp_on_ap()) {
+		uint32_t lost = notes_lost;
+		notes_lost = 0;
+		kprintf("amber: cpus: %u lines of the second CPU did not fit its buffer\n", lost);
+	}
 }
 
 static unsigned one_cpu(const char *why)

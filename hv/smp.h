@@ -15,6 +15,7 @@
 #ifndef AMBER_HV_SMP_H
 #define AMBER_HV_SMP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The trampoline page (below 1 MiB: a start-up IPI names a page number in
@@ -57,5 +58,15 @@ int smp_ap_call(void (*fn)(void *arg), void *arg);
  * SMP_JOIN_MS (a hung AP: the caller does that share itself). */
 int smp_ap_join(void);
 #define SMP_JOIN_MS 100
+
+/*
+ * Output from the AP: kprintf there (a disk error the writer meets) must
+ * not touch the serial port the BSP drives, so it lands in a small buffer
+ * the BSP prints with smp_ap_notes_flush() (hv/persist.c, when it takes
+ * the AP's outcome). What does not fit is counted and said so.
+ */
+int smp_on_ap(void);
+void smp_ap_note(const char *s, size_t n);
+void smp_ap_notes_flush(void);
 
 #endif

@@ -1,13 +1,33 @@
 /*
  * snapshot/io.c — every device access of the store.
  *
- * Two jobs: the sticky ERROR state (invariant 6: after a failed write or
+ * Three jobs: the sticky ERROR state (invariant 6: after a failed write or
  * flush we no longer know what the disk holds, so nothing else may be
- * written until the store is reopened), and write combining: blocks are
+ * written until the store is reopened); write combining: blocks are
  * allocated mostly in ascending order, so consecutive writes are gathered
- * into one device request of up to SNAP_WBUF_BLOCKS blocks.
+ * into one device request of up to SNAP_WBUF_BLOCKS blocks; and, when the
+ * device writes asynchronously (snap_io.submit, the hypervisor's bus-master
+ * DMA), a ring of SNAP_IO_SLOTS such buffers: a full buffer is submitted
+ * and the next one filled while the device works, so the writer (and the
+ * guest after it) need not wait for the disk.
+ *
+ * The rules that keep an asynchronous write as safe as a synchronous one:
+ *   - a buffer is refilled only after its write completed;
+ *   - a flush writes the last buffer synchronously, then waits for every
+ *     write in flight, so the commit point (superblock write after a
+ *     flush, super.c) comes after every earlier write is complete and
+ *     flushed;
+ *   - a block in a buffer (being filled or in flight) is read from the
+ *     buffer, never from the device, which may not hold it yet;
+ *   - two writes of one block are never in flight together (the device may
+ *     complete them in any order): the older is waited for first;
+ *   - a failed completion puts the store in the ERROR state, exactly as a
+ *     failed synchronous write, whenever it is noticed; snap_close waits
+ *     for every write in flight before the buffers are freed.
  */
 #include "snapshot/snap_int.h"
+
+#define POLL_EVERY 8u /* blocks added between two looks at writes in flight */
 
 static int fail_sticky(snap_store *st, int rc, const char *what, u64 blk)
 {
@@ -18,16 +38,125 @@ static int fail_sticky(snap_store *st, int rc, const char *what, u64 blk)
 	return SNAP_EIO;
 }
 
-int io_drain(snap_store *st)
+static int async(const snap_store *st)
+{
+	return st->wslots > 1;
+}
+
+/* The ring, on the first write: buffers beyond the one store_alloc made. An
+ * allocation that fails leaves fewer slots (one: synchronous writes). */
+static void slots_setup(snap_store *st)
+{
+	st->wslot[0] = (struct io_slot){ .buf = st->wbuf };
+	st->wslots = 1;
+	st->wcur = 0;
+	if (!st->io.submit || !st->io.complete)
+		return;
+	for (u32 i = 1; i < SNAP_IO_SLOTS; i++) {
+		u8 *b = snap_alloc(st, (size_t)SNAP_WBUF_BLOCKS * SNAP_BLOCK_SIZE);
+		if (!b)
+			break;
+		st->wslot[i] = (struct io_slot){ .buf = b };
+		st->wslots = i + 1;
+	}
+}
+
+/* Reaps slot i's write: waits for it when wait, else looks (1: not yet). */
+static int reap(snap_store *st, u32 i, int wait)
+{
+	struct io_slot *s = &st->wslot[i];
+	if (!s->inflight)
+		return 0;
+	int rc = st->io.complete(st->io.ctx, s->buf, wait);
+	if (rc == 1 && !wait)
+		return 1;
+	s->inflight = 0;
+	if (rc == 1) /* the device broke its promise to wait */
+		rc = -1;
+	if (rc && st->state != ST_ERROR)
+		return fail_sticky(st, rc, "write", s->blk);
+	return rc ? SNAP_EIO : 0;
+}
+
+/* Slots in flight from the oldest: the ring is filled in order, so the
+ * oldest follows the one being filled. */
+static u32 ring_at(const snap_store *st, u32 k)
+{
+	return (st->wcur + 1 + k) % st->wslots;
+}
+
+static int wait_all(snap_store *st)
+{
+	int err = 0;
+	for (u32 k = 0; k < st->wslots; k++) {
+		int rc = reap(st, ring_at(st, k), 1);
+		if (rc && !err)
+			err = rc;
+	}
+	return err;
+}
+
+/* Notices writes that completed, oldest first, without waiting. */
+static int poll(snap_store *st)
+{
+	for (u32 k = 0; k + 1 < st->wslots; k++) {
+		int rc = reap(st, ring_at(st, k), 0);
+		if (rc == 1)
+			return 0;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Writes the buffer being filled: submitted, or with `sync` (or without
+ * asynchronous writes) written before returning. */
+static int drain(snap_store *st, int sync)
 {
 	if (!st->wbuf_n)
 		return 0;
 	u32 n = st->wbuf_n;
+	u64 blk = st->wbuf_blk;
 	st->wbuf_n = 0;
-	int rc = st->io.write(st->io.ctx, st->wbuf_blk, n, st->wbuf);
+	for (u32 i = 0; i < st->wslots; i++) {
+		const struct io_slot *s = &st->wslot[i];
+		if (s->inflight && blk < s->blk + s->n && s->blk < blk + n) {
+			int rc = reap(st, i, 1);
+			if (rc)
+				return rc;
+		}
+	}
+	if (!async(st) || sync) {
+		int rc = st->io.write(st->io.ctx, blk, n, st->wbuf);
+		return rc ? fail_sticky(st, rc, "write", blk) : 0;
+	}
+	int rc = st->io.submit(st->io.ctx, blk, n, st->wbuf);
 	if (rc)
-		return fail_sticky(st, rc, "write", st->wbuf_blk);
-	return 0;
+		return fail_sticky(st, rc, "write", blk);
+	st->wslot[st->wcur].blk = blk;
+	st->wslot[st->wcur].n = n;
+	st->wslot[st->wcur].inflight = 1;
+	st->wcur = (st->wcur + 1) % st->wslots;
+	st->wbuf = st->wslot[st->wcur].buf;
+	return reap(st, st->wcur, 1); /* the ring is full: its oldest must be done */
+}
+
+int io_drain(snap_store *st)
+{
+	return drain(st, 0);
+}
+
+/* The newest copy of blk in a write buffer, or NULL. */
+static const u8 *buffered(const snap_store *st, u64 blk)
+{
+	if (st->wbuf_n && blk >= st->wbuf_blk && blk < st->wbuf_blk + st->wbuf_n)
+		return st->wbuf + (size_t)(blk - st->wbuf_blk) * SNAP_BLOCK_SIZE;
+	for (u32 i = 0; i < st->wslots; i++) {
+		const struct io_slot *s = &st->wslot[i];
+		if (s->inflight && blk >= s->blk && blk < s->blk + s->n)
+			return s->buf + (size_t)(blk - s->blk) * SNAP_BLOCK_SIZE;
+	}
+	return NULL;
 }
 
 int io_read(snap_store *st, u64 blk, void *buf)
@@ -37,11 +166,11 @@ int io_read(snap_store *st, u64 blk, void *buf)
 	if (blk >= st->dev_blocks)
 		return snap_err(st, SNAP_ECORRUPT, "block %llu is beyond the end "
 				"of the device (%llu blocks)", blk, st->dev_blocks);
-	/* a block still in the combining buffer is newer than the disk */
-	if (st->wbuf_n && blk >= st->wbuf_blk && blk < st->wbuf_blk + st->wbuf_n) {
-		int rc = io_drain(st);
-		if (rc)
-			return rc;
+	/* a block still in a write buffer is newer than the disk */
+	const u8 *b = buffered(st, blk);
+	if (b) {
+		snap_memcpy(buf, b, SNAP_BLOCK_SIZE);
+		return 0;
 	}
 	int rc = st->io.read(st->io.ctx, blk, 1, buf);
 	if (rc)
@@ -71,9 +200,16 @@ int io_write(snap_store *st, u64 blk, const void *buf)
 {
 	if (st->state == ST_ERROR)
 		return SNAP_EFATAL;
+	if (!st->wslots)
+		slots_setup(st);
 	if (st->wbuf_n && (blk != st->wbuf_blk + st->wbuf_n ||
 			   st->wbuf_n == SNAP_WBUF_BLOCKS)) {
 		int rc = io_drain(st);
+		if (rc)
+			return rc;
+	}
+	if (async(st) && st->wbuf_n % POLL_EVERY == 0) {
+		int rc = poll(st);
 		if (rc)
 			return rc;
 	}
@@ -90,11 +226,29 @@ int io_flush(snap_store *st)
 {
 	if (st->state == ST_ERROR)
 		return SNAP_EFATAL;
-	int rc = io_drain(st);
+	/* The flush waits for the last buffer anyway: written synchronously it
+	 * does not queue behind the writes in flight (and in Bochs a DMA
+	 * command waits 1 ms of emulated time before it moves: more than PIO
+	 * of a buffer costs the CPU). */
+	int rc = drain(st, 1);
+	if (!rc && async(st))
+		rc = wait_all(st);
 	if (rc)
 		return rc;
 	rc = st->io.flush(st->io.ctx);
 	if (rc)
 		return fail_sticky(st, rc, "flush", 0);
 	return 0;
+}
+
+void io_fini(snap_store *st)
+{
+	if (!st->wslots)
+		return;
+	(void)wait_all(st); /* the store is closing: only the buffers matter */
+	for (u32 i = 1; i < st->wslots; i++)
+		snap_free(st, st->wslot[i].buf, (size_t)SNAP_WBUF_BLOCKS * SNAP_BLOCK_SIZE);
+	st->wbuf = st->wslot[0].buf;
+	st->wslots = 0;
+	st->wbuf_n = 0;
 }

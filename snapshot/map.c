@@ -30,9 +30,12 @@ int rec_load(snap_store *st, const struct cat_ent *e, struct rec_disk *rec)
 	if (rec->magic != REC_MAGIC || rec->gen != e->gen ||
 	    !rec->npages || (st->sb.npages && rec->npages != st->sb.npages) || rec->npages > (1ull << (FANOUT_BITS * MAX_DEPTH)) ||
 	    rec->depth != map_depth(rec->npages) ||
-	    rec->nstate > REC_STATE_PTRS ||
-	    rec->state_len > (u64)rec->nstate * SNAP_BLOCK_SIZE ||
-	    (rec->nstate && rec->state_len <= (u64)(rec->nstate - 1) * SNAP_BLOCK_SIZE))
+	    (rec->flags & ~REC_FLAGS_KNOWN) ||
+	    ((rec->flags & REC_STATE_INLINE) ?
+	     rec->nstate || rec->state_len > REC_INLINE_MAX :
+	     rec->nstate > REC_STATE_PTRS ||
+	     rec->state_len > (u64)rec->nstate * SNAP_BLOCK_SIZE ||
+	     (rec->nstate && rec->state_len <= (u64)(rec->nstate - 1) * SNAP_BLOCK_SIZE)))
 		return snap_err(st, SNAP_ECORRUPT, "generation %llu: record block "
 				"%llu is malformed", e->gen, e->rec.blk);
 	return 0;

@@ -198,6 +198,10 @@ int snap_read_state(snap_gen *g, void *buf, size_t len)
 		return snap_err(st, SNAP_EINVAL, "state blob of generation %llu "
 				"is %llu bytes; buffer has %llu", r->gen,
 				r->state_len, (u64)len);
+	if (r->flags & REC_STATE_INLINE) { /* checked with the record */
+		snap_memcpy(buf, r->inl, r->state_len);
+		return 0;
+	}
 	for (u32 i = 0; i < r->nstate; i++) {
 		int rc = io_read_meta(st, r->state[i], st->tmp, "state", r->gen);
 		if (rc)

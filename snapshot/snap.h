@@ -21,10 +21,12 @@
  *
  * Commit point
  *   snap_commit() writes every new data and map block, the generation record
- *   and the new catalog, flushes, then writes the superblock block of slot
- *   txid % 2 (the 512-byte superblock twice, in its sectors 0 and 1) and
- *   flushes again. The generation is committed as soon as either sector is
- *   on the platter. Disk sectors of 512 bytes are written atomically (ATA);
+ *   (holding the state blob when it fits) and, only when it has more than
+ *   12 entries, a catalog block; flushes, then writes the superblock block
+ *   of slot txid % 2 (the 512-byte superblock twice, in its sectors 0 and
+ *   1, holding the catalog when it fits) and flushes again: a generation
+ *   with no dirty page writes two blocks. The generation is committed as
+ *   soon as either sector is on the platter. Disk sectors of 512 bytes are written atomically (ATA);
  *   4 KiB blocks are not, so nothing larger is trusted to be atomic.
  *
  * Invariants (numbered as in FORMAT.md)
@@ -74,7 +76,9 @@
  * Memory the store needs (allocated through snap_io.alloc)
  *   - the allocation bitmap: device blocks / 8 bytes (32 KiB per GiB of
  *     disk), built on the first write operation, not by read-only users;
- *   - a write-combining buffer of SNAP_WBUF_BLOCKS blocks (128 KiB);
+ *   - a write-combining buffer of SNAP_WBUF_BLOCKS blocks (128 KiB); with
+ *     asynchronous writes (snap_io.submit) SNAP_IO_SLOTS of them, one
+ *     being filled while the others are in flight (512 KiB);
  *   - during a generation: the page entries not yet spilled into the map
  *     (24 bytes each, at most SNAP_WP_MAX = 32768, and as much again to
  *     sort them: 1.5 MiB), plus 16 bytes per 256 guest frames (the map
@@ -98,6 +102,7 @@
 #define SNAP_MAX_RETAINED 126u   /* generations one catalog block can list */
 #define SNAP_MAX_STATE    (240u * SNAP_BLOCK_SIZE) /* state blob limit */
 #define SNAP_WBUF_BLOCKS  32u
+#define SNAP_IO_SLOTS     4u     /* write buffers with asynchronous writes */
 
 /* Errors: 0 is success, negative values are these codes. */
 enum snap_err {
@@ -133,6 +138,21 @@ struct snap_io {
 	void *(*alloc)(void *ctx, size_t bytes);   /* NULL on failure */
 	void (*free)(void *ctx, void *p, size_t bytes);
 	uint64_t (*now)(void *ctx);                /* ns since epoch; may be NULL */
+	/*
+	 * Optional asynchronous writes (both NULL: every write goes through
+	 * `write`, as in the host tools). submit starts writing nblk blocks
+	 * from buf at blk and returns at once (0, or negative: nothing was
+	 * started); buf stays untouched by the store until the write is
+	 * complete. complete asks about the submitted write whose buffer is
+	 * buf: 1 while it is still in flight (only when wait = 0), else its
+	 * result, 0 or negative, reported once; with wait = 1 it returns only
+	 * when the write is done. Writes may complete in any order. A write
+	 * is complete once complete() has returned its result: only then may
+	 * a flush cover it, and only then may the store read its blocks from
+	 * the device. A negative result is a failed write (invariant 6).
+	 */
+	int (*submit)(void *ctx, uint64_t blk, uint32_t nblk, const void *buf);
+	int (*complete)(void *ctx, const void *buf, int wait);
 };
 
 typedef struct snap_store snap_store;  /* an opened device */
@@ -144,7 +164,8 @@ struct snap_geninfo {
 	uint64_t time_ns;       /* capture time */
 	uint64_t npages;        /* guest frames */
 	uint64_t dirty_pages;   /* pages written in this generation */
-	uint64_t bytes_written; /* data + metadata bytes this commit wrote */
+	uint64_t bytes_written; /* data + metadata bytes this commit wrote,
+				 * the superblock block included */
 	uint64_t state_len;
 	uint64_t root_blk;      /* map root block, for tools */
 	int pinned;
@@ -165,6 +186,7 @@ struct snap_format_opts {
 	unsigned keep;
 	int force;
 	unsigned inlog_blocks;
+	unsigned version;  /* 0: the current format (2); 1: version 1 (tests) */
 };
 int snap_format(const struct snap_io *io, const struct snap_format_opts *o);
 /* 0 if the device holds an Amber store (any superblock magic), else code. */
@@ -240,6 +262,18 @@ const char *snap_errmsg(const snap_store *st);
 /* Progress of long operations (verify, send, recv). */
 typedef void (*snap_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 void snap_set_progress(snap_store *st, snap_progress_fn fn, void *ctx);
+
+/* What the following commits write. 0 (the default): format version 2,
+ * the catalog inside the superblock and the state blob inside the
+ * generation record whenever they fit (FORMAT.md). SNAP_COMPAT_V1: what
+ * version 1 wrote (state and catalog in blocks of their own, version 1
+ * superblocks), for tests of the old layout. Generations committed as
+ * version 2 keep their layout. Reading takes either version whatever this
+ * says. */
+#define SNAP_COMPAT_V1 1u
+void snap_set_compat(snap_store *st, unsigned compat);
+/* Format version of the newest superblock (1 or 2). */
+unsigned snap_version(const snap_store *st);
 
 /* Retained generations, newest first. */
 int snap_list(snap_store *st, struct snap_geninfo *out, unsigned max,

@@ -18,7 +18,11 @@ typedef uint64_t u64;
 #define CAT_MAGIC  0x54414347524d4241ull /* "ABMRGCAT" */
 #define REC_MAGIC  0x43455247524d4241ull /* "ABMRGREC" */
 #define STREAM_MAGIC 0x4d5254534e424d41ull /* "AMBNSTRM" */
-#define SNAP_VERSION 1u
+/* Version 2 (FORMAT.md): catalog in the superblock, state in the record,
+ * each when it fits. Version 1 stores are still read; every commit writes
+ * version 2 unless st->compat asks for version 1 (snap_set_compat). */
+#define SNAP_VERSION 2u
+#define SNAP_VERSION_MIN 1u
 #define SB_SLOTS   2u
 #define SB_COPIES  2u   /* sectors 0 and 1 of the slot's block */
 #define FIRST_DATA_BLOCK 2u
@@ -33,6 +37,15 @@ struct ptr {
 	u64 csum;
 };
 _Static_assert(sizeof(struct ptr) * FANOUT == SNAP_BLOCK_SIZE, "map node");
+
+struct cat_ent {
+	u64 gen;
+	struct ptr rec;     /* generation record block */
+	u64 flags;          /* CAT_PINNED */
+};
+/* Catalog entries a version 2 superblock holds itself: keep 2..4 and a few
+ * pins commit no catalog block. */
+#define SB_CAT_INLINE 12u
 
 /* Superblock: one sector, stored twice (sectors 0, 1) in block 0 or 1. */
 struct sb_disk {
@@ -49,16 +62,16 @@ struct sb_disk {
 	u32 inlog_blocks;   /* input log: the device's last blocks (inlog.c) */
 	u8 guest_id[SNAP_GUEST_ID_LEN]; /* 0: no identity yet (ident.c) */
 	u64 handed_over;    /* generation the guest was handed over at; 0 = here */
-	u8 reserved[SNAP_SECTOR_SIZE - 112];
+	/* version 2: the catalog itself when it fits (cat.blk is then 0);
+	 * zero in version 1 */
+	u32 icat_count;
+	u32 icat_pad;
+	struct cat_ent icat[SB_CAT_INLINE];
+	u8 reserved[8];
 	u64 csum;           /* xxh64 of the bytes above, seed = slot */
 };
 _Static_assert(sizeof(struct sb_disk) == SNAP_SECTOR_SIZE, "superblock");
-
-struct cat_ent {
-	u64 gen;
-	struct ptr rec;     /* generation record block */
-	u64 flags;          /* CAT_PINNED */
-};
+_Static_assert(offsetof(struct sb_disk, icat) == 112, "FORMAT.md offsets");
 #define CAT_PINNED 1ull
 #define CAT_DAMAGED 2ull /* kept after a fallback stepped over it */
 
@@ -85,10 +98,20 @@ struct rec_disk {
 	u32 depth;
 	u32 nstate;
 	u64 state_len;
-	u8 reserved[32];
-	struct ptr state[REC_STATE_PTRS];
+	u32 flags;          /* REC_STATE_INLINE; 0 in version 1 */
+	u8 reserved[28];
+	union {
+		struct ptr state[REC_STATE_PTRS];
+		u8 inl[SNAP_BLOCK_SIZE - 120]; /* REC_STATE_INLINE: the blob */
+	};
 };
-_Static_assert(sizeof(struct rec_disk) <= SNAP_BLOCK_SIZE, "record");
+_Static_assert(sizeof(struct rec_disk) == SNAP_BLOCK_SIZE, "record");
+_Static_assert(offsetof(struct rec_disk, inl) == 120, "FORMAT.md offsets");
+/* The state blob is in the record (inl[], nstate 0), not in state blocks:
+ * an empty generation then commits the record and the superblock only. */
+#define REC_STATE_INLINE 1u
+#define REC_FLAGS_KNOWN  REC_STATE_INLINE
+#define REC_INLINE_MAX   (SNAP_BLOCK_SIZE - 120u)
 _Static_assert(REC_STATE_PTRS * SNAP_BLOCK_SIZE == SNAP_MAX_STATE, "state");
 
 /* One page written in the open generation (sorted by gfn, seq at commit). */
@@ -166,6 +189,16 @@ struct snap_store {
 	u8 *wbuf;                    /* write combining: consecutive blocks */
 	u64 wbuf_blk;
 	u32 wbuf_n;
+	/* Asynchronous writes (snap_io.submit): a ring of write buffers; wbuf
+	 * is slot[wcur]'s, the others may be in flight (io.c). */
+	struct io_slot {
+		u8 *buf;
+		u64 blk;
+		u32 n;
+		int inflight;
+	} wslot[SNAP_IO_SLOTS];
+	u32 wslots;                  /* 0: not set up yet; 1: synchronous */
+	u32 wcur;
 
 	/* The last generation this session committed: its record block and
 	 * map root, so that a generation built on it begins without reading
@@ -181,6 +214,8 @@ struct snap_store {
 	struct build b;
 	u64 blocks_written;
 	int txn_rc;                  /* first failed write: commit refuses */
+
+	unsigned compat;             /* SNAP_COMPAT_V1: write what version 1 wrote */
 
 	struct snap_gen *gens;       /* open for reading: never reclaimed */
 	u8 *tmp;                     /* one scratch block */
@@ -222,6 +257,8 @@ int io_read_meta(snap_store *st, struct ptr p, void *buf, const char *what,
 int io_write(snap_store *st, u64 blk, const void *buf);
 int io_drain(snap_store *st);
 int io_flush(snap_store *st);
+/* Before the store's buffers are freed: waits for every write in flight. */
+void io_fini(snap_store *st);
 
 /* super.c */
 struct sb_read {
@@ -236,6 +273,8 @@ void sb_seal(struct sb_disk *sb, unsigned slot);
 int cat_load(snap_store *st, const struct sb_disk *sb, struct catalog *c);
 int cat_check(snap_store *st, const struct sb_disk *sb, const u8 *blk,
 	      struct catalog *c);
+int super_cat_inline(const snap_store *st, u32 n);
+u32 super_blocks(const snap_store *st);
 int super_write(snap_store *st, const struct catalog *c, u64 npages,
 		u64 newest_gen, unsigned keep);
 

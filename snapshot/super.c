@@ -23,8 +23,14 @@ static int sb_check(const struct sb_disk *sb, unsigned slot)
 		return SNAP_ENOTSTORE;
 	if (CSUM_BAD(sb->csum, snap_hash(sb, offsetof(struct sb_disk, csum), slot)))
 		return SNAP_ECORRUPT;
-	if (sb->version != SNAP_VERSION || sb->block_size != SNAP_BLOCK_SIZE)
+	if (sb->version < SNAP_VERSION_MIN || sb->version > SNAP_VERSION ||
+	    sb->block_size != SNAP_BLOCK_SIZE)
 		return SNAP_EVERSION;
+	/* version 1 wrote zeros where version 2 keeps its catalog: a catalog
+	 * in both places, or inline in version 1, is damage */
+	if (sb->icat_count > (sb->version >= 2 ? SB_CAT_INLINE : 0) ||
+	    (sb->icat_count && sb->cat.blk))
+		return SNAP_ECORRUPT;
 	if (sb->txid % SB_SLOTS != slot || sb->keep < 2 ||
 	    sb->dev_blocks < MIN_DEV_BLOCKS ||
 	    sb->inlog_blocks > SNAP_INLOG_MAX_BLOCKS ||
@@ -96,10 +102,12 @@ static void sb_block(u8 *buf, const struct sb_disk *sb)
 int snap_format(const struct snap_io *io, const struct snap_format_opts *o)
 {
 	unsigned keep = o && o->keep ? o->keep : 2;
+	unsigned version = o && o->version ? o->version : SNAP_VERSION;
 	unsigned inlog = !o || !o->inlog_blocks ? SNAP_INLOG_DEFAULT_BLOCKS :
 		o->inlog_blocks == SNAP_INLOG_NONE ? 0 : o->inlog_blocks;
 	u64 dev = io->size(io->ctx);
-	if (keep < 2 || keep > SNAP_MAX_RETAINED || dev < MIN_DEV_BLOCKS)
+	if (keep < 2 || keep > SNAP_MAX_RETAINED || dev < MIN_DEV_BLOCKS ||
+	    version < SNAP_VERSION_MIN || version > SNAP_VERSION)
 		return SNAP_EINVAL;
 	/* a small device gets no input log rather than no store */
 	if (dev < MIN_DEV_BLOCKS + 4 * (u64)inlog)
@@ -143,7 +151,7 @@ int snap_format(const struct snap_io *io, const struct snap_format_opts *o)
 	for (unsigned i = 0; i < SB_SLOTS && !rc; i++) {
 		unsigned s = i ? !first : first;
 		struct sb_disk sb = {
-			.magic = SB_MAGIC, .version = SNAP_VERSION,
+			.magic = SB_MAGIC, .version = version,
 			.block_size = SNAP_BLOCK_SIZE, .txid = s,
 			.time_ns = io->now ? io->now(io->ctx) : 0,
 			.dev_blocks = dev, .keep = keep,
@@ -158,6 +166,26 @@ int snap_format(const struct snap_io *io, const struct snap_format_opts *o)
 	return rc;
 }
 
+/* Catalog entries, wherever they are kept, checked against the superblock
+ * listing them: numbered within what it ever committed, newest first. */
+static int cat_entries(snap_store *st, const struct sb_disk *sb,
+		       const struct cat_ent *ent, u32 count, struct catalog *c)
+{
+	c->count = 0;
+	for (u32 i = 0; i < count; i++) {
+		if (!ent[i].gen || ent[i].gen > sb->newest_gen ||
+		    (i && ent[i].gen >= ent[i - 1].gen))
+			return snap_err(st, SNAP_ECORRUPT, "catalog %s%llu: "
+					"entry %u (generation %llu) out of order",
+					sb->cat.blk ? "block " : "in superblock txid ",
+					sb->cat.blk ? sb->cat.blk : sb->txid, i,
+					ent[i].gen);
+		c->ent[i] = ent[i];
+	}
+	c->count = count;
+	return 0;
+}
+
 /* A catalog block's content, checked against the superblock pointing at
  * it (the block's checksum is checked by the caller, or not: salvage). */
 int cat_check(snap_store *st, const struct sb_disk *sb, const u8 *blk,
@@ -170,23 +198,17 @@ int cat_check(snap_store *st, const struct sb_disk *sb, const u8 *blk,
 		return snap_err(st, SNAP_ECORRUPT, "catalog block %llu of "
 				"superblock txid %llu is malformed", sb->cat.blk,
 				sb->txid);
-	for (u32 i = 0; i < d->count; i++) {
-		if (!d->ent[i].gen || d->ent[i].gen > sb->newest_gen ||
-		    (i && d->ent[i].gen >= d->ent[i - 1].gen))
-			return snap_err(st, SNAP_ECORRUPT, "catalog block %llu: "
-					"entry %u (generation %llu) out of order",
-					sb->cat.blk, i, d->ent[i].gen);
-		c->ent[i] = d->ent[i];
-	}
-	c->count = d->count;
-	return 0;
+	return cat_entries(st, sb, d->ent, d->count, c);
 }
 
+/* Version 2 keeps a catalog of up to SB_CAT_INLINE entries in the
+ * superblock itself (covered by its checksum); a longer one, and every
+ * version 1 catalog, is a block of its own. */
 int cat_load(snap_store *st, const struct sb_disk *sb, struct catalog *c)
 {
 	c->count = 0;
 	if (!sb->cat.blk)
-		return 0;
+		return cat_entries(st, sb, sb->icat, sb->icat_count, c);
 	int rc = io_read_meta(st, sb->cat, st->tmp, "catalog", sb->newest_gen);
 	return rc ? rc : cat_check(st, sb, st->tmp, c);
 }
@@ -231,6 +253,25 @@ out:
 	snap_free(st, rec, SNAP_BLOCK_SIZE);
 }
 
+/* Whether a catalog of n entries goes into the superblock (version 2). */
+int super_cat_inline(const snap_store *st, u32 n)
+{
+	return !(st->compat & SNAP_COMPAT_V1) && n <= SB_CAT_INLINE;
+}
+
+/* The version the next superblock gets. */
+static u32 super_version(const snap_store *st)
+{
+	return st->compat & SNAP_COMPAT_V1 ? 1 : SNAP_VERSION;
+}
+
+/* Superblock blocks the next commit writes: 2 when it upgrades a version 1
+ * store (see super_write, step 3). */
+u32 super_blocks(const snap_store *st)
+{
+	return st->sb.version < super_version(st) ? 2 : 1;
+}
+
 /* The commit point of everything: data is flushed, then one sector. */
 int super_write(snap_store *st, const struct catalog *c, u64 npages,
 		u64 newest_gen, unsigned keep)
@@ -241,7 +282,16 @@ int super_write(snap_store *st, const struct catalog *c, u64 npages,
 	int rc;
 
 	nsb.cat.blk = nsb.cat.csum = 0;
-	if (c->count) {
+	nsb.version = super_version(st);
+	nsb.icat_count = nsb.icat_pad = 0;
+	snap_memset(nsb.icat, 0, sizeof nsb.icat);
+	snap_memset(nsb.reserved, 0, sizeof nsb.reserved);
+	if (c->count && super_cat_inline(st, c->count)) {
+		/* the commit writes no catalog block: one sector holds it */
+		nsb.icat_count = c->count;
+		for (u32 i = 0; i < c->count; i++)
+			nsb.icat[i] = c->ent[i];
+	} else if (c->count) {
 		struct cat_disk *d = (struct cat_disk *)st->tmp;
 		snap_memset(st->tmp, 0, SNAP_BLOCK_SIZE);
 		d->magic = CAT_MAGIC;
@@ -274,6 +324,21 @@ int super_write(snap_store *st, const struct catalog *c, u64 npages,
 	sb_block(st->tmp, &nsb);
 	if ((rc = io_write(st, slot, st->tmp)) || (rc = io_flush(st)))
 		return rc;
+	/* 3. The first version 2 commit on a version 1 store seals the
+	 *    previous commit's slot as version 2 too, same content: an older
+	 *    Amber then refuses the store for its version instead of taking
+	 *    the version 1 slot for the only valid one (a damaged store, to
+	 *    it). Lost or torn, each copy is still that commit, valid here. */
+	if (st->sb.version < nsb.version) {
+		struct sb_disk prev = st->sb;
+		prev.version = nsb.version;
+		sb_seal(&prev, (unsigned)(prev.txid % SB_SLOTS));
+		sb_block(st->tmp, &prev);
+		if ((rc = io_write(st, prev.txid % SB_SLOTS, st->tmp)) ||
+		    (rc = io_flush(st)))
+			return rc;
+		st->sb = prev;
+	}
 
 	for (u32 i = 0; i < st->cat.count; i++) {
 		u32 j = 0;
@@ -431,6 +496,7 @@ void snap_close(snap_store *st)
 	if (st->state == ST_WRITING)
 		snap_abort(st);
 	txn_release(st);
+	io_fini(st);
 	snap_free(st, st->bitmap, (st->dev_blocks + 7) / 8);
 	snap_free(st, st->tmp, SNAP_BLOCK_SIZE);
 	snap_free(st, st->wbuf, (size_t)SNAP_WBUF_BLOCKS * SNAP_BLOCK_SIZE);
@@ -465,6 +531,16 @@ int snap_is_retained(const snap_store *st, uint64_t gen)
 unsigned snap_keep(const snap_store *st)
 {
 	return st->sb.keep;
+}
+
+unsigned snap_version(const snap_store *st)
+{
+	return st->sb.version;
+}
+
+void snap_set_compat(snap_store *st, unsigned compat)
+{
+	st->compat = compat;
 }
 
 uint64_t snap_txid(const snap_store *st)

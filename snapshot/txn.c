@@ -314,6 +314,15 @@ static int set_state(snap_store *st, const void *blob, size_t len)
 			return rc;
 	r->nstate = 0;
 	r->state_len = 0;
+	r->flags &= ~REC_STATE_INLINE;
+	snap_memset(r->inl, 0, sizeof r->inl);
+	if (len <= REC_INLINE_MAX && !(st->compat & SNAP_COMPAT_V1)) {
+		/* into the record: no block of its own (FORMAT.md) */
+		snap_memcpy(r->inl, blob, len);
+		r->flags |= REC_STATE_INLINE;
+		r->state_len = len;
+		return 0;
+	}
 	for (size_t off = 0; off < len; off += SNAP_BLOCK_SIZE) {
 		size_t n = len - off < SNAP_BLOCK_SIZE ? len - off : SNAP_BLOCK_SIZE;
 		struct ptr *p = &r->state[r->nstate];
@@ -340,27 +349,37 @@ static int commit_gen(snap_store *st, uint64_t *gen)
 {
 	struct rec_disk *r = st->rec;
 	struct catalog *c = &st->newcat;
-	struct ptr recp;
+	struct ptr recp = { 0, 0 };
 	int rc;
 
 	if ((rc = build_commit(st, &r->root)))
 		return rc;
 	r->dirty_pages = st->b.ndirty;
-	/* the record, the catalog and the superblock are still to come */
-	r->bytes_written = (st->blocks_written + 3) * SNAP_BLOCK_SIZE;
-	if ((rc = alloc_block(st, &recp.blk)))
-		return rc;
-	recp.csum = snap_hash(r, SNAP_BLOCK_SIZE, recp.blk);
-	if ((rc = io_write(st, recp.blk, r)))
-		return rc;
-
+	/* the new catalog first: whether it needs a block of its own is part
+	 * of what this commit writes; its record pointer is known below */
 	c->ent[0] = (struct cat_ent){ r->gen, recp, 0 };
 	for (u32 i = 0; i < st->cat.count; i++)
 		c->ent[i + 1] = st->cat.ent[i];
 	c->count = st->cat.count + 1;
 	cat_carry(st, c);
-	if ((rc = cat_retain(st, c, st->sb.keep)) ||
-	    (rc = super_write(st, c, r->npages, r->gen, st->sb.keep)))
+	if ((rc = cat_retain(st, c, st->sb.keep)))
+		return rc;
+	struct cat_ent *self = NULL;
+	for (u32 i = 0; i < c->count; i++)
+		if (c->ent[i].gen == r->gen)
+			self = &c->ent[i];
+	/* still to come: the record, the catalog unless the superblock holds
+	 * it, and the superblock (two when it upgrades a version 1 store) */
+	u64 more = 1 + !super_cat_inline(st, c->count) + super_blocks(st);
+	r->bytes_written = (st->blocks_written + more) * SNAP_BLOCK_SIZE;
+	if ((rc = alloc_block(st, &recp.blk)))
+		return rc;
+	recp.csum = snap_hash(r, SNAP_BLOCK_SIZE, recp.blk);
+	if ((rc = io_write(st, recp.blk, r)))
+		return rc;
+	if (self) /* always: it is the newest and keep >= 2 */
+		self->rec = recp;
+	if ((rc = super_write(st, c, r->npages, r->gen, st->sb.keep)))
 		return rc;
 	carry_done(st);
 	st->last = (struct cat_ent){ r->gen, recp, 0 };

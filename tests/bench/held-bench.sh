@@ -4,7 +4,7 @@
 #   1. echo latency, byte in -> echo out on COM1, console=held vs direct, at
 #      snap_ms=100 and 500 (the default guest echoes lines; the hypervisor
 #      measures from the arrival of a line's first byte to the release of
-#      the first output the guest wrote after reading it: console_stats)
+#      the first output the guest wrote after reading it: stats)
 #   2. throughput of a guest that prints all the time (guest=spin at
 #      tick_hz=100: 100 lines per second) held vs direct, snap_ms=100: the
 #      cost of the captures that held output brings forward (hold_ms=10)
@@ -17,7 +17,7 @@ echo_run() { # NAME CONSOLE SNAP_MS
 	rm -f "$fifo" "$T/$name.img"; mkfifo "$fifo"
 	exec 3<>"$fifo"
 	ENGINE_STDIN=$fifo engine_start "$name" --engine bochs --timeout 400 --disk "$T/$name.img" \
-		--cmdline "format mem=16 guest=default tick_hz=1 snap_ms=$3 console=$2 console_stats"
+		--cmdline "format mem=16 guest=default tick_hz=1 snap_ms=$3 console=$2 stats"
 	wait_for "$name" '^amber: entering the guest' 120 >/dev/null
 	sleep 2
 	for ((i = 1; i <= LINES; i++)); do

@@ -38,7 +38,7 @@ for mem in $MEMS; do
 	[ -n "${BENCH_REUSE:-}" ] && continue # analyse the last run's logs again
 	rm -f "$T/bench-$mem.img"
 	run "bench-$mem" "$SECS" --mem "$(bochs_mem $mem)" --disk "$T/bench-$mem.img" --disk-mib $((mem * 2 + 64)) \
-		--cmdline "format mem=$mem guest=counter snap_ms=100"
+		--cmdline "format mem=$mem guest=counter snap_ms=100 stats"
 done
 base=$(grep -m1 -oE 'baseline [0-9]+ cycles per page' "$T/bench-64.serial" | grep -oE '[0-9]+')
 for mem in $MEMS; do
@@ -81,15 +81,15 @@ rate() { grep -E '^spin: rate=' "$T/$1.serial" | tail -n +3 | grep -oE '[0-9]+' 
 on=$(rate bench-spin-on) off=$(rate bench-spin-off)
 echo "bench: guest throughput snapshots-every-100ms=$on/s none=$off/s ratio=$(ratio "$on" "$off")"
 # Where the guest's lost time goes, per generation (guest TSC; a period is
-# 100 ms of it): the pause, the writer's slices (page hashes, copies into the
-# write buffer, the disk transfer) and copy-on-write faults. The rest of the
-# loss is exits and the hypervisor's own work between them.
+# 100 ms of it): the pause and the writer's slices (page hashes, copies into
+# the write buffer, starting DMA). The rest of the loss is exits (the log
+# line leaves COM1 a byte pair per exit) and the hypervisor's work between.
 tsc=$(grep -m1 -oE 'tsc [0-9]+ Hz' "$T/bench-spin-on.serial" | grep -oE '[0-9]+')
 period=$(( ${tsc:-0} / 10 ))
 sp=$(mean_field bench-spin-on pages) sw=$(mean_field bench-spin-on write_cycles)
-spause=$(mean_field bench-spin-on pause_cycles) scow=$(mean_field bench-spin-on cow_cycles)
+spause=$(mean_field bench-spin-on pause_cycles)
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "n/a" }'; }
-echo "bench: spin generation mean: pages=$sp pause=$spause writer=$sw ($(ratio "$sw" "$sp") per page) cow=$scow cycles; of a ${period}-cycle period: pause $(pct "$spause" $period), writer $(pct "$sw" $period), cow $(pct "$scow" $period), lost in all $(awk -v a="$on" -v b="$off" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * (1 - a / b); else print "n/a" }')"
+echo "bench: spin generation mean: pages=$sp pause=$spause writer=$sw ($(ratio "$sw" "$sp") per page) cycles; of a ${period}-cycle period: pause $(pct "$spause" $period), writer $(pct "$sw" $period), lost in all $(awk -v a="$on" -v b="$off" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * (1 - a / b); else print "n/a" }')"
 
 for mem in $MEMS; do
 	for how in eager lazy; do

@@ -301,10 +301,10 @@ START_TEST(cfg_all_options)
 	ck_assert_int_eq(cfg.eager_restore, 1);
 	ck_assert_int_eq(cfg.console_direct, 0); /* held is the default */
 	ck_assert_uint_eq(cfg.hold_ms, 10);
-	ck_assert_int_eq(hv_config_parse("console=direct hold_ms=0 console_stats", &cfg, err, sizeof err), 0);
+	ck_assert_int_eq(hv_config_parse("console=direct hold_ms=0 stats", &cfg, err, sizeof err), 0);
 	ck_assert_int_eq(cfg.console_direct, 1);
 	ck_assert_uint_eq(cfg.hold_ms, 0);
-	ck_assert_int_eq(cfg.console_stats, 1);
+	ck_assert_int_eq(cfg.stats, 1);
 	ck_assert_int_eq(hv_config_parse("console=held", &cfg, err, sizeof err), 0);
 	ck_assert_int_eq(cfg.console_direct, 0);
 	ck_assert_int_eq(hv_config_parse("guest=pvm pvm=ru.dz.phantom.system.regression_tests", &cfg, err, sizeof err), 0);
@@ -349,7 +349,7 @@ START_TEST(cfg_errors)
 	cfg_rejects("cpus=0", "option cpus=0: want a number in 1..2");
 	cfg_rejects("cpus=3", "option cpus=3: want a number in 1..2");
 	cfg_rejects("cpus", "option cpus=: want a number in 1..2");
-	cfg_rejects("console_stats=1", "console_stats takes no value");
+	cfg_rejects("stats=1", "stats takes no value");
 	cfg_rejects("mem=64 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "longer than 63");
 	cfg_rejects("mem=64 /boot/hv.elf", "unknown option '/boot/hv.elf'");
 }

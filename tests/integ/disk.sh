@@ -33,6 +33,9 @@ check "snapctl agrees it is not a store" bash -c "! $SNAPCTL ls '$img' >/dev/nul
 echo "format on request"
 check "boots with format" boot_until_ready fmt --disk "$img" --cmdline format
 check "formats" grep -qE '^amber: disk: formatted an Amber store on ata0 \([0-9]+ MiB\)' "$T/fmt.serial"
+# Bochs (pci: i440fx) has the PIIX3's bus master: the store writes by DMA
+check "writes by bus-master DMA, and says so" \
+	grep -qE '^amber: disk: bus-master DMA at I/O 0x[0-9a-f]+ \(IDE 8086:7010 ' "$T/fmt.serial"
 check "snapctl verify passes on the result" "$SNAPCTL" verify "$img"
 
 echo "a generation committed on the host is read by the hypervisor"

@@ -24,9 +24,15 @@ rm -f "$A" "$B" "$C" "$T"/mig-*.serial
 last_count() { grep -E '^count=[0-9]+$' "$T/$1.serial" | tail -1 | cut -d= -f2; }
 # TARGET SOURCE_LAST: the continuation checks on the target's log
 continues() {
-	local name=$1 last=$2 n first
+	local name=$1 last=$2 n first end=$((SECONDS + 60))
 	n=$(grep -m1 '^resumed epoch=' "$T/$name.serial" | grep -oE 'count=[0-9]+' | cut -d= -f2)
-	first=$(sed -n '/^resumed epoch=/,$p' "$T/$name.serial" | grep -m1 -E '^count=[0-9]+$' | cut -d= -f2)
+	# Held output: the first count after the restore leaves with the next
+	# commit, which can be after the integrity line.
+	while :; do
+		first=$(sed -n '/^resumed epoch=/,$p' "$T/$name.serial" | grep -m1 -E '^count=[0-9]+$' | cut -d= -f2)
+		[ -n "$first" ] || [ $SECONDS -ge $end ] && break
+		sleep 0.5
+	done
 	echo "    source's last count=$last; target resumed at count=$n, first printed count=$first"
 	[ -n "$n" ] && [ -n "$first" ] && { [ "$n" = "$last" ] || [ "$n" = $((last + 1)) ]; } &&
 		[ "$first" = $((last + 1)) ]

@@ -17,7 +17,8 @@ rm -f "$disk" "$disk.lock"
 # tick_hz=200 with snap_ms=500: each generation holds most of the counter's
 # region, and the guest rewrites some of it before the AP has stored it, so
 # copy-on-write shadows (hv/cow_shadow.c) get stored and restored.
-cmd="guest=counter tick_hz=200 snap_ms=500 format console=direct cpus=2"
+# stats: the committed lines name the shadowed pages.
+cmd="guest=counter tick_hz=200 snap_ms=500 format console=direct cpus=2 stats"
 
 engine_start smp-a --engine bochs --cpus 2 --timeout 300 --disk "$disk" --cmdline "$cmd"
 check "two CPUs: the hypervisor says the AP is up" \

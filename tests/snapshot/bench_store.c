@@ -168,7 +168,7 @@ static snap_store *store_new(const char *path, struct fdev *d, uint64_t blocks)
 	d->blocks = blocks;
 	d->written = 0;
 	struct snap_io io = { d, f_read, f_write, f_flush, f_size, f_alloc,
-			      f_free, NULL };
+			      f_free, NULL, NULL, NULL };
 	if (snap_format(&io, NULL) || snap_open(&io, 0, &st))
 		die("format", NULL);
 	return st;

@@ -55,7 +55,7 @@ static void md_free(void *c, void *p, size_t n) { (void)c; (void)n; free(p); }
 
 static struct snap_io disk_io(struct memdev *d)
 {
-	return (struct snap_io){ d, md_read, md_write, md_flush, md_size, md_alloc, md_free, NULL };
+	return (struct snap_io){ d, md_read, md_write, md_flush, md_size, md_alloc, md_free, NULL, NULL, NULL };
 }
 
 /* ---- simulated guest ---- */
@@ -552,7 +552,7 @@ static int big_first_commit(uint64_t mib, size_t heap)
 {
 	uint64_t frames = mib << 8;
 	struct memdev dev = { .blk = calloc(BIG_BLOCKS, PAGE) };
-	struct snap_io io = { &dev, md_read, md_write, md_flush, big_size, b_alloc, b_free, NULL };
+	struct snap_io io = { &dev, md_read, md_write, md_flush, big_size, b_alloc, b_free, NULL, NULL, NULL };
 	struct snap_format_opts fo = { .keep = 4 };
 	budget_left = SIZE_MAX;
 	ck_assert_int_eq(snap_format(&io, &fo), 0);

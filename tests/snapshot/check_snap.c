@@ -5,11 +5,14 @@
  * retention, pins, block reuse, bytes written), errors (sticky error state,
  * bad arguments), damage (bit flips in every block of a store, misdirected
  * writes, superblock loss, fallback only when asked), streams (full and
- * incremental send/recv, damaged streams refused whole), diff.
+ * incremental send/recv, damaged streams refused whole), diff, async
+ * (writes through snap_io.submit/complete: round trip, a write that fails
+ * at its completion, close with writes in flight).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "hv/state_blob.h"
 #include "snapshot/snap.h"
 #include "tests/snapshot/crashdev.h"
 #include "tests/snapshot/membuf.h"
@@ -176,8 +179,9 @@ START_TEST(zero_pages_cost_no_block)
 		ck_assert_int_eq(snap_write_page(st, p, zero), 0);
 	ck_assert_int_eq(snap_commit(st, NULL), 0);
 	ck_assert_int_eq(snap_gc(st, &after), 0);
-	/* record + catalog only: the map is empty, the pages are zero */
-	ck_assert_uint_eq(after.used_blocks - before.used_blocks, 2);
+	/* the record only (state and catalog fit in the record and the
+	 * superblock): the map is empty, the pages are zero */
+	ck_assert_uint_eq(after.used_blocks - before.used_blocks, 1);
 	ck_assert(gen_matches(1, mem[1]));
 }
 END_TEST
@@ -596,6 +600,8 @@ END_TEST
 
 START_TEST(damaged_catalog_needs_fallback_flag)
 {
+	/* a catalog block of its own: version 1, or more than 12 entries */
+	snap_set_compat(st, SNAP_COMPAT_V1);
 	commit_n(1, 20, 1);
 	commit_n(2, 20, 2);
 	snap_close(st);
@@ -810,8 +816,10 @@ static int listed(uint64_t gen, int *pinned, int *damaged)
 START_TEST(damaged_catalog_generation_survives_later_commits)
 {
 	struct snap_fallback fb;
+	snap_set_compat(st, SNAP_COMPAT_V1); /* catalog blocks, as version 1 */
 	commit_n(1, 20, 1);
 	commit_n(2, 20, 2);
+	snap_set_compat(st, 0);
 	uint64_t tx = snap_txid(st);
 	snap_close(st);
 	st = NULL;
@@ -1111,6 +1119,353 @@ START_TEST(diff_lists_changed_pages)
 }
 END_TEST
 
+/* ------------------------------------------------- layout (version 2) */
+
+/* Issue 15: an empty generation (no page written, the hypervisor's vCPU
+ * blob) writes its generation record and the superblock block: 2 blocks,
+ * the superblock counted; the state and the catalog ride in them. */
+START_TEST(empty_generation_writes_record_and_superblock)
+{
+	static struct hv_state hs; /* its size is what a capture stores */
+	memset(&hs, 0x5a, sizeof hs);
+	commit_n(1, 20, 1);
+	/* a pin commits the catalog: the superblock alone */
+	uint64_t before = dev.blocks_written;
+	ck_assert_int_eq(snap_pin(st, 1, 1), 0);
+	ck_assert_uint_eq(dev.blocks_written - before, 1);
+	for (int gen = 2; gen <= 4; gen++) {
+		struct snap_begin_opts bo = { .npages = NP };
+		uint64_t g;
+		before = dev.blocks_written;
+		ck_assert_int_eq(snap_begin(st, &bo), 0);
+		hs.magic = (uint64_t)gen;
+		ck_assert_int_eq(snap_set_state(st, &hs, sizeof hs), 0);
+		ck_assert_msg(snap_commit(st, &g) == 0, "%s", snap_errmsg(st));
+		ck_assert_uint_eq(dev.blocks_written - before, 2);
+		snap_gen *h;
+		struct snap_geninfo gi;
+		ck_assert_int_eq(snap_gen_open(st, g, 0, &h), 0);
+		snap_gen_info(h, &gi);
+		ck_assert_uint_eq(gi.bytes_written, 2 * PS);
+		ck_assert_uint_eq(gi.state_len, sizeof hs);
+		static struct hv_state back;
+		ck_assert_int_eq(snap_read_state(h, &back, sizeof back), 0);
+		ck_assert(!memcmp(&back, &hs, sizeof hs));
+		ck_assert_int_eq(snap_verify(h), 0);
+		snap_gen_close(h);
+	}
+	reopen();
+	ck_assert_uint_eq(snap_version(st), 2);
+	ck_assert(gen_matches(1, mem[1]));
+	uint64_t gens[8];
+	ck_assert_uint_eq(snap_catalog(st, gens, 8), 3); /* 4, 3 and pinned 1 */
+}
+END_TEST
+
+/* What does not fit goes where version 1 put it: a state blob of more than
+ * 3976 bytes into state blocks, a catalog of more than 12 entries into a
+ * catalog block; both read back, and marking keeps their blocks. */
+START_TEST(large_state_and_catalog_get_blocks)
+{
+	static uint8_t big[9000], back[9000];
+	struct snap_space sp;
+	ck_assert_int_eq(snap_set_keep(st, 14), 0);
+	for (int gen = 1; gen <= 14; gen++) {
+		struct snap_begin_opts bo = { .npages = NP };
+		uint64_t before = dev.blocks_written, g;
+		size_t len = gen % 2 ? 3976 : 3977 + (size_t)gen * 300;
+		memset(big, gen, sizeof big);
+		ck_assert_int_eq(snap_begin(st, &bo), 0);
+		ck_assert_int_eq(snap_set_state(st, big, len), 0);
+		ck_assert_msg(snap_commit(st, &g) == 0, "%s", snap_errmsg(st));
+		/* record + superblock, + state blocks, + a catalog block
+		 * from the 13th entry on */
+		uint64_t want = 2 + (gen % 2 ? 0 : (len + PS - 1) / PS) + (gen > 12);
+		ck_assert_uint_eq(dev.blocks_written - before, want);
+		snap_gen *h;
+		struct snap_geninfo gi;
+		ck_assert_int_eq(snap_gen_open(st, g, 0, &h), 0);
+		snap_gen_info(h, &gi);
+		ck_assert_uint_eq(gi.bytes_written, want * PS);
+		snap_gen_close(h);
+	}
+	ck_assert_int_eq(snap_gc(st, &sp), 0);
+	reopen();
+	for (int gen = 1; gen <= 14; gen++) {
+		snap_gen *h;
+		size_t len = gen % 2 ? 3976 : 3977 + (size_t)gen * 300;
+		memset(big, gen, sizeof big);
+		ck_assert_int_eq(snap_gen_open(st, (uint64_t)gen, 0, &h), 0);
+		ck_assert_int_eq(snap_read_state(h, back, sizeof back), 0);
+		ck_assert(!memcmp(back, big, len));
+		ck_assert_int_eq(snap_verify(h), 0);
+		snap_gen_close(h);
+	}
+	/* nothing leaks, nothing reachable is free: the same count again */
+	struct snap_space sp2;
+	ck_assert_int_eq(snap_gc(st, &sp2), 0);
+	ck_assert_uint_eq(sp2.used_blocks, sp.used_blocks);
+	/* back under 12 entries: the catalog returns into the superblock */
+	ck_assert_int_eq(snap_set_keep(st, 3), 0);
+	reopen();
+	uint64_t gens[16];
+	ck_assert_uint_eq(snap_catalog(st, gens, 16), 3);
+	ck_assert_int_eq(snap_gc(st, &sp2), 0);
+	ck_assert_uint_lt(sp2.used_blocks, sp.used_blocks);
+}
+END_TEST
+
+static int count_pages(void *ctx, uint64_t gfn, int zero)
+{
+	(void)gfn;
+	(void)zero;
+	++*(uint64_t *)ctx;
+	return 0;
+}
+
+/* A store as version 1 wrote it (state and catalog blocks, version 1
+ * superblocks: SNAP_COMPAT_V1 writes exactly that; the file made by the
+ * version 1 snapctl is in snapctl_test.sh) opens, restores, verifies and
+ * sends; the next commit writes version 2 beside it, and every generation
+ * of either version stays readable and marked. */
+START_TEST(version1_store_opens_restores_and_upgrades)
+{
+	struct snap_format_opts fo = { .force = 1, .version = 1 };
+	char state[5000], back[5000];
+	snap_close(st);
+	ck_assert_int_eq(snap_format(&io, &fo), 0);
+	ck_assert_int_eq(snap_open(&io, 0, &st), 0);
+	ck_assert_uint_eq(snap_version(st), 1);
+	snap_set_compat(st, SNAP_COMPAT_V1);
+	commit_n(1, 40, 1);
+	commit_n(2, 10, 2);
+	ck_assert_int_eq(snap_pin(st, 1, 1), 0);
+	{ /* a state blob of two blocks in generation 3 */
+		struct snap_begin_opts bo = { .npages = NP };
+		memcpy(mem[3], mem[2], (size_t)NP * PS);
+		memset(state, 3, sizeof state);
+		ck_assert_int_eq(snap_begin(st, &bo), 0);
+		ck_assert_int_eq(snap_set_state(st, state, sizeof state), 0);
+		ck_assert_int_eq(snap_commit(st, NULL), 0);
+	}
+	snap_close(st);
+	/* both slots say version 1, as the old code wrote them */
+	uint8_t blk[PS];
+	for (uint64_t s = 0; s < 2; s++) {
+		crashdev_get(&dev, s, blk);
+		ck_assert_uint_eq(blk[8], 1);
+	}
+
+	ck_assert_int_eq(snap_open(&io, 0, &st), 0); /* this code, default */
+	ck_assert_uint_eq(snap_version(st), 1);
+	for (int gen = 1; gen <= 3; gen++)
+		ck_assert(gen_matches((uint64_t)gen, mem[gen]));
+	snap_gen *h;
+	ck_assert_int_eq(snap_gen_open(st, 3, 0, &h), 0);
+	ck_assert_int_eq(snap_read_state(h, back, sizeof back), 0);
+	ck_assert(!memcmp(back, state, sizeof state));
+	ck_assert_int_eq(snap_verify(h), 0);
+	snap_gen_close(h);
+	ck_assert_int_eq(snap_gen_open(st, 1, 0, &h), 0);
+	ck_assert_int_eq(snap_read_state(h, back, 100), 0);
+	ck_assert(back[0] == 1 && back[99] == 1);
+	snap_gen_close(h);
+
+	/* a send of a version 1 generation into a new store */
+	struct buf mb = { 0 };
+	ck_assert_int_eq(snap_send(st, 0, 2, buf_out, &mb), 0);
+
+	/* the next commits write version 2; gc keeps every block of both */
+	struct snap_space sp;
+	ck_assert_int_eq(snap_gc(st, &sp), 0);
+	uint64_t before = dev.blocks_written;
+	commit_n(4, 10, 4);
+	ck_assert_uint_eq(snap_version(st), 2);
+	/* the upgrade seals the previous commit's slot as version 2 too, so
+	 * that a version 1 reader refuses the store by its version; counted */
+	for (uint64_t s = 0; s < 2; s++) {
+		crashdev_get(&dev, s, blk);
+		ck_assert_uint_eq(blk[8], 2);
+	}
+	ck_assert_int_eq(snap_gen_open(st, 4, 0, &h), 0);
+	struct snap_geninfo gi;
+	snap_gen_info(h, &gi);
+	snap_gen_close(h);
+	ck_assert_uint_eq(gi.bytes_written, (dev.blocks_written - before) * PS);
+	commit_n(5, 10, 5);
+	reopen();
+	ck_assert_uint_eq(snap_version(st), 2);
+	ck_assert_int_eq(snap_gc(st, &sp), 0);
+	commit_n(6, 10, 6); /* reuses what gc freed: never a retained block */
+	commit_n(7, 10, 7);
+	reopen();
+	ck_assert(gen_matches(1, mem[1]));
+	ck_assert(gen_matches(6, mem[6]));
+	ck_assert(gen_matches(7, mem[7]));
+	ck_assert_int_eq(snap_gen_open(st, 1, 0, &h), 0);
+	ck_assert_int_eq(snap_verify(h), 0);
+	snap_gen_close(h);
+	for (uint64_t s = 0; s < 2; s++) {
+		crashdev_get(&dev, s, blk);
+		ck_assert_uint_eq(blk[8], 2);
+	}
+
+	struct crashdev d2;
+	struct snap_io io2;
+	snap_store *s2;
+	crashdev_init(&d2, NULL, NB);
+	crashdev_io(&d2, &io2);
+	ck_assert_int_eq(snap_format(&io2, NULL), 0);
+	ck_assert_int_eq(snap_open(&io2, 0, &s2), 0);
+	mb.pos = 0;
+	uint64_t got;
+	ck_assert_msg(snap_recv(s2, buf_in, &mb, &got) == 0, "%s",
+		      snap_errmsg(s2));
+	ck_assert_uint_eq(got, 2);
+	ck_assert_int_eq(snap_gen_open(s2, 2, 0, &h), 0);
+	uint8_t page[PS];
+	for (uint64_t p = 0; p < NP; p++) {
+		ck_assert_int_eq(snap_read_page(h, p, page), 0);
+		ck_assert(!memcmp(page, mem[2] + p * PS, PS));
+	}
+	ck_assert_int_eq(snap_read_state(h, back, 100), 0);
+	ck_assert(back[0] == 2 && back[99] == 2);
+	uint64_t n = 0;
+	ck_assert_int_eq(snap_diff(NULL, h, count_pages, &n), 0);
+	ck_assert_uint_gt(n, 0);
+	snap_gen_close(h);
+	snap_close(s2);
+	crashdev_free(&d2);
+	free(mb.p);
+}
+END_TEST
+
+/* A version 2 catalog of more than 12 entries is a block, as in version 1:
+ * damaged, the fallback open salvages the generation only it listed. */
+START_TEST(damaged_catalog_block_of_version2_is_salvaged)
+{
+	struct snap_fallback fb;
+	uint8_t *m[14];
+	for (int i = 0; i < 14; i++)
+		m[i] = calloc(NP, PS);
+	ck_assert_int_eq(snap_set_keep(st, 13), 0);
+	for (int g = 1; g <= 13; g++)
+		ck_assert_uint_eq(commit_one(m[g], m[g - 1], (uint64_t)g * 37 % NP,
+					     (uint64_t)g * 11), (uint64_t)g);
+	uint64_t gens[16];
+	ck_assert_uint_eq(snap_catalog(st, gens, 16), 13);
+	snap_close(st);
+	st = NULL;
+	uint64_t cb = newest_catalog_block();
+	ck_assert_uint_ne(cb, 0);
+	crashdev_flip(&dev, cb, 40, 0);
+	ck_assert_int_eq(snap_open(&io, 0, &st), SNAP_ECORRUPT);
+	snap_close(st);
+	ck_assert_int_eq(snap_open(&io, SNAP_OPEN_FALLBACK, &st), 0);
+	snap_fallback_info(st, &fb);
+	ck_assert_uint_eq(fb.why, SNAP_FB_CATALOG);
+	ck_assert_uint_eq(fb.salvaged, 1);
+	ck_assert_uint_eq(snap_newest(st), 13);
+	ck_assert(gen_matches(13, m[13]));
+	ck_assert(gen_matches(1, m[1]));
+	for (int i = 0; i < 14; i++)
+		free(m[i]);
+}
+END_TEST
+
+/* ----------------------------------------------------------------- async */
+
+/* The store on a device that writes asynchronously (crashdev.h: writes
+ * complete late and out of order, buffers read when the device gets to
+ * them). */
+static void go_async(void)
+{
+	dev.async = 1;
+	crashdev_io(&dev, &io);
+	reopen();
+}
+
+static void async_protocol_kept(void)
+{
+	ck_assert_uint_eq(dev.early_reads, 0);
+	ck_assert_uint_eq(dev.bad_completes, 0);
+	ck_assert_uint_eq(dev.overlaps, 0);
+}
+
+START_TEST(async_commit_round_trip)
+{
+	go_async();
+	commit_n(1, 400, 1); /* 400 pages: many more buffers than slots */
+	ck_assert_uint_gt(dev.submits, SNAP_IO_SLOTS * 2);
+	ck_assert_uint_eq(dev.ninfl, 0); /* the commit waited for all */
+	ck_assert(gen_matches(1, mem[1]));
+	commit_n(2, 150, 2);
+	commit_n(3, 3, 3);
+	async_protocol_kept();
+	ck_assert(gen_matches(3, mem[3]));
+	reopen();
+	ck_assert(gen_matches(2, mem[2]));
+	ck_assert(gen_matches(3, mem[3]));
+	ck_assert_uint_eq(dev.ninfl, 0);
+}
+END_TEST
+
+START_TEST(async_failed_write_is_sticky)
+{
+	uint8_t page[PS];
+	go_async();
+	commit_n(1, 50, 1);
+	struct snap_begin_opts bo = { .npages = NP };
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
+	/* the next submitted write fails, but only says so at completion */
+	dev.fail_submit_at = dev.submits + 1;
+	int rc = 0;
+	for (int p = 0; p < 200 && !rc; p++) {
+		fill(page, (uint64_t)p);
+		rc = snap_write_page(st, p, page);
+	}
+	if (!rc)
+		rc = snap_commit(st, NULL);
+	ck_assert_int_eq(rc, SNAP_EIO);
+	ck_assert_int_eq(snap_commit(st, NULL), SNAP_EFATAL);
+	ck_assert_int_eq(snap_begin(st, &bo), SNAP_EFATAL);
+	ck_assert_int_eq(snap_pin(st, 1, 1), SNAP_EFATAL);
+	reopen(); /* closing waited for the writes still in flight */
+	ck_assert_uint_eq(dev.ninfl, 0);
+	ck_assert_uint_eq(snap_newest(st), 1);
+	ck_assert(gen_matches(1, mem[1]));
+	async_protocol_kept();
+}
+END_TEST
+
+START_TEST(async_close_waits_for_writes_in_flight)
+{
+	uint8_t page[PS];
+	go_async();
+	dev.hold = 1; /* writes complete only when the store waits */
+	commit_n(1, 10, 1);
+	struct snap_begin_opts bo = { .npages = NP };
+	ck_assert_int_eq(snap_begin(st, &bo), 0);
+	/* the first buffer fails: noticed when the ring is full and the store
+	 * waits for it, with the next ones still in flight */
+	dev.fail_submit_at = dev.submits + 1;
+	int rc = 0;
+	for (int p = 0; p < 200 && !rc; p++) {
+		fill(page, (uint64_t)p + 1000);
+		rc = snap_write_page(st, p, page);
+	}
+	ck_assert_int_eq(rc, SNAP_EIO);
+	ck_assert_uint_eq(dev.ninfl, SNAP_IO_SLOTS - 1);
+	snap_close(st);
+	st = NULL;
+	ck_assert_uint_eq(dev.ninfl, 0);
+	ck_assert_int_eq(snap_open(&io, 0, &st), 0);
+	ck_assert_uint_eq(snap_newest(st), 1);
+	ck_assert(gen_matches(1, mem[1]));
+	async_protocol_kept();
+}
+END_TEST
+
 static Suite *suite(const char *name, const TTest **tests)
 {
 	Suite *s = suite_create(name);
@@ -1153,7 +1508,16 @@ int main(void)
 	const TTest *streams[] = {
 		send_recv_full_and_incremental, damaged_stream_is_refused_whole,
 		diff_lists_changed_pages, NULL };
+	const TTest *layout[] = {
+		empty_generation_writes_record_and_superblock,
+		large_state_and_catalog_get_blocks,
+		version1_store_opens_restores_and_upgrades,
+		damaged_catalog_block_of_version2_is_salvaged, NULL };
+	const TTest *async[] = {
+		async_commit_round_trip, async_failed_write_is_sticky,
+		async_close_waits_for_writes_in_flight, NULL };
 	return unit_main(suite("format", fmt), suite("commit", commit),
 			 suite("errors", errors), suite("damage", damage),
-			 suite("streams", streams), NULL);
+			 suite("streams", streams), suite("layout", layout),
+			 suite("async", async), NULL);
 }

@@ -2,7 +2,7 @@
  * tests/snapshot/crash_sim.c — crash at every device request of every
  * commit, recover, and demand the old or the new state, byte for byte.
  *
- *   crash_sim [OPS [SEED [FATES]]]
+ *   crash_sim [OPS [SEED [FATES [ASYNC]]]]
  *
  * Runs OPS operations (mostly commits of random dirty sets, some pins,
  * unpins and drops, receives of full streams, and formats with force)
@@ -15,6 +15,19 @@
  * byte-identical to what was committed, and one trial in five goes on to
  * commit again on the recovered image and checks again (block reuse after
  * recovery). Ends with "N passed, N failed" counting recoveries.
+ *
+ * Formats alternate the layouts of FORMAT.md: keep 2 (the catalog in the
+ * superblock) or 13 (catalog blocks too), version 1 stores
+ * upgraded by their next commit; state blobs of up to 9000 bytes go into
+ * the record or into state blocks.
+ *
+ * ASYNC 0: the device writes synchronously (the host tools' way); 1: the
+ * store writes through submit/complete (the hypervisor's DMA), completed
+ * late and out of order by the device (crashdev.h); 2 (the default): the
+ * two alternate from one operation to the next. In async mode the device
+ * also fails the first write of one operation in 40 at its completion, sometimes after it
+ * reached the disk: the store must refuse to go on (ERROR) and a reopen
+ * must find the old state.
  *
  * Built a second time as crash_sim_spill with the store's page-entry buffer
  * cut to 16 entries, so that every commit spills into the map leaves many
@@ -34,9 +47,9 @@
 #endif
 
 #define NPAGES 300
-#define DEVBLK 2048
+#define DEVBLK 4096 /* room for keep 13 (catalog blocks) */
 #define PS SNAP_PAGE_SIZE
-#define MAXM 16
+#define MAXM 24
 #define MAXSTATE 9000
 
 struct model {
@@ -189,8 +202,14 @@ static int run_op(snap_store *st, const struct snap_io *io, uint64_t seed,
 	*is_commit = 1;
 	*is_format = 0;
 	if (rnd(&s) % 60 == 0) {
-		/* format over the store: after a crash, old or new, whole */
-		struct snap_format_opts fo = { .force = 1 };
+		/* format over the store: after a crash, old or new, whole.
+		 * Both layouts (FORMAT.md): a version 1 store, upgraded by
+		 * the next commit; keep 13 makes catalogs
+		 * longer than the superblock holds (a catalog block). */
+		struct snap_format_opts fo = {
+			.force = 1, .version = rnd(&s) % 3 == 0 ? 1 : 0,
+			.keep = rnd(&s) % 3 == 0 ? 13 : 2,
+		};
 		*is_commit = 0;
 		*is_format = 1;
 		return snap_format(io, &fo);
@@ -281,6 +300,8 @@ int main(int argc, char **argv)
 	uint64_t nops = argc > 1 ? strtoull(argv[1], NULL, 0) : CRASH_SIM_OPS;
 	uint64_t seed0 = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
 	uint64_t nfates = argc > 3 ? strtoull(argv[3], NULL, 0) : 1;
+	uint64_t amode = argc > 4 ? strtoull(argv[4], NULL, 0) : 2;
+	uint64_t async_ops = 0, io_failures = 0;
 	uint8_t *base = calloc(DEVBLK, SNAP_BLOCK_SIZE);
 	uint8_t *new_mem = malloc((size_t)NPAGES * PS);
 	uint8_t *tmp_mem = malloc((size_t)NPAGES * PS);
@@ -293,7 +314,10 @@ int main(int argc, char **argv)
 	cur_mem = calloc(NPAGES, PS);
 	crashdev_init(&d, NULL, DEVBLK);
 	crashdev_io(&d, &io);
-	if (snap_format(&io, NULL)) {
+	/* keep 13: the catalog outgrows the superblock (12 entries) from the
+	 * first operations on (crash_sim_spill's 150 ops see few formats) */
+	struct snap_format_opts fo0 = { .keep = 13 };
+	if (snap_format(&io, &fo0)) {
 		fprintf(stderr, "format failed\n");
 		return 1;
 	}
@@ -305,9 +329,52 @@ int main(int argc, char **argv)
 		struct listing before, after;
 		size_t new_state_len = 0, tmp_len;
 		int is_commit, is_format, rc;
+		int async = amode == 2 ? (int)(op & 1) : amode == 1;
+		async_ops += async;
+
+		if (async && op % 40 == 1) {
+			/* a write that fails at its completion: ERROR, nothing
+			 * half done visible after a reopen */
+			struct listing got;
+			crashdev_init(&d, base, DEVBLK);
+			d.async = 1;
+			crashdev_io(&d, &io);
+			if (!snap_open(&io, 0, &st)) {
+				list_of(st, &before);
+				d.fail_submit_at = 1;
+				rc = run_op(st, &io, seed, tmp_mem, tmp_state,
+					    &tmp_len, &is_commit, &is_format);
+				if (d.submits && !is_format) {
+					io_failures++;
+					if (rc >= 0 && rc != 1)
+						fail("failed async write not reported", op, 0, 0, NULL);
+					else if (rc != 1 && snap_begin(st, &(struct snap_begin_opts){ .npages = NPAGES }) != SNAP_EFATAL)
+						fail("no ERROR state after a failed async write", op, 0, 0, NULL);
+				}
+			}
+			snap_close(st);
+			if (d.ninfl || d.early_reads || d.bad_completes)
+				fail("async protocol (failing write)", op, 0, 0, NULL);
+			d.fail_submit_at = 0;
+			crashdev_io(&d, &io);
+			if (d.submits && !is_format && (snap_open(&io, 0, &st) || list_of(st, &got) ||
+			    !same_listing(&got, &before)))
+				fail("reopen after a failed async write", op, 0, 0, snap_errmsg(st));
+			else if (d.submits && !is_format) {
+				const char *why = NULL;
+				if (!check_store(st, &why))
+					fail("after a failed async write", op, 0, 0, why);
+				else
+					passed++;
+			}
+			if (d.submits && !is_format)
+				snap_close(st);
+			crashdev_free(&d);
+		}
 
 		/* the real run: counts the requests and gives "after" */
 		crashdev_init(&d, base, DEVBLK);
+		d.async = async;
 		crashdev_io(&d, &io);
 		if (snap_open(&io, 0, &st) || list_of(st, &before)) {
 			fail("open before op", op, 0, 0, snap_errmsg(st));
@@ -329,6 +396,9 @@ int main(int argc, char **argv)
 		snap_close(st);
 		if (d.overlaps)
 			fail("two pending writes to one block", op, 0, 0, NULL);
+		if (d.ninfl || d.early_reads || d.bad_completes)
+			fail("async protocol: writes in flight after close, device reads of "
+			     "blocks in flight or completions of unknown writes", op, 0, 0, NULL);
 		if (rc == 1) { /* no-op */
 			crashdev_free(&d);
 			continue;
@@ -354,6 +424,7 @@ int main(int argc, char **argv)
 				struct listing got;
 				const char *why = NULL;
 				crashdev_init(&d, base, DEVBLK);
+				d.async = async;
 				crashdev_io(&d, &io);
 				d.crash_at = ops0 + k;
 				int c_commit, c_format;
@@ -362,6 +433,8 @@ int main(int argc, char **argv)
 					       &tmp_len, &c_commit, &c_format);
 				}
 				snap_close(st);
+				if (d.ninfl || d.bad_completes)
+					fail("async protocol at a crash", op, k, f, NULL);
 				crashdev_crash(&d, seed * 131 + k * 7 + f, &c);
 				crashdev_free(&d);
 				crashes++;
@@ -422,6 +495,8 @@ int main(int argc, char **argv)
 					continued++;
 				}
 				snap_close(st);
+				if (c.ninfl || c.early_reads || c.bad_completes)
+					fail("async protocol after recovery", op, k, f, NULL);
 				if (c.overlaps)
 					fail("two pending writes to one block", op,
 					     k, f, NULL);
@@ -447,8 +522,10 @@ int main(int argc, char **argv)
 	}
 	printf("crash_sim: %" PRIu64 " commits (%" PRIu64 " received), %"
 	       PRIu64 " formats, %" PRIu64 " crashes recovered, %" PRIu64
-	       " continued after recovery\n", commits, recvs, formats,
-	       crashes, continued);
+	       " continued after recovery; %" PRIu64 " operations with "
+	       "asynchronous writes, %" PRIu64 " failed async writes\n",
+	       commits, recvs, formats, crashes, continued, async_ops,
+	       io_failures);
 	printf("%ld passed, %ld failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

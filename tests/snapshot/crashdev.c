@@ -31,6 +31,7 @@ void crashdev_free(struct crashdev *d)
 	for (uint32_t i = 0; i < d->npend; i++)
 		free(d->pend[i].data);
 	free(d->pend);
+	free(d->infl);
 	free(d->ovl);
 	free(d->ovl_idx);
 	memset(d, 0, sizeof *d);
@@ -94,26 +95,18 @@ static void apply(struct crashdev *d, const struct pend *p, uint32_t sectors)
 	}
 }
 
-static int dev_read(void *ctx, uint64_t blk, uint32_t n, void *buf)
+/* A write the device has not got to yet overlaps [blk, blk + n). */
+static int in_flight(const struct crashdev *d, uint64_t blk, uint32_t n)
 {
-	struct crashdev *d = ctx;
-	if (blk + n > d->nblk)
-		return -22;
-	for (uint32_t i = 0; i < n; i++)
-		crashdev_get(d, blk + i, (uint8_t *)buf + (size_t)i * BS);
+	for (uint32_t i = 0; i < d->ninfl; i++)
+		if (!d->infl[i].done && blk < d->infl[i].blk + d->infl[i].n &&
+		    d->infl[i].blk < blk + n)
+			return 1;
 	return 0;
 }
 
-static int dev_write(void *ctx, uint64_t blk, uint32_t n, const void *buf)
+static void pend_add(struct crashdev *d, uint64_t blk, uint32_t n, const void *buf)
 {
-	struct crashdev *d = ctx;
-	if (d->crashed)
-		return -5;
-	if (blk + n > d->nblk)
-		return -22;
-	d->ops++;
-	if (d->fail_write_at && d->ops == d->fail_write_at)
-		return -5;
 	for (uint32_t i = 0; i < d->npend; i++)
 		if (blk < d->pend[i].blk + d->pend[i].n &&
 		    d->pend[i].blk < blk + n)
@@ -129,12 +122,126 @@ static int dev_write(void *ctx, uint64_t blk, uint32_t n, const void *buf)
 	memcpy(p->data, buf, (size_t)n * BS);
 	d->writes++;
 	d->blocks_written += n;
+}
+
+/* The device gets to a write in flight: it reads the buffer now (a store
+ * that changed it meanwhile is caught by the checks after a crash). A write
+ * set to fail reaches the disk cache or not, at random. */
+static void do_infl(struct crashdev *d, struct infl *w)
+{
+	if (w->done)
+		return;
+	w->done = 1;
+	if (!w->fail || rnd(&d->arng) % 2)
+		pend_add(d, w->blk, w->n, w->buf);
+	w->result = w->fail ? -5 : 0;
+}
+
+/* Power lost: every write in flight was somewhere on its way; its fate is
+ * decided with the pending ones, and its completion reports the failure. */
+static void crash_infl(struct crashdev *d)
+{
+	for (uint32_t i = 0; i < d->ninfl; i++) {
+		if (!d->infl[i].done) {
+			d->infl[i].done = 1;
+			pend_add(d, d->infl[i].blk, d->infl[i].n, d->infl[i].buf);
+		}
+		d->infl[i].result = -5;
+	}
+}
+
+static int dev_read(void *ctx, uint64_t blk, uint32_t n, void *buf)
+{
+	struct crashdev *d = ctx;
+	if (blk + n > d->nblk)
+		return -22;
+	if (in_flight(d, blk, n)) {
+		/* what a disk returns then is anyone's guess */
+		d->early_reads++;
+		memset(buf, 0xA5, (size_t)n * BS);
+		return 0;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		crashdev_get(d, blk + i, (uint8_t *)buf + (size_t)i * BS);
+	return 0;
+}
+
+static int dev_write(void *ctx, uint64_t blk, uint32_t n, const void *buf)
+{
+	struct crashdev *d = ctx;
+	if (d->crashed)
+		return -5;
+	if (blk + n > d->nblk)
+		return -22;
+	d->ops++;
+	if (d->fail_write_at && d->ops == d->fail_write_at)
+		return -5;
+	if (in_flight(d, blk, n))
+		d->overlaps++;
+	pend_add(d, blk, n, buf);
 	if (d->crash_at && d->ops == d->crash_at) {
 		/* in flight when the power went: its fate is decided later */
 		d->crashed = 1;
+		crash_infl(d);
 		return -5;
 	}
 	return 0;
+}
+
+static int dev_submit(void *ctx, uint64_t blk, uint32_t n, const void *buf)
+{
+	struct crashdev *d = ctx;
+	if (d->crashed)
+		return -5;
+	if (blk + n > d->nblk)
+		return -22;
+	d->ops++;
+	if (in_flight(d, blk, n))
+		d->overlaps++;
+	if (d->crash_at && d->ops == d->crash_at) {
+		/* refused, but maybe partly written: decided later */
+		d->crashed = 1;
+		crash_infl(d);
+		pend_add(d, blk, n, buf);
+		return -5;
+	}
+	if (d->ninfl == d->capinfl) {
+		d->capinfl = d->capinfl ? d->capinfl * 2 : 8;
+		d->infl = realloc(d->infl, d->capinfl * sizeof *d->infl);
+	}
+	d->infl[d->ninfl++] = (struct infl){
+		.blk = blk, .n = n, .buf = buf,
+		.fail = (d->fail_write_at && d->ops == d->fail_write_at) ||
+			d->submits + 1 == d->fail_submit_at,
+	};
+	d->submits++;
+	return 0;
+}
+
+static int dev_complete(void *ctx, const void *buf, int wait)
+{
+	struct crashdev *d = ctx;
+	uint32_t k = d->ninfl;
+	for (uint32_t i = 0; i < d->ninfl; i++)
+		if (d->infl[i].buf == buf)
+			k = i;
+	if (k == d->ninfl) {
+		d->bad_completes++;
+		return -22;
+	}
+	if (d->hold && !wait)
+		return 1;
+	/* the device works on its own: other writes finish meanwhile, in any
+	 * order; this one, at random unless the store waits for it */
+	for (uint32_t i = 0; i < d->ninfl; i++)
+		if (i != k && rnd(&d->arng) % 3 == 0)
+			do_infl(d, &d->infl[i]);
+	if (!d->infl[k].done && !wait && rnd(&d->arng) % 2)
+		return 1;
+	do_infl(d, &d->infl[k]);
+	int rc = d->infl[k].result;
+	d->infl[k] = d->infl[--d->ninfl];
+	return rc;
 }
 
 static int dev_flush(void *ctx)
@@ -147,8 +254,10 @@ static int dev_flush(void *ctx)
 		return -5;
 	if (d->crash_at && d->ops == d->crash_at) {
 		d->crashed = 1;
+		crash_infl(d);
 		return -5;
 	}
+	/* only completed writes are in the cache: one in flight stays so */
 	for (uint32_t i = 0; i < d->npend; i++) {
 		apply(d, &d->pend[i], d->pend[i].n * (BS / SECT));
 		free(d->pend[i].data);
@@ -182,7 +291,11 @@ void crashdev_io(struct crashdev *d, struct snap_io *io)
 		.ctx = d, .read = dev_read, .write = dev_write,
 		.flush = dev_flush, .size = dev_size, .alloc = dev_alloc,
 		.free = dev_free, .now = NULL,
+		.submit = d->async ? dev_submit : NULL,
+		.complete = d->async ? dev_complete : NULL,
 	};
+	if (!d->arng)
+		d->arng = 0x9E3779B97F4A7C15ull;
 }
 
 void crashdev_crash(const struct crashdev *d, uint64_t seed,
@@ -190,6 +303,7 @@ void crashdev_crash(const struct crashdev *d, uint64_t seed,
 {
 	uint64_t s = seed * 2 + 1;
 	crashdev_init(out, d->base, d->nblk);
+	out->async = d->async;
 	for (uint64_t b = 0; b < d->nblk; b++) {
 		const uint8_t *p = durable(d, b);
 		if (p)

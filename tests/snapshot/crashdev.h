@@ -12,6 +12,16 @@
  *
  * The durable content is a shared read-only base image plus a private
  * overlay of changed blocks, so thousands of crash trials cost little.
+ *
+ * With async set before crashdev_io(), writes of the store come through
+ * submit/complete (snap.h) as from the hypervisor's DMA: a submitted write
+ * stays in flight, its buffer read only when the device gets to it, which
+ * is at a random later complete() call, for it or for another write (out
+ * of call order), or at wait. Power lost with writes in flight gives them
+ * the fates of pending writes. Protocol errors of the store are counted:
+ * a device read of, or a second write to, a block in flight; completing a
+ * write never submitted (bad_completes); writes still in flight when the
+ * store is closed (ninfl after snap_close).
  */
 #ifndef AMBER_TESTS_SNAPSHOT_CRASHDEV_H
 #define AMBER_TESTS_SNAPSHOT_CRASHDEV_H
@@ -34,6 +44,13 @@ struct crashdev {
 	uint64_t overlaps;     /* pending writes that overlapped: a bug */
 	uint64_t writes, blocks_written, flushes;
 	uint64_t rng;
+	int async;
+	struct infl { uint64_t blk; uint32_t n; const uint8_t *buf; int done, fail, result; } *infl;
+	uint32_t ninfl, capinfl;
+	uint64_t arng;            /* when the device gets to writes in flight */
+	uint64_t early_reads, bad_completes, submits;
+	uint64_t fail_submit_at;  /* that submit (1: the first) fails at completion */
+	int hold;                 /* writes complete only when waited for */
 };
 
 void crashdev_init(struct crashdev *d, const uint8_t *base, uint64_t nblk);

@@ -8,7 +8,9 @@
  *         value, kind: xor a byte, set a byte, copy a block over another,
  *         zero a block) applied to a valid store of three generations, which
  *         is then opened every way, listed, read page by page, verified,
- *         diffed, sent, and written to.
+ *         diffed, sent, and written to. Bit 1 chooses the store's format
+ *         version (FORMAT.md): 2 (catalog in the superblock, states in
+ *         records and in state blocks) or 1 (catalog and state blocks).
  *   even: the rest is a send stream, received into a small store that holds
  *         the stream's base; the store is then read back.
  *
@@ -30,7 +32,7 @@
 #define NP2 16   /* stream mode: small streams */
 #define NB2 96
 
-static uint8_t *img1, *img2;   /* image mode store; stream mode target */
+static uint8_t *img1, *img1v1, *img2; /* image mode stores; stream target */
 static uint8_t *s_full, *s_inc;
 static size_t s_full_len, s_inc_len;
 
@@ -63,22 +65,25 @@ static void commit(snap_store *st, uint64_t npages, int gen, unsigned n)
 			die("write", st);
 	}
 	memset(state, gen, sizeof state);
-	if (snap_set_state(st, state, 1000u * (unsigned)gen) ||
+	/* generation 3: more than a record holds, in state blocks */
+	if (snap_set_state(st, state, gen == 3 ? 5000u : 1000u * (unsigned)gen) ||
 	    snap_commit(st, NULL))
 		die("commit", st);
 }
 
 static uint8_t *build(uint64_t nb, uint64_t np, int gens, int pin,
-		      struct buf *full, struct buf *inc)
+		      unsigned version, struct buf *full, struct buf *inc)
 {
 	struct crashdev d;
 	struct snap_io io;
 	snap_store *st;
 	crashdev_init(&d, NULL, nb);
 	crashdev_io(&d, &io);
-	struct snap_format_opts fo = { .keep = 2 };
+	struct snap_format_opts fo = { .keep = 2, .version = version };
 	if (snap_format(&io, &fo) || snap_open(&io, 0, &st))
 		die("format", NULL);
+	if (version == 1)
+		snap_set_compat(st, SNAP_COMPAT_V1);
 	for (int g = 1; g <= gens; g++) {
 		commit(st, np, g, g == 1 ? (unsigned)np : 20);
 		if (g == 1 && pin && snap_pin(st, 1, 1))
@@ -112,9 +117,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct buf full = { 0 }, inc = { 0 };
 	(void)argc;
 	(void)argv;
-	img1 = build(NB, NP, 3, 1, NULL, NULL);
-	img2 = build(NB2, NP2, 2, 0, NULL, NULL);
-	free(build(NB2, NP2, 3, 0, &full, &inc));
+	img1 = build(NB, NP, 3, 1, 0, NULL, NULL);
+	img1v1 = build(NB, NP, 3, 1, 1, NULL, NULL);
+	img2 = build(NB2, NP2, 2, 0, 0, NULL, NULL);
+	free(build(NB2, NP2, 3, 0, 0, &full, &inc));
 	s_full = full.p;
 	s_full_len = full.len;
 	s_inc = inc.p;
@@ -129,6 +135,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		};
 		write_seed(dir, "image-none", NULL, 0, 1);
 		write_seed(dir, "image-ops", ops, sizeof ops, 1);
+		write_seed(dir, "image-v1-none", NULL, 0, 3);
+		write_seed(dir, "image-v1-ops", ops, sizeof ops, 3);
 		write_seed(dir, "stream-full", s_full, s_full_len, 0);
 		write_seed(dir, "stream-inc", s_inc, s_inc_len, 0);
 	}
@@ -215,7 +223,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!size)
 		return 0;
 	if (data[0] & 1) {
-		crashdev_init(&d, img1, NB);
+		crashdev_init(&d, data[0] & 2 ? img1v1 : img1, NB);
 		crashdev_io(&d, &io);
 		for (size_t i = 1; i + 6 <= size; i += 6) {
 			uint64_t blk = (data[i] | data[i + 1] << 8) % NB;

@@ -6,6 +6,7 @@
 set -u
 S=${SNAPCTL:-build/tools/snapctl}
 S=$(cd "$(dirname "$S")" && pwd)/$(basename "$S")
+FIXTURES=$(cd "$(dirname "$0")" && pwd)/fixtures
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
@@ -162,6 +163,54 @@ expect 0 "cat received" "$S" cat c.img -o out4
 same out4 raw2 "send | recv byte for byte"
 expect 5 "recv same stream twice" sh -c "'$S' recv c.img < inc12"
 expect 5 "import a non-stream" "$S" import raw1 c.img
+
+# --- a version 1 store (issue 15) --------------------------------------------
+# fixtures/v1-store.img.gz was made by the version 1 snapctl (commit
+# 5b2e038) from these files: format --size 512K; commit raw1 --state
+# state1; commit raw2 --state state2 (two state blocks); pin 1.
+v1raw() { # FILE GEN: 16 pages
+	: > "$1"
+	for n in $(seq 0 15); do
+		if [ $((n % 5)) -eq 4 ]; then head -c 4096 /dev/zero >> "$1"
+		elif [ "$2" = 2 ] && { [ $n = 3 ] || [ $n = 9 ]; }; then yes "v1 g2 p$n" | head -c 4096 >> "$1"
+		else yes "v1 g1 p$n" | head -c 4096 >> "$1"; fi
+	done
+}
+v1raw v1raw1 1; v1raw v1raw2 2
+yes "state one" | head -c 100 > v1state1
+yes "state two, in two blocks" | head -c 5000 > v1state2
+gunzip -c "$FIXTURES/v1-store.img.gz" > v1.img
+expect 0 "v1: ls" "$S" ls v1.img --json
+has out.txt '"version": 1' "v1: version 1 before any commit"
+expect 0 "v1: verify" "$S" verify v1.img
+expect 0 "v1: cat 1" "$S" cat v1.img -g 1 -o v1out1 --state v1st1
+same v1out1 v1raw1 "v1: generation 1 pages"
+same v1st1 v1state1 "v1: generation 1 state"
+expect 0 "v1: cat 2" "$S" cat v1.img -g 2 -o v1out2 --state v1st2
+same v1out2 v1raw2 "v1: generation 2 pages"
+same v1st2 v1state2 "v1: generation 2 state (state blocks)"
+"$S" send v1.img -g 2 > v1full 2>/dev/null && ok || bad "v1: send"
+expect 0 "v1: format target" "$S" format v1c.img --size 1M
+expect 0 "v1: recv" sh -c "'$S' recv v1c.img < v1full"
+expect 0 "v1: cat received" "$S" cat v1c.img -o v1out3 --state v1st3
+same v1out3 v1raw2 "v1: send | recv pages"
+same v1st3 v1state2 "v1: send | recv state"
+# the next commits write version 2 beside it; gc frees nothing reachable
+expect 0 "v1: commit on it" "$S" commit v1.img v1raw1 --state v1state1
+expect 0 "v1: ls after commit" "$S" ls v1.img --json
+has out.txt '"version": 2' "v1: version 2 after a commit"
+expect 0 "v1: gc" "$S" gc v1.img
+expect 0 "v1: commit again" "$S" commit v1.img v1raw2 --state v1state2
+expect 0 "v1: verify upgraded" "$S" verify v1.img
+expect 0 "v1: cat pinned 1" "$S" cat v1.img -g 1 -o v1out1 --state v1st1
+same v1out1 v1raw1 "v1: pinned generation 1 after the upgrade"
+same v1st1 v1state1 "v1: pinned generation 1 state after the upgrade"
+expect 0 "v1: cat newest" "$S" cat v1.img -o v1out4 --state v1st4
+same v1out4 v1raw2 "v1: newest (version 2) pages"
+same v1st4 v1state2 "v1: newest (version 2) state"
+expect 0 "v1: unpin 1" "$S" unpin v1.img 1
+expect 0 "v1: gc after drop" "$S" gc v1.img
+expect 0 "v1: verify after drop" "$S" verify v1.img
 
 # --- pin, unpin, gc -----------------------------------------------------------
 expect 0 "pin" "$S" pin a.img 1

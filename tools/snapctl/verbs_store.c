@@ -225,8 +225,9 @@ int verb_ls(struct opts *o)
 		json_str(o->args[0]);
 		uint8_t id[SNAP_GUEST_ID_LEN];
 		int has_id = snap_guest_id(st, id);
-		printf(", \"txid\": %" PRIu64 ", \"keep\": %u, \"guest_id\": ",
-		       snap_txid(st), snap_keep(st));
+		printf(", \"version\": %u, \"txid\": %" PRIu64 ", \"keep\": %u, "
+		       "\"guest_id\": ", snap_version(st), snap_txid(st),
+		       snap_keep(st));
 		if (has_id)
 			for (unsigned i = 0; i < SNAP_GUEST_ID_LEN; i++)
 				printf("%s%02x", i ? "" : "\"", id[i]);
