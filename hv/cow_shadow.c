@@ -112,9 +112,10 @@ int cow_shadow_fault(uint64_t gfn)
 	if (shared && smp_ap_join())
 		copy_slots(W.first + W.half, W.first + W.n); /* the AP did not: same bytes */
 	/* Write access only once every copy is made. More access needs no
-	 * INVEPT: the faulting access refetches the leaf (SDM Vol. 3C
-	 * §29.4.3.3: an EPT violation invalidates the translations it used),
-	 * and other stale entries just fault again. */
+	 * INVEPT: an EPT violation invalidates the guest-physical mappings
+	 * that translated its address (SDM Vol. 3C §29.4.3.1, edition 084),
+	 * so the retried write sees the leaf; other stale entries of this
+	 * CPU just fault once more (the engine's own rule for a stale TLB). */
 	for (uint32_t s = W.first; s < S.used; s++)
 		*S.leaf_of[s] |= EPT_W;
 	S.pages += W.n;
