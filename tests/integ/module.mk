@@ -22,3 +22,4 @@ BENCHES     += tests/bench/held-bench.sh
 # Bochs (about 33 s); the same under injected disk faults (about 40 s)
 INTEG_TESTS += tests/integ/smp.sh
 TORTURES    += tests/integ/smp-faults.sh
+BENCHES     += tests/bench/smp-bench.sh
