@@ -336,8 +336,6 @@ static void committed(void)
 		(unsigned long long)s.t_dirty, (unsigned long long)s.t_invept,
 		(unsigned long long)s.dirty_list, (unsigned long long)P.write_cycles,
 		(unsigned long long)P.fault_cycles);
-	{ extern uint64_t disk_io_cycles; kprintf("io_cycles=%llu\n", (unsigned long long)disk_io_cycles); disk_io_cycles = 0;
-	  extern uint64_t root_cycles, root_exits; kprintf("root_cycles=%llu exits=%llu\n", (unsigned long long)root_cycles, (unsigned long long)root_exits); root_cycles = root_exits = 0; }
 	P.write_cycles = P.fault_cycles = 0;
 	if (P.degraded) {
 		P.degraded = 0;
