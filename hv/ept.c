@@ -18,6 +18,22 @@ int ept_init(struct ept *ept, const struct ept_ops *ops, int ad)
 	return e;
 }
 
+#define EPT_LEAF_SPAN (1ull << 21) /* bytes one leaf table maps */
+
+static int in_lazy(const struct ept *ept, uint64_t gpa) { return gpa >= ept->lazy_gpa && gpa < ept->lazy_end; }
+
+/* A new leaf table of the lazy range: every page it covers names its host
+ * frame, none present, so that granting permissions maps it. */
+static void fill_lazy(const struct ept *ept, uint64_t *t, uint64_t gpa)
+{
+	uint64_t base = gpa & ~(EPT_LEAF_SPAN - 1);
+	for (unsigned i = 0; i < EPT_ENTRIES; i++) {
+		uint64_t g = base + (uint64_t)i * 4096;
+		if (in_lazy(ept, g))
+			t[i] = ((ept->lazy_hpa + (g - ept->lazy_gpa)) & EPT_ADDR_MASK) | (EPT_MT_WB << EPT_MT_SHIFT);
+	}
+}
+
 /* Walks to the leaf table (level 0), creating tables when `create`. */
 static uint64_t *walk(struct ept *ept, uint64_t gpa, int create)
 {
@@ -31,6 +47,8 @@ static uint64_t *walk(struct ept *ept, uint64_t gpa, int create)
 			if (ept->ops.alloc_page(ept->ops.ctx, &pa))
 				return NULL;
 			ept->tables++;
+			if (level == 1 && in_lazy(ept, gpa))
+				fill_lazy(ept, table(ept, pa), gpa);
 			/* Non-leaf entries grant everything; leaves decide. */
 			*e = (pa & EPT_ADDR_MASK) | EPT_RWX;
 		}
@@ -87,6 +105,33 @@ int ept_set_perms(struct ept *ept, uint64_t gpa, uint64_t perms)
 		return HV_ENOENT;
 	*leaf = (*leaf & ~EPT_RWX) | perms;
 	return 0;
+}
+
+int ept_map_lazy(struct ept *ept, uint64_t gpa, uint64_t hpa, uint64_t len)
+{
+	if (((gpa | hpa) & (EPT_LEAF_SPAN - 1)) || len & 0xFFF || !len || gpa + len < gpa ||
+	    gpa + len > EPT_MAX_GPA || ept->lazy_end)
+		return HV_EINVAL;
+	ept->lazy_gpa = gpa;
+	ept->lazy_end = gpa + len;
+	ept->lazy_hpa = hpa;
+	return 0;
+}
+
+uint64_t *ept_leaf_build(struct ept *ept, uint64_t gpa)
+{
+	if (gpa >= EPT_MAX_GPA)
+		return NULL;
+	return walk(ept, gpa, in_lazy(ept, gpa));
+}
+
+uint64_t ept_lazy_tables(uint64_t gpa, uint64_t len)
+{
+	if (!len)
+		return 1;
+	uint64_t last = gpa + len - 1;
+	/* leaf tables, page directories, PDPTs, and the PML4 */
+	return (last >> 21) - (gpa >> 21) + 1 + (last >> 30) - (gpa >> 30) + 1 + (last >> 39) - (gpa >> 39) + 1 + 1;
 }
 
 uint64_t ept_eptp(const struct ept *ept)

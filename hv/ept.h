@@ -13,6 +13,13 @@
  * The tables are reached through callbacks (allocate a zeroed page, turn
  * a physical address into a pointer), so the same code runs in the
  * hypervisor (identity map) and in host unit tests (malloc'd pages).
+ *
+ * Guest RAM may be mapped on demand (ept_map_lazy): nothing is built then,
+ * so a restored guest starts in time independent of its RAM (issue 15).
+ * An access to a GPA whose tables are missing is an EPT violation, like one
+ * to a not-present leaf; ept_leaf_build makes the leaf table of its 2 MiB
+ * range, every entry naming its host frame but not present (no R/W/X), and
+ * the caller grants what it wants.
  */
 #ifndef AMBER_HV_EPT_H
 #define AMBER_HV_EPT_H
@@ -51,6 +58,7 @@ struct ept {
 	uint64_t pml4_pa;
 	int ad;          /* accessed/dirty flags enabled in the EPTP */
 	uint64_t tables; /* pages used by the tables, PML4 included */
+	uint64_t lazy_gpa, lazy_end, lazy_hpa; /* the range ept_map_lazy recorded */
 };
 
 int ept_init(struct ept *ept, const struct ept_ops *ops, int ad);
@@ -65,5 +73,20 @@ int ept_translate(struct ept *ept, uint64_t gpa, uint64_t *hpa);
 /* Replaces the permission bits of a mapped leaf. HV_ENOENT when unmapped. */
 int ept_set_perms(struct ept *ept, uint64_t gpa, uint64_t perms);
 uint64_t ept_eptp(const struct ept *ept);
+/*
+ * Records [gpa, gpa + len) → [hpa, ...) as mapped on demand; builds
+ * nothing. One range per EPT (guest RAM); gpa and hpa 2 MiB aligned
+ * (a leaf table covers 2 MiB). HV_EINVAL otherwise.
+ */
+int ept_map_lazy(struct ept *ept, uint64_t gpa, uint64_t hpa, uint64_t len);
+/*
+ * The leaf of gpa; inside the lazy range its tables are built when missing
+ * (a new leaf table names the host frame of every page of the range it
+ * covers, none present). Outside it, ept_leaf. NULL when a table cannot be
+ * allocated or gpa is neither mapped nor lazy.
+ */
+uint64_t *ept_leaf_build(struct ept *ept, uint64_t gpa);
+/* Tables the lazy range needs at most, PML4 included: what to reserve. */
+uint64_t ept_lazy_tables(uint64_t gpa, uint64_t len);
 
 #endif

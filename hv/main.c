@@ -113,29 +113,64 @@ static void fatal(const char *what, int e)
 	hv_poweroff();
 }
 
-static int ept_alloc(void *ctx, uint64_t *pa) { (void)ctx; return pmem_alloc_page(pa); }
+/* The EPT's tables come from a pool reserved at boot, unzeroed (O(1)), and
+ * are zeroed one by one as they are built: built on demand after a restore,
+ * they can then never run out once the guest runs. */
+static struct { uint64_t next, end; } ept_pool;
+
+static int ept_alloc(void *ctx, uint64_t *pa)
+{
+	(void)ctx;
+	if (ept_pool.next == ept_pool.end)
+		return pmem_alloc_page(pa);
+	*pa = ept_pool.next;
+	ept_pool.next += PAGE_SIZE;
+	memset((void *)(uintptr_t)*pa, 0, PAGE_SIZE);
+	return 0;
+}
 static void *ept_p2v(void *ctx, uint64_t pa) { (void)ctx; return (void *)(uintptr_t)pa; }
 
+/*
+ * Reserves guest RAM and its EPT's tables; maps the RAM on demand
+ * (ept_map_lazy), so that nothing here grows with it (issue 15): a restore
+ * builds the tables as the guest touches pages and the prefetch reads them
+ * (snapeng h.leaf); a fresh start maps everything (map_fresh_guest). RAM is
+ * not zeroed here: a restore overwrites every page it reads, and a fresh
+ * start clears it.
+ */
 static void setup_guest_memory(struct vcpu *v)
 {
 	v->ram_bytes = (uint64_t)config.mem_mib << 20;
-	/* Not zeroed here: a restore overwrites every page, and clearing 512 MiB
-	 * costs seconds in Bochs; a fresh start clears it (hv_main). */
 	int e = pmem_alloc_range(&hv_pmem, v->ram_bytes / PAGE_SIZE, GUEST_RAM_ALIGN, &v->ram_hpa);
 	if (e) {
 		kprintf("amber: error: cannot reserve %u MiB of guest RAM (%llu MiB free); lower mem=\n",
 			config.mem_mib, (unsigned long long)((hv_pmem.total - hv_pmem.used) >> 20));
 		hv_poweroff();
 	}
+	uint64_t tables = ept_lazy_tables(0, v->ram_bytes);
+	e = pmem_alloc_range(&hv_pmem, tables, PAGE_SIZE, &ept_pool.next);
+	if (e)
+		fatal("reserving the EPT", e);
+	ept_pool.end = ept_pool.next + tables * PAGE_SIZE;
 	struct ept_ops ops = { NULL, ept_alloc, ept_p2v };
 	e = ept_init(&v->ept, &ops, caps.ept_ad);
 	if (!e)
-		e = ept_map_range(&v->ept, 0, v->ram_hpa, v->ram_bytes, EPT_RWX);
+		e = ept_map_lazy(&v->ept, 0, v->ram_hpa, v->ram_bytes);
 	if (e)
 		fatal("building the EPT", e);
 	v->eptp = ept_eptp(&v->ept);
-	kprintf("amber: guest RAM %u MiB at host %llx; EPT %llu table pages, A/D %s\n", config.mem_mib,
-		(unsigned long long)v->ram_hpa, (unsigned long long)v->ept.tables, caps.ept_ad ? "on" : "off");
+	kprintf("amber: guest RAM %u MiB at host %llx; EPT built on demand (%llu table pages reserved), A/D %s\n",
+		config.mem_mib, (unsigned long long)v->ram_hpa, (unsigned long long)tables, caps.ept_ad ? "on" : "off");
+}
+
+/* A fresh guest: zeroed RAM, every frame present and writable (what
+ * snapeng_create expects; its first capture sets the tracking bits). */
+static void map_fresh_guest(struct vcpu *v)
+{
+	memset(gpa_ptr(v, 0), 0, v->ram_bytes);
+	int e = ept_map_range(&v->ept, 0, v->ram_hpa, v->ram_bytes, EPT_RWX);
+	if (e)
+		fatal("building the EPT", e);
 }
 
 void hv_main(uint32_t magic, uint32_t mbi)
@@ -182,6 +217,7 @@ void hv_main(uint32_t magic, uint32_t mbi)
 	smp_start(config.cpus, pmem_trampoline_ok);
 	snap_store *st = NULL;
 	int store_damaged = 0;
+	uint64_t t_mount = rdtsc();
 	if (disk_open_store(config.format, (uint64_t)config.mem_mib << 8, &st, &store_damaged))
 		idle_echo();
 	disk_inject_faults(config.faults); /* after format and open: they must work */
@@ -192,18 +228,22 @@ void hv_main(uint32_t magic, uint32_t mbi)
 	v->caps = &caps;
 	v->vpid = 1;
 	v->poll_tsc = time_tsc_hz() / POLL_HZ;
+	uint64_t t_ram = rdtsc();
 	setup_guest_memory(v);
+	uint64_t t_vmxon = rdtsc();
 	e = vmx_enable(&caps);
 	if (e)
 		fatal("VMXON", e);
 	/* With generations on the disk the guest comes back from the newest;
 	 * otherwise it starts fresh from its modules. */
+	uint64_t t_persist = rdtsc();
 	int restored = st ? persist_init(v, st, &config) : 0;
 	if (restored < 0)
 		idle_echo();
+	uint64_t t_load = rdtsc();
 	struct guest_start gs = { 0 };
 	if (!restored)
-		memset(gpa_ptr(v, 0), 0, v->ram_bytes);
+		map_fresh_guest(v);
 	if (!restored && guest_load(v, &boot, &config, &gs))
 		idle_echo();
 	e = vmx_setup_guest(v, gs.entry, gs.rsp, gs.rdi, gs.cr3);
@@ -223,8 +263,15 @@ void hv_main(uint32_t magic, uint32_t mbi)
 	kprintf("amber: ready\n");
 	if (!restored)
 		kprintf("amber: launching the guest at %llx\n", (unsigned long long)gs.entry);
+	uint64_t t_enter = rdtsc(), us = time_tsc_hz() / 1000000 + 1;
+	/* Where the time to the first guest instruction goes (issue 15: none of
+	 * it may grow with guest RAM on a lazy restore). */
+	kprintf("amber: boot parts (us): start %llu, disk %llu, ram+ept %llu, vmxon %llu, persist %llu, load+setup %llu\n",
+		(unsigned long long)((t_mount - hv_start_tsc) / us), (unsigned long long)((t_ram - t_mount) / us),
+		(unsigned long long)((t_vmxon - t_ram) / us), (unsigned long long)((t_persist - t_vmxon) / us),
+		(unsigned long long)((t_load - t_persist) / us), (unsigned long long)((t_enter - t_load) / us));
 	kprintf("amber: entering the guest %llu ms after the hypervisor started\n",
-		(unsigned long long)((rdtsc() - hv_start_tsc) * 1000 / time_tsc_hz()));
+		(unsigned long long)((t_enter - hv_start_tsc) * 1000 / time_tsc_hz()));
 	vmx_run(v);
 	kprintf("amber: the hypervisor is still running; the guest is stopped\n");
 	idle_echo();

@@ -10,7 +10,12 @@
  *            them to the next generation
  *   pending  pages of gen not stored yet; exactly these are write-protected
  *            for copy-on-write
- *   absent   pages a lazy restore has not read back yet (leaf not present)
+ *   loaded   while a lazy restore is in progress (s.absent > 0): the
+ *            frames it has read back. A frame is ABSENT exactly when a
+ *            restore is in progress and its bit is clear, so starting a
+ *            restore marks nothing: the bitmap is zero from create on, and
+ *            the host's leaves of a restored guest start not present
+ *            (engine.h). Meaningless once the restore is complete.
  *
  * Beside track, a list of the frames in it (dlist, in the order they became
  * dirty) lets capture touch only the dirty frames: the pause is O(dirty), not
@@ -19,6 +24,15 @@
  * when track changes wholesale (a failed generation's pages given back, the
  * first generation, the AD tier's scan), capture falls back to one pass over
  * the bitmap (dover).
+ *
+ * Nothing before the guest's first instruction may grow with guest RAM
+ * (issue 15): create allocates the bitmaps and zeroes them (npages / 16
+ * bytes, one memset) but touches no leaf; restore touches none either. A
+ * lazy restore prefetches in ascending frame order: the order of the
+ * store's map (each map block is read once) and of the first generation's
+ * data blocks, and low memory first, where the guest kernel, its page
+ * tables and the start of its heap live; pages the guest touches first
+ * come in by their faults, ahead of the prefetch.
  */
 #include "snapshot/engine.h"
 
@@ -32,7 +46,7 @@ struct snapeng {
 	snap_store *st;
 	enum snapeng_tier tier;
 	uint64_t npages, words;
-	uint64_t *track, *gen, *pending, *absent;
+	uint64_t *track, *gen, *pending, *loaded;
 	int all_dirty;          /* fresh start: the first generation holds every frame */
 	int busy;
 	uint64_t base;          /* generation the next one is built from, 0 = none */
@@ -70,6 +84,23 @@ static void mark_dirty(snapeng *e, uint64_t gfn)
 
 static uint64_t now(const snapeng *e) { return e->clock ? e->clock() : 0; }
 
+/* ABSENT (engine.h): a restore is in progress and has not read gfn yet. */
+static int is_absent(const snapeng *e, uint64_t gfn) { return e->s.absent && !test_bit(e->loaded, gfn); }
+
+/* Next clear bit at or after i, or npages; skips full words whole. */
+static uint64_t next_clear(const snapeng *e, const uint64_t *m, uint64_t i)
+{
+	while (i < e->npages) {
+		uint64_t w = ~m[i / WORD_BITS] >> (i % WORD_BITS);
+		if (w) {
+			i += (uint64_t)__builtin_ctzll(w);
+			return i < e->npages ? i : e->npages;
+		}
+		i = (i / WORD_BITS + 1) * WORD_BITS;
+	}
+	return e->npages;
+}
+
 /* Next set bit at or after i, or npages; skips empty words whole. */
 static uint64_t next_bit(const snapeng *e, const uint64_t *m, uint64_t i)
 {
@@ -98,9 +129,9 @@ static void grant_write(snapeng *e, uint64_t gfn)
 
 static void *zalloc(const struct snapeng_host *h, size_t n)
 {
-	uint8_t *p = h->alloc(h->ctx, n);
-	for (size_t i = 0; p && i < n; i++)
-		p[i] = 0;
+	void *p = h->alloc(h->ctx, n);
+	if (p)
+		__builtin_memset(p, 0, n);
 	return p;
 }
 
@@ -121,17 +152,16 @@ int snapeng_create(const struct snapeng_host *h, snap_store *st, uint64_t npages
 	e->track = zalloc(h, e->words * 8);
 	e->gen = zalloc(h, e->words * 8);
 	e->pending = zalloc(h, e->words * 8);
-	e->absent = zalloc(h, e->words * 8);
+	e->loaded = zalloc(h, e->words * 8);
 	e->dcap = npages < DLIST_MAX ? npages : DLIST_MAX;
 	e->dlist = h->alloc(h->ctx, e->dcap * 8);
-	if (!e->track || !e->gen || !e->pending || !e->absent || !e->dlist) {
+	if (!e->track || !e->gen || !e->pending || !e->loaded || !e->dlist) {
 		snapeng_destroy(e);
 		return SNAP_ENOMEM;
 	}
+	/* Every frame is in the first generation (all_dirty), so nothing needs
+	 * tracking before it and no leaf is touched here: O(1) in guest RAM. */
 	e->all_dirty = 1;
-	for (uint64_t g = 0; g < npages; g++)
-		set_clean(e, g);
-	h->invept(h->ctx);
 	*out = e;
 	check(e);
 	return 0;
@@ -151,8 +181,8 @@ void snapeng_destroy(snapeng *e)
 		e->h.free(e->h.ctx, e->gen, e->words * 8);
 	if (e->pending)
 		e->h.free(e->h.ctx, e->pending, e->words * 8);
-	if (e->absent)
-		e->h.free(e->h.ctx, e->absent, e->words * 8);
+	if (e->loaded)
+		e->h.free(e->h.ctx, e->loaded, e->words * 8);
 	if (e->state)
 		e->h.free(e->h.ctx, e->state, e->state_cap * 8);
 	if (e->dlist)
@@ -164,7 +194,9 @@ static int do_restore(snapeng *e, uint64_t gen, void *state, size_t cap, size_t 
 {
 	struct snap_geninfo gi;
 	snap_gen *g;
-	if (e->busy || e->rgen)
+	/* Only on a new engine: no capture, no restore yet (all_dirty), so
+	 * gen, pending and loaded are empty and nothing needs undoing. */
+	if (e->busy || e->rgen || !e->all_dirty || !e->st)
 		return SNAP_EBUSY;
 	int rc = snap_gen_open(e->st, gen, 0, &g);
 	if (rc)
@@ -183,14 +215,17 @@ static int do_restore(snapeng *e, uint64_t gen, void *state, size_t cap, size_t 
 	e->base = gi.gen;
 	e->all_dirty = 0;
 	e->s.restored_from = e->s.gen = gi.gen;
-	for (uint64_t w = 0; w < e->words; w++)
-		e->track[w] = 0;
+	/* Writes recorded before the restore are overwritten by it. */
+	if (e->dover)
+		__builtin_memset(e->track, 0, e->words * 8);
+	else
+		for (uint64_t i = 0; i < e->ndl; i++)
+			clear_bit(e->track, e->dlist[i]);
 	e->ndl = 0;
 	e->dover = 0;
-	for (uint64_t i = 0; i < e->npages; i++) {
-		set_bit(e->absent, i);
-		*e->h.leaf(e->h.ctx, i) &= ~(SNAPENG_EPT_RWX | SNAPENG_EPT_A | SNAPENG_EPT_D);
-	}
+	/* Every frame is now ABSENT (loaded is empty): no pass over them. The
+	 * host made their leaves not present (engine.h); a stale translation
+	 * of an earlier mapping must not survive either. */
 	e->s.absent = e->npages;
 	e->rcursor = 0;
 	e->h.invept(e->h.ctx);
@@ -204,7 +239,7 @@ static int load_page(snapeng *e, uint64_t gfn)
 	int rc = snap_read_page(e->rgen, gfn, e->h.page(e->h.ctx, gfn));
 	if (rc)
 		return rc;
-	clear_bit(e->absent, gfn);
+	set_bit(e->loaded, gfn);
 	set_clean(e, gfn);
 	if (--e->s.absent == 0) {
 		snap_gen_close(e->rgen);
@@ -216,7 +251,7 @@ static int load_page(snapeng *e, uint64_t gfn)
 static int64_t do_restore_step(snapeng *e, unsigned budget)
 {
 	while (budget-- && e->s.absent) {
-		e->rcursor = next_bit(e, e->absent, e->rcursor);
+		e->rcursor = next_clear(e, e->loaded, e->rcursor);
 		if (e->rcursor == e->npages) {
 			e->rcursor = 0;
 			continue;
@@ -263,7 +298,7 @@ static int do_fault(snapeng *e, uint64_t gfn, int write, int *handled)
 	*handled = 0;
 	if (gfn >= e->npages)
 		return 0;
-	if (test_bit(e->absent, gfn)) {
+	if (is_absent(e, gfn)) {
 		int rc = load_page(e, gfn);
 		*handled = !rc;
 		return rc;
@@ -284,7 +319,7 @@ static int do_guest_read(snapeng *e, uint64_t gfn)
 {
 	if (gfn >= e->npages)
 		return SNAP_EINVAL;
-	return test_bit(e->absent, gfn) ? load_page(e, gfn) : 0;
+	return is_absent(e, gfn) ? load_page(e, gfn) : 0;
 }
 
 static int do_guest_write(snapeng *e, uint64_t gfn)
@@ -304,7 +339,7 @@ static void do_pml_log(snapeng *e, const uint64_t *gpa, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t gfn = gpa[i] >> 12;
-		if (gfn < e->npages && !test_bit(e->absent, gfn)) /* an absent page cannot be written */
+		if (gfn < e->npages && !is_absent(e, gfn)) /* an absent page cannot be written */
 			mark_dirty(e, gfn);
 	}
 }
@@ -348,8 +383,10 @@ static int do_capture(snapeng *e, const void *state, size_t len, uint64_t time_n
 	uint64_t t2 = now(e);
 	/* Nothing below can fail: the dirty state moves from track to pending. */
 	if (e->tier == SNAPENG_AD) {
+		/* Absent frames cannot be dirty, and asking for their leaves
+		 * would make the host build them. */
 		for (uint64_t g = 0; g < e->npages; g++)
-			if (*e->h.leaf(e->h.ctx, g) & SNAPENG_EPT_D)
+			if (!is_absent(e, g) && (*e->h.leaf(e->h.ctx, g) & SNAPENG_EPT_D))
 				set_bit(e->track, g);
 		e->dover = 1;
 	}
@@ -374,7 +411,7 @@ static int do_capture(snapeng *e, const void *state, size_t len, uint64_t time_n
 		/* One pass over the bitmap, clearing it as it goes: the dirty
 		 * pages plus one word test per 64 frames. */
 		for (uint64_t w = 0; w < e->words; w++) {
-			uint64_t bits = e->track[w] & ~e->absent[w];
+			uint64_t bits = e->track[w] & (e->s.absent ? e->loaded[w] : ~0ull);
 			e->track[w] = 0;
 			e->gen[w] = bits;
 			e->pending[w] = bits;
@@ -503,13 +540,16 @@ static int do_attach_store(snapeng *e, snap_store *st)
 /* ---- invariants (engine.h), checked after every call in debug builds ---- */
 
 #ifdef SNAPENG_DEBUG
+int snapeng_debug_checking;
+
 static void check(const snapeng *e)
 {
+	snapeng_debug_checking = 1;
 	uint64_t absent = 0, gen = 0, pending = 0, tracked = 0;
 	for (uint64_t g = 0; g < e->npages; g++) {
 		tracked += (uint64_t)test_bit(e->track, g);
 		uint64_t l = *e->h.leaf(e->h.ctx, g);
-		int a = test_bit(e->absent, g), t = test_bit(e->track, g);
+		int a = is_absent(e, g), t = test_bit(e->track, g);
 		int in_gen = test_bit(e->gen, g), p = test_bit(e->pending, g);
 		absent += (uint64_t)a;
 		gen += (uint64_t)in_gen;
@@ -518,7 +558,7 @@ static void check(const snapeng *e)
 			snapeng_debug_fail("I1: an absent page is tracked, in a generation or mapped", g);
 		if (p && (!in_gen || (l & SNAPENG_EPT_W)))
 			snapeng_debug_fail("I2: a pending page is outside gen or writable", g);
-		if (e->tier == SNAPENG_WP && !a && (l & SNAPENG_EPT_W) && !t)
+		if (e->tier == SNAPENG_WP && !a && (l & SNAPENG_EPT_W) && !t && !e->all_dirty)
 			snapeng_debug_fail("I4: WP tier: a writable page is not tracked", g);
 	}
 	if (absent != e->s.absent)
@@ -536,6 +576,7 @@ static void check(const snapeng *e)
 		snapeng_debug_fail("I3: the page counts of the generation in flight disagree", pending);
 	if (e->st && !e->s.absent != !e->rgen)
 		snapeng_debug_fail("I5: a read generation open without absent pages, or the reverse", e->s.absent);
+	snapeng_debug_checking = 0;
 }
 #else
 static void check(const snapeng *e) { (void)e; }

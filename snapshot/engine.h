@@ -21,10 +21,11 @@
  * committed: an aborted generation hands all its pages to the next one.
  *
  * Life of a page (guest frame). The engine keeps four bitmaps (track, gen,
- * pending, absent: engine.c) and the frame's EPT leaf; a page's state is
+ * pending, loaded: engine.c) and the frame's EPT leaf; a page's state is
  * their combination:
  *
- *   ABSENT    absent; leaf not present; in no other set. Only after
+ *   ABSENT    a lazy restore is in progress (s.absent > 0) and the frame is
+ *             not in loaded; leaf not present; in no other set. Only after
  *             snapeng_restore(); its content is in the read generation.
  *   CLEAN     present; not in track; (not in gen, or in gen and stored).
  *             Leaf: WP tier read-only; PML/AD tiers writable with D clear
@@ -51,17 +52,20 @@
  *   STORED    DIRTY     the generation fails: snapeng_step's error, a failed
  *                       copy-before-write (snapeng_take_error), or
  *                       snapeng_detach_store; all of gen goes back to track
- *   any       ABSENT    snapeng_restore (at boot, no generation in flight)
+ *   any       ABSENT    snapeng_restore (on a new engine, before any capture:
+ *                       every frame at once, by setting s.absent; no pass)
  *
  * Invariants (checked after every call in a -DSNAPENG_DEBUG build, which
  * the host tests use; a violation calls snapeng_debug_fail):
  *   I1 absent ∩ (track ∪ gen ∪ pending) = ∅, and an absent leaf has no
- *      R/W/X; s.absent = |absent|.
+ *      R/W/X; s.absent = |absent| (while s.absent > 0: the frames not in
+ *      loaded).
  *   I2 pending ⊆ gen; a pending leaf is not writable.
  *   I3 not busy ⇒ gen = pending = ∅; busy ⇒ remaining = |pending| and
  *      s.stored + remaining = s.dirty = |gen|.
  *   I4 WP tier: a present writable leaf is in track (else its writes
- *      would go unseen).
+ *      would go unseen), or no capture has happened yet (every frame is in
+ *      the first generation).
  *   I5 absent pages remain ⇒ a read generation is open (rgen), unless the
  *      store is detached; none remain ⇒ no read generation.
  *   I6 unless the dirty list overflowed (engine.c), it holds exactly the
@@ -74,11 +78,24 @@
  *   WP   every clean page is write-protected; its first write faults into
  *        snapeng_fault(), which records it and opens the page.
  *
- * Lazy restore: snapeng_restore() marks every leaf not-present; the first
- * touch of a page reads it from the restored generation (snapeng_fault),
- * and snapeng_restore_step() prefetches the rest. A capture before the
- * restore finished is based on the restored generation, so the pages not
- * yet read keep referring to their old blocks.
+ * Lazy restore: snapeng_restore() makes every frame ABSENT in O(1) (no
+ * pass over frames or leaves: the guest's first instruction must not wait
+ * for anything that grows with its RAM); the first touch of a page reads it
+ * from the restored generation (snapeng_fault), and snapeng_restore_step()
+ * prefetches the rest in ascending frame order (engine.c says why). A
+ * capture before the restore finished is based on the restored generation,
+ * so the pages not yet read keep referring to their old blocks.
+ *
+ * The leaves are the host's, and two calls leave them to it:
+ *   snapeng_create   a fresh guest: before it runs, the host maps every
+ *                    frame present and writable (the first generation holds
+ *                    every frame, so no write needs seeing before it; its
+ *                    capture sets each leaf's tracking permissions);
+ *   snapeng_restore  the host's leaves of every frame are not present (no
+ *                    R/W/X) and may not exist at all: h.leaf() may build a
+ *                    frame's leaf (not present) on its first call. The
+ *                    engine asks only for leaves of frames it reads back or
+ *                    that are present (a -DSNAPENG_DEBUG check, all).
  */
 #ifndef AMBER_SNAPSHOT_ENGINE_H
 #define AMBER_SNAPSHOT_ENGINE_H
@@ -105,7 +122,9 @@ struct snapeng_host {
 	 * the guest went on writing (with cpus=2; it tells CAPTURED pages by
 	 * their leaves, present without W in the PML and AD tiers). */
 	uint8_t *(*page)(void *ctx, uint64_t gfn);
-	uint64_t *(*leaf)(void *ctx, uint64_t gfn);  /* its 4 KiB EPT leaf entry */
+	/* Its 4 KiB EPT leaf entry, never NULL; a host that builds its EPT on
+	 * demand builds it here (not present, naming the frame: see above). */
+	uint64_t *(*leaf)(void *ctx, uint64_t gfn);
 	void (*invept)(void *ctx);                   /* after taking permissions away */
 	void *(*alloc)(void *ctx, size_t bytes);
 	void (*free)(void *ctx, void *p, size_t bytes);
@@ -132,8 +151,9 @@ struct snapeng_stats {
 };
 
 /*
- * A fresh guest: every frame belongs to the first generation; leaves get
- * the tier's initial permissions (present; writable except in WP tier).
+ * A fresh guest: every frame belongs to the first generation. Touches no
+ * leaf and no frame (the host maps them: see above); the bitmaps are
+ * npages / 16 bytes, zeroed.
  */
 int snapeng_create(const struct snapeng_host *h, snap_store *st, uint64_t npages,
 		   enum snapeng_tier tier, snapeng **out);
@@ -144,7 +164,9 @@ void snapeng_set_clock(snapeng *e, uint64_t (*clock)(void));
 
 /*
  * Lazy restore of generation `gen` (0 = newest): reads its state blob into
- * state[cap] (*len = its size), marks every leaf not-present.
+ * state[cap] (*len = its size); every frame becomes ABSENT. O(1) in guest
+ * RAM: the host's leaves must already be not present (see above). Only on
+ * a new engine, before any capture (else SNAP_EBUSY).
  */
 int snapeng_restore(snapeng *e, uint64_t gen, void *state, size_t cap, size_t *len);
 /* Prefetches up to `budget` absent pages; returns how many are left. */
@@ -211,8 +233,11 @@ void snapeng_stats(const snapeng *e, struct snapeng_stats *out);
 
 #ifdef SNAPENG_DEBUG
 /* Supplied by the program that embeds a debug engine (the host tests):
- * invariant `what` (engine.h: I1..I5) does not hold at frame gfn. */
+ * invariant `what` (engine.h: I1..I6) does not hold at frame gfn. */
 void snapeng_debug_fail(const char *what, uint64_t gfn);
+/* 1 while the invariant check runs: it reads every leaf, which is no work
+ * of the engine's; a test counting host callbacks leaves those out. */
+extern int snapeng_debug_checking;
 #endif
 
 #endif

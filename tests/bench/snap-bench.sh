@@ -7,21 +7,25 @@
 #   3. guest throughput with a snapshot every 100 ms vs none (guest=spin)
 #   4. bytes written per dirty page
 #   5. hypervisor start to first guest instruction, eager vs lazy restore,
-#      at 64 MiB and 512 MiB
+#      at 64 MiB and 512 MiB, and 1 GiB and 1.75 GiB (RESTORE_MEMS), with the
+#      boot's parts (hv/main.c, hv/persist.c print them)
 # BENCH_ONLY=pause runs only the pause rows; with BENCH_REUSE=1 it reads the
-# logs of the last run again instead of booting.
+# logs of the last run again instead of booting. BENCH_ONLY=restore runs only
+# the restore rows (each store made by a short run to its second commit).
+# BENCH_ISO=FILE boots that ISO instead (an older build, side by side).
 . "$(dirname "$0")/../integ/lib.sh"
 SECS=${BENCH_SECS:-25}
-# Guest sizes: 1536 MiB is the most Bochs holds beside the hypervisor
-# (its RAM is at most 2048 MiB).
-MEMS=${BENCH_MEMS:-64 512 1024 1536}
+# Guest sizes: Bochs holds at most 2048 MiB, the guest's and 256 MiB for
+# the hypervisor (bochs_mem).
+MEMS=${BENCH_MEMS:-64 512 1024 1792}
 bochs_mem() { local m=$(( $1 + 256 )); echo $(( m > 2048 ? 2048 : m )); }
 declare -A ms
 declare -a pause pages copy lazy
+RESTORE_MEMS=${RESTORE_MEMS:-$MEMS}
 
 run() { # NAME SECONDS ARGS...: boots, lets it run, stops it
 	local name=$1 secs=$2; shift 2
-	engine_start "$name" --engine bochs --timeout $((secs + 120)) "$@"
+	engine_start "$name" --engine bochs --timeout $((secs + 120)) ${BENCH_ISO:+--iso "$BENCH_ISO"} "$@"
 	wait_for "$name" '^amber: entering the guest' 120 >/dev/null
 	sleep "$secs"
 	engine_kill "$name"
@@ -33,6 +37,41 @@ sum_field() { grep -E '^amber: snapshot gen=[0-9]+ committed' "$T/$1.serial" | g
 	sed -E "s/.* $2=([0-9]+).*/\\1/" | awk '{s+=$1} END {print s+0}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 entry_ms() { grep -m1 -oE 'entering the guest [0-9]+ ms' "$T/$1.serial" | grep -oE '[0-9]+'; }
+
+# A store of a guest of MEM MiB with two generations, for the restore rows.
+make_store() {
+	local mem=$1
+	rm -f "$T/bench-$mem.img"
+	engine_start "bench-mk-$mem" --engine bochs --timeout 600 ${BENCH_ISO:+--iso "$BENCH_ISO"} --mem "$(bochs_mem $mem)" \
+		--disk "$T/bench-$mem.img" --disk-mib $((mem * 2 + 64)) --cmdline "format mem=$mem guest=counter snap_ms=100"
+	wait_for "bench-mk-$mem" '^amber: snapshot gen=2 committed' 540 >/dev/null
+	engine_kill "bench-mk-$mem"
+}
+
+restore_rows() {
+	local mem how
+	for mem in $RESTORE_MEMS; do
+		[ -f "$T/bench-$mem.img" ] || make_store "$mem"
+		for how in eager lazy; do
+			run "bench-restore-$mem-$how" 3 --mem "$(bochs_mem $mem)" --disk "$T/bench-$mem.img" \
+				--cmdline "mem=$mem guest=counter snap_ms=100 restore=$how"
+			ms[$how]=$(entry_ms "bench-restore-$mem-$how")
+		done
+		echo "bench: mem=${mem}MiB hypervisor start to first guest instruction eager=${ms[eager]}ms lazy=${ms[lazy]}ms eager/lazy=$(ratio "${ms[eager]}" "${ms[lazy]}")"
+		echo "bench: mem=${mem}MiB lazy $(grep -m1 -oE 'restore start.*' "$T/bench-restore-$mem-lazy.serial"); $(grep -m1 -oE 'boot parts.*' "$T/bench-restore-$mem-lazy.serial")"
+		lazy[$mem]=${ms[lazy]}
+	done
+	for mem in $RESTORE_MEMS; do
+		[ "$mem" = 64 ] || echo "bench: lazy restore start ${mem}MiB/64MiB=$(ratio "${lazy[$mem]}" "${lazy[64]}") (1.00 = independent of RAM)"
+	done
+}
+
+if [ "${BENCH_ONLY:-}" = restore ]; then
+	rm -f "$T"/bench-*.img
+	restore_rows
+	rm -f "$T"/bench-*.img
+	exit 0
+fi
 
 for mem in $MEMS; do
 	[ -n "${BENCH_REUSE:-}" ] && continue # analyse the last run's logs again
@@ -91,18 +130,5 @@ spause=$(mean_field bench-spin-on pause_cycles)
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "n/a" }'; }
 echo "bench: spin generation mean: pages=$sp pause=$spause writer=$sw ($(ratio "$sw" "$sp") per page) cycles; of a ${period}-cycle period: pause $(pct "$spause" $period), writer $(pct "$sw" $period), lost in all $(awk -v a="$on" -v b="$off" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * (1 - a / b); else print "n/a" }')"
 
-for mem in $MEMS; do
-	for how in eager lazy; do
-		run "bench-restore-$mem-$how" 3 --mem "$(bochs_mem $mem)" --disk "$T/bench-$mem.img" \
-			--cmdline "mem=$mem guest=counter snap_ms=100 restore=$how"
-		ms[$how]=$(entry_ms "bench-restore-$mem-$how")
-	done
-	echo "bench: mem=${mem}MiB hypervisor start to first guest instruction eager=${ms[eager]}ms lazy=${ms[lazy]}ms eager/lazy=$(ratio "${ms[eager]}" "${ms[lazy]}")"
-	echo "bench: mem=${mem}MiB lazy $(grep -m1 -oE 'restore start: .*' "$T/bench-restore-$mem-lazy.serial") (the rest: hypervisor boot, EPT)"
-	lazy[$mem]=${ms[lazy]}
-done
-echo "bench: lazy restore start 512MiB/64MiB=$(ratio "${lazy[512]}" "${lazy[64]}") (1.00 = independent of RAM)"
-for mem in $MEMS; do
-	[ "$mem" -gt 512 ] && echo "bench: lazy restore start ${mem}MiB/64MiB=$(ratio "${lazy[$mem]}" "${lazy[64]}")"
-done
+restore_rows
 rm -f "$T"/bench-*.img

@@ -59,6 +59,42 @@ static void ept_setup(int ad)
 	ck_assert_int_eq(ept_init(&ept, &ops, ad), 0);
 }
 
+/* Guest RAM mapped on demand (issue 15): recording 4 GiB builds nothing;
+ * a leaf is built with its 2 MiB neighbours, none present, each naming its
+ * host frame; at most ept_lazy_tables tables in all. */
+START_TEST(ept_lazy_builds_on_demand)
+{
+	ept_setup(1);
+	uint64_t hpa = 0x40000000, len = 4ull << 30, gpa = (3ull << 30) + 0x5000, out;
+	ck_assert_int_eq(ept_map_lazy(&ept, 0, hpa, len), 0);
+	ck_assert_uint_eq(ept.tables, 1);
+	ck_assert_int_eq(ept_map_lazy(&ept, 0, hpa, len), HV_EINVAL); /* one range */
+	ck_assert_ptr_null(ept_leaf(&ept, gpa));
+	ck_assert_int_eq(ept_translate(&ept, gpa, &out), HV_ENOENT);
+	uint64_t *l = ept_leaf_build(&ept, gpa);
+	ck_assert_ptr_nonnull(l);
+	ck_assert_uint_eq(ept.tables, 4);
+	ck_assert_uint_eq(*l & EPT_RWX, 0);
+	ck_assert_uint_eq(*l & EPT_ADDR_MASK, hpa + gpa - 0x0);
+	ck_assert_uint_eq((*l >> EPT_MT_SHIFT) & 7, EPT_MT_WB);
+	ck_assert_int_eq(ept_translate(&ept, gpa, &out), HV_ENOENT); /* built, not present */
+	*l |= EPT_RWX;
+	ck_assert_int_eq(ept_translate(&ept, gpa + 0x10, &out), 0);
+	ck_assert_uint_eq(out, hpa + gpa + 0x10);
+	uint64_t *n = ept_leaf(&ept, gpa + 0x1000); /* a neighbour: built with it */
+	ck_assert_ptr_nonnull(n);
+	ck_assert_uint_eq(*n, (hpa + gpa + 0x1000) | EPT_MT_WB << EPT_MT_SHIFT);
+	ck_assert_ptr_eq(ept_leaf_build(&ept, gpa), l);
+	ck_assert_uint_eq(ept.tables, 4);
+	ck_assert_ptr_null(ept_leaf_build(&ept, len)); /* beyond the range: not built */
+	ck_assert_uint_eq(ept_lazy_tables(0, len), 2048 + 4 + 1 + 1);
+	ck_assert_uint_eq(ept_lazy_tables(0, 64ull << 20), 32 + 1 + 1 + 1);
+	ck_assert_int_eq(ept_map_lazy(&ept, 0x1000, hpa, len), HV_EINVAL);
+	ept_setup(0);
+	ck_assert_int_eq(ept_map_lazy(&ept, 0, 0x1000, len), HV_EINVAL); /* unaligned host */
+}
+END_TEST
+
 START_TEST(ept_map_and_translate)
 {
 	ept_setup(1);
@@ -128,6 +164,7 @@ static Suite *ept_suite(void)
 	Suite *s = suite_create("ept");
 	TCase *core = tcase_create("core"), *err = tcase_create("errors");
 	tcase_add_test(core, ept_map_and_translate);
+	tcase_add_test(core, ept_lazy_builds_on_demand);
 	tcase_add_test(core, ept_far_addresses_get_own_tables);
 	tcase_add_test(core, ept_write_protect_and_restore);
 	tcase_add_test(err, ept_errors);

@@ -86,11 +86,15 @@ static void sim_fault(struct sim *s, uint64_t g, int write)
 	s->faults++;
 }
 
-/* What the CPU does for a guest write: EPT checks, then A/D and PML. */
+/* What the CPU does for a guest write: EPT checks, then A/D and PML. A
+ * handled fault must have fixed the leaf by the second retry. */
 static void sim_write(struct sim *s, uint64_t g, unsigned off, uint8_t v)
 {
-	while (!(s->leaf[g] & SNAPENG_EPT_R) || !(s->leaf[g] & SNAPENG_EPT_W))
+	for (int tries = 0; !(s->leaf[g] & SNAPENG_EPT_R) || !(s->leaf[g] & SNAPENG_EPT_W); tries++) {
+		ck_assert_msg(tries < 2, "frame %llu: the fault left leaf %llx unwritable", (unsigned long long)g,
+			      (unsigned long long)s->leaf[g]);
 		sim_fault(s, g, 1);
+	}
 	s->mem[g * PAGE + off] = v;
 	if (!(s->leaf[g] & SNAPENG_EPT_D)) {
 		s->leaf[g] |= SNAPENG_EPT_A | SNAPENG_EPT_D;
@@ -106,8 +110,11 @@ static void sim_write(struct sim *s, uint64_t g, unsigned off, uint8_t v)
 
 static uint8_t sim_read(struct sim *s, uint64_t g, unsigned off)
 {
-	while (!(s->leaf[g] & SNAPENG_EPT_R))
+	for (int tries = 0; !(s->leaf[g] & SNAPENG_EPT_R); tries++) {
+		ck_assert_msg(tries < 2, "frame %llu: the fault left leaf %llx unreadable", (unsigned long long)g,
+			      (unsigned long long)s->leaf[g]);
 		sim_fault(s, g, 0);
+	}
 	return s->mem[g * PAGE + off];
 }
 
@@ -168,12 +175,15 @@ static void run_close(struct run *r)
 		free(r->ref[i]);
 }
 
-/* A fresh guest of NPAGES zeroed frames under an engine of the given tier. */
+/* A fresh guest of NPAGES zeroed frames under an engine of the given tier;
+ * the host maps every frame present and writable (engine.h). */
 static struct sim *sim_start(struct run *r, enum snapeng_tier tier)
 {
 	struct sim *s = &r->s;
 	s->tier = tier;
 	s->mem = calloc(NPAGES, PAGE);
+	for (uint64_t g = 0; g < NPAGES; g++)
+		s->leaf[g] = SNAPENG_EPT_RWX;
 	struct snapeng_host h = sim_host(s);
 	ck_assert_int_eq(snapeng_create(&h, r->st, NPAGES, tier, &s->e), 0);
 	return s;
@@ -399,6 +409,7 @@ START_TEST(host_access_during_lazy_restore)
 	commit_all(s);
 	snapeng_destroy(s->e);
 	memset(s->mem, 0x5A, NPAGES * PAGE);
+	memset(s->leaf, 0, sizeof s->leaf); /* a new boot's EPT: nothing present */
 	struct snapeng_host h = sim_host(s);
 	ck_assert_int_eq(snapeng_create(&h, r.st, NPAGES, SNAPENG_PML, &s->e), 0);
 	char state[8];
@@ -467,6 +478,7 @@ START_TEST(lazy_restore_survives_failed_allocations)
 		memcpy(expect, s->mem, NPAGES * PAGE);
 		snapeng_destroy(s->e);
 		memset(s->mem, 0x5A, NPAGES * PAGE);
+		memset(s->leaf, 0, sizeof s->leaf);
 		struct snapeng_host h = sim_host(s);
 		ck_assert_int_eq(snapeng_create(&h, r.st, NPAGES, SNAPENG_PML, &s->e), 0);
 		char state[8];
@@ -510,6 +522,7 @@ START_TEST(capture_after_dropping_the_newest)
 	commit_all(s);
 	snapeng_destroy(s->e);
 	ck_assert_int_eq(snap_drop(r.st, 2), 0);
+	memset(s->leaf, 0, sizeof s->leaf);
 	struct snapeng_host h = sim_host(s);
 	ck_assert_int_eq(snapeng_create(&h, r.st, NPAGES, SNAPENG_WP, &s->e), 0);
 	char state[8];
@@ -633,6 +646,116 @@ static void lazy_restore(enum snapeng_tier tier)
 	run_close(&r);
 }
 
+/* ---- a lazy restore's start does not grow with guest RAM (issue 15) ---- */
+
+#define HUGE_FRAMES (1ull << 20) /* a 4 GiB guest */
+#define HUGE_REAL 64u            /* frames with memory of their own; the rest share one */
+static struct {
+	uint64_t *leaf;
+	uint8_t *mem, scratch[PAGE];
+	uint64_t leaf_calls, page_calls, invepts;
+} huge;
+
+static uint8_t *h_page(void *c, uint64_t g)
+{
+	(void)c;
+	huge.page_calls += !snapeng_debug_checking;
+	return g < HUGE_REAL ? huge.mem + g * PAGE : huge.scratch;
+}
+static uint64_t *h_leaf(void *c, uint64_t g)
+{
+	(void)c;
+	huge.leaf_calls += !snapeng_debug_checking;
+	return &huge.leaf[g];
+}
+static void h_invept(void *c) { (void)c; huge.invepts++; }
+
+/* A generation of a 4 GiB guest with three non-zero pages (absent map
+ * subtrees are zero pages), and an engine restoring it lazily: creating the
+ * engine and starting the restore touch no frame and no leaf (before issue
+ * 15 each did one pass over all 2^20), and each page comes back by its
+ * fault or by the prefetch, low frames first. */
+START_TEST(restore_start_touches_no_frame)
+{
+	struct run r = { 0 };
+	run_open(&r);
+	struct snap_begin_opts o = { .base = SNAP_BASE_NONE, .npages = HUGE_FRAMES, .time_ns = 1 };
+	static uint8_t page[PAGE];
+	uint64_t gen, frames[3] = { 3, 40, HUGE_FRAMES - 1 };
+	ck_assert_int_eq(snap_begin(r.st, &o), 0);
+	for (int i = 0; i < 3; i++) {
+		memset(page, 0xA0 + i, PAGE);
+		ck_assert_int_eq(snap_write_page(r.st, frames[i], page), 0);
+	}
+	ck_assert_int_eq(snap_set_state(r.st, "huge", 5), 0);
+	ck_assert_int_eq(snap_commit(r.st, &gen), 0);
+
+	huge.leaf = calloc(HUGE_FRAMES, 8); /* the new boot's EPT: nothing present */
+	huge.mem = malloc(HUGE_REAL * PAGE);
+	memset(huge.mem, 0x5A, HUGE_REAL * PAGE); /* what RAM held before */
+	huge.leaf_calls = huge.page_calls = huge.invepts = 0;
+	struct snapeng_host h = { NULL, h_page, h_leaf, h_invept, md_alloc, md_free };
+	snapeng *e;
+	ck_assert_int_eq(snapeng_create(&h, r.st, HUGE_FRAMES, SNAPENG_PML, &e), 0);
+	char state[8];
+	size_t len = 0;
+	ck_assert_int_eq(snapeng_restore(e, 0, state, sizeof state, &len), 0);
+	ck_assert_str_eq(state, "huge");
+	ck_assert_msg(huge.leaf_calls == 0 && huge.page_calls == 0,
+		      "starting a restore touched %llu leaves and %llu frames of %llu",
+		      (unsigned long long)huge.leaf_calls, (unsigned long long)huge.page_calls,
+		      (unsigned long long)HUGE_FRAMES);
+	ck_assert_uint_le(huge.invepts, 1);
+	struct snapeng_stats st;
+	snapeng_stats(e, &st);
+	ck_assert_uint_eq(st.absent, HUGE_FRAMES);
+	ck_assert_uint_eq(st.restored_from, gen);
+	/* a second restore, or one after a capture, is refused */
+	ck_assert_int_eq(snapeng_restore(e, 0, state, sizeof state, &len), SNAP_EBUSY);
+
+	/* the guest touches frame 40 first: one read, one leaf */
+	int handled = 0;
+	ck_assert_int_eq(snapeng_fault(e, 40, 0, &handled), 0);
+	ck_assert(handled);
+	ck_assert_uint_eq(huge.mem[40 * PAGE + 7], 0xA1);
+	ck_assert(huge.leaf[40] & SNAPENG_EPT_R);
+	ck_assert_uint_le(huge.leaf_calls + huge.page_calls, 4);
+	ck_assert_int_eq(snapeng_fault(e, 40, 0, &handled), 0);
+	ck_assert(!handled); /* present now: not the engine's */
+
+	/* the prefetch reads low frames first, skipping the one already read */
+	ck_assert_int_eq(snapeng_restore_step(e, 8), (int64_t)(HUGE_FRAMES - 9));
+	for (uint64_t g = 0; g < 8; g++)
+		ck_assert_msg(huge.leaf[g] & SNAPENG_EPT_R, "frame %llu not prefetched first", (unsigned long long)g);
+	ck_assert(!(huge.leaf[8] & SNAPENG_EPT_R));
+	ck_assert_uint_eq(huge.mem[3 * PAGE], 0xA0);
+	ck_assert_uint_eq(huge.mem[5 * PAGE], 0); /* a zero page overwrote the old RAM */
+	/* a host read of the last frame */
+	ck_assert_int_eq(snapeng_guest_read(e, HUGE_FRAMES - 1), 0);
+	ck_assert_uint_eq(huge.scratch[100], 0xA2);
+	ck_assert_uint_le(huge.leaf_calls + huge.page_calls, 4 + 2 * 9);
+	snapeng_destroy(e);
+
+	/* The AD tier's capture scans leaves, but not those of absent frames:
+	 * asking for them would make the hypervisor build their tables. */
+	memset(huge.leaf, 0, HUGE_FRAMES * 8);
+	ck_assert_int_eq(snapeng_create(&h, r.st, HUGE_FRAMES, SNAPENG_AD, &e), 0);
+	ck_assert_int_eq(snapeng_restore(e, 0, state, sizeof state, &len), 0);
+	ck_assert_int_eq(snapeng_fault(e, 3, 1, &handled), 0);
+	huge.leaf[3] |= SNAPENG_EPT_D; /* the guest's write */
+	huge.leaf_calls = 0;
+	ck_assert_int_eq(snapeng_capture(e, "ad", 3, 1, &gen), 0);
+	snapeng_stats(e, &st);
+	ck_assert_uint_eq(st.dirty, 1);
+	ck_assert_msg(huge.leaf_calls <= 3, "an AD capture during a restore asked for %llu leaves",
+		      (unsigned long long)huge.leaf_calls);
+	snapeng_destroy(e);
+	free(huge.leaf);
+	free(huge.mem);
+	run_close(&r);
+}
+END_TEST
+
 START_TEST(lazy_restore_pml) { lazy_restore(SNAPENG_PML); }
 END_TEST
 START_TEST(lazy_restore_wp) { lazy_restore(SNAPENG_WP); }
@@ -658,6 +781,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(rest, lazy_restore_pml);
 	tcase_add_test(rest, lazy_restore_wp);
 	tcase_add_test(rest, lazy_restore_ad);
+	tcase_add_test(rest, restore_start_touches_no_frame);
 	tcase_add_test(err, capture_while_busy_is_refused);
 	tcase_add_test(err, failed_write_keeps_pages_dirty);
 	tcase_add_test(big, first_commit_of_big_guests_fits_the_heap);
