@@ -47,14 +47,32 @@
 static void mc_clear(snap_store *st)
 {
 	snap_memset(st->mc_blk, 0, sizeof st->mc_blk);
+	snap_memset(st->mc_head, 0, sizeof st->mc_head);
+}
+
+/* Blocks are mostly consecutive: their low bits spread them well. */
+static u8 *mc_chain(snap_store *st, u64 blk)
+{
+	return &st->mc_head[blk % (2 * SNAP_MCACHE_BLOCKS)];
 }
 
 static int mc_find(const snap_store *st, u64 blk)
 {
-	for (u32 i = 0; i < SNAP_MCACHE_BLOCKS; i++)
-		if (st->mc_blk[i] == blk)
-			return (int)i;
+	u32 i = st->mc_head[blk % (2 * SNAP_MCACHE_BLOCKS)];
+	for (; i; i = st->mc_next[i - 1])
+		if (st->mc_blk[i - 1] == blk)
+			return (int)i - 1;
 	return -1;
+}
+
+/* Empties slot v (it holds a block). */
+static void mc_unlink(snap_store *st, int v)
+{
+	u8 *l = mc_chain(st, st->mc_blk[v]);
+	while (*l != v + 1)
+		l = &st->mc_next[*l - 1];
+	*l = st->mc_next[v];
+	st->mc_blk[v] = 0;
 }
 
 static u8 *mc_at(const snap_store *st, int i)
@@ -71,25 +89,31 @@ static void mc_put(snap_store *st, u64 blk, const void *buf)
 				       SNAP_BLOCK_SIZE)))
 		return;
 	int v = mc_find(st, blk);
-	for (u32 i = 0; v < 0 && i < SNAP_MCACHE_BLOCKS; i++)
-		if (!st->mc_blk[i])
-			v = (int)i;
-	if (v < 0) { /* full: the least recently used goes */
-		v = 0;
-		for (u32 i = 1; i < SNAP_MCACHE_BLOCKS; i++)
-			if (st->mc_used[i] < st->mc_used[v])
+	if (v < 0) {
+		for (u32 i = 0; v < 0 && i < SNAP_MCACHE_BLOCKS; i++)
+			if (!st->mc_blk[i])
 				v = (int)i;
+		if (v < 0) { /* full: the least recently used goes */
+			v = 0;
+			for (u32 i = 1; i < SNAP_MCACHE_BLOCKS; i++)
+				if (st->mc_used[i] < st->mc_used[v])
+					v = (int)i;
+			mc_unlink(st, v);
+		}
+		u8 *l = mc_chain(st, blk);
+		st->mc_next[v] = *l;
+		*l = (u8)(v + 1);
+		st->mc_blk[v] = blk;
 	}
-	st->mc_blk[v] = blk;
 	st->mc_used[v] = ++st->mc_clock;
 	snap_memcpy(mc_at(st, v), buf, SNAP_BLOCK_SIZE);
 }
 
 void io_forget(snap_store *st, u64 blk)
 {
-	int i = mc_find(st, blk);
-	if (i >= 0 && blk)
-		st->mc_blk[i] = 0;
+	int i = blk ? mc_find(st, blk) : -1;
+	if (i >= 0)
+		mc_unlink(st, i);
 }
 
 void io_forget_unmarked(snap_store *st)
@@ -97,7 +121,7 @@ void io_forget_unmarked(snap_store *st)
 	for (u32 i = 0; i < SNAP_MCACHE_BLOCKS && st->bitmap; i++) {
 		u64 b = st->mc_blk[i];
 		if (b && !(st->bitmap[b >> 3] >> (b & 7) & 1))
-			st->mc_blk[i] = 0;
+			mc_unlink(st, (int)i);
 	}
 }
 

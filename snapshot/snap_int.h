@@ -133,6 +133,7 @@ struct wpage {
 #ifndef SNAP_MCACHE_BLOCKS
 #define SNAP_MCACHE_BLOCKS 64u
 #endif
+_Static_assert(SNAP_MCACHE_BLOCKS < 256, "slot + 1 fits a byte");
 /* Superseded blocks of this generation waiting for a flush to be freed. */
 #ifndef SNAP_DEAD_MAX
 #define SNAP_DEAD_MAX 1024u
@@ -213,6 +214,9 @@ struct snap_store {
 	 * whole cache goes after an I/O error (and with the handle). */
 	u64 mc_blk[SNAP_MCACHE_BLOCKS]; /* 0: slot empty */
 	u64 mc_used[SNAP_MCACHE_BLOCKS]; /* mc_clock at the last use: LRU */
+	/* every written block is looked up: a hash of chains (slot + 1) */
+	u8 mc_head[2 * SNAP_MCACHE_BLOCKS];
+	u8 mc_next[SNAP_MCACHE_BLOCKS];
 	u64 mc_clock;
 	u8 *mc_data;                 /* SNAP_MCACHE_BLOCKS blocks, at first use */
 	int mc_nofill;               /* reads are not kept (marking walks all) */
