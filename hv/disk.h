@@ -15,6 +15,10 @@
 #define DISK_DMA_HEAP ((uint64_t)(SNAP_IO_SLOTS + 2) * \
 		       (SNAP_WBUF_BLOCKS * SNAP_BLOCK_SIZE + (64u << 10)))
 
+/* The store's cache of metadata blocks (snapshot/snap_int.h,
+ * SNAP_MCACHE_BLOCKS = 64 blocks of 4 KiB), allocated at its first write. */
+#define DISK_MCACHE_HEAP (256ull << 10)
+
 /*
  * The hypervisor heap the store and the engine need for a guest of
  * `frames` pages on a disk of `dev_blocks` blocks: the store's own (snap.h,
@@ -22,7 +26,8 @@
  * 32768 pages, so under 2 MiB plus 16 bytes per 256 frames and a bit per
  * frame; the allocation bitmap, a bit per disk block), the engine's four
  * bitmaps (half a byte per frame) and its state blob, with room to spare:
- * 8 MiB + 1 byte per frame + the bitmap, + DISK_DMA_HEAP. Sized at boot
+ * 8 MiB + 1 byte per frame + the bitmap, + DISK_DMA_HEAP and the metadata
+ * cache (DISK_MCACHE_HEAP). Sized at boot
  * from mem= and the disk, so every guest mem= allows can commit its first
  * generation (the fixed 24 MiB heap with the store of issue 5 failed from
  * 2 GiB on).
@@ -30,7 +35,8 @@
  */
 static inline uint64_t disk_heap_bytes(uint64_t frames, uint64_t dev_blocks)
 {
-	return (8ull << 20) + frames + dev_blocks / 8 + DISK_DMA_HEAP;
+	return (8ull << 20) + frames + dev_blocks / 8 + DISK_DMA_HEAP +
+	       DISK_MCACHE_HEAP;
 }
 
 /*

@@ -99,7 +99,21 @@ static int mark_catalog(snap_store *st, u64 cat_blk, const struct catalog *c,
 
 /* except: a generation being dropped, whose map may be unreadable: what can
  * be read of it is marked, the rest cannot be known. */
+static int mark_all(snap_store *st, u64 except);
+
+/* Marking reads every retained map once: what it reads is not kept in the
+ * metadata cache, which would lose the paths the next commit needs. */
 static int mark(snap_store *st, u64 except)
+{
+	st->mc_nofill++;
+	int rc = mark_all(st, except);
+	st->mc_nofill--;
+	if (!rc)
+		io_forget_unmarked(st);
+	return rc;
+}
+
+static int mark_all(snap_store *st, u64 except)
 {
 	u64 bytes = (st->dev_blocks + 7) / 8;
 	snap_memset(st->bitmap, 0, bytes);
@@ -206,6 +220,7 @@ void alloc_release(snap_store *st, u64 blk)
 		st->bitmap[blk >> 3] &= (u8)~(1u << (blk & 7));
 		st->nfree++;
 	}
+	io_forget(st, blk); /* a freed block's next content is another's */
 }
 
 int snap_space(snap_store *st, struct snap_space *out)

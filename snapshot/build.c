@@ -238,7 +238,7 @@ static int spill_leaf(snap_store *st, u64 li, const struct wpage *wp, u64 n)
 		if ((rc = alloc_block(st, &np.blk)))
 			return rc;
 		np.csum = snap_hash(node, SNAP_BLOCK_SIZE, np.blk);
-		if ((rc = io_write(st, np.blk, node)))
+		if ((rc = io_write_meta(st, np.blk, node)))
 			return rc;
 	}
 	if ((b->lflag[li] & LEAF_OWN) && (rc = build_dead(st, b->leaf[li].blk)))
@@ -310,7 +310,7 @@ static int rebuild(snap_store *st, struct ptr base, u32 level, u64 first,
 	if ((rc = alloc_block(st, &out->blk)))
 		return rc;
 	out->csum = snap_hash(node, SNAP_BLOCK_SIZE, out->blk);
-	return io_write(st, out->blk, node);
+	return io_write_meta(st, out->blk, node);
 }
 
 int build_commit(snap_store *st, struct ptr *root)

@@ -24,13 +24,112 @@
  *   - a failed completion puts the store in the ERROR state, exactly as a
  *     failed synchronous write, whenever it is noticed; snap_close waits
  *     for every write in flight before the buffers are freed.
+ *
+ * And a cache of metadata blocks (SNAP_MCACHE_BLOCKS, least recently used
+ * goes first): the map and record blocks the last commits wrote
+ * (io_write_meta) and read, so that the next commit, which rebuilds the
+ * paths to the leaves it changes from those of its base, reads nothing
+ * from the disk (a device read is slow for the guest: in Bochs a PIO read
+ * also waits for the DMA in flight). It is exact because every change of a
+ * block's content goes through this file: io_write drops the block's copy
+ * (a block is reused only after it was freed: alloc.c drops it then too),
+ * and an I/O error drops them all. A block from the cache is checked
+ * against its pointer's checksum like one from the disk, so a wrong
+ * pointer is still found; damage on the disk under a cached copy is found
+ * by verification (snap_verify reads the disk) or after a reopen.
  */
 #include "snapshot/snap_int.h"
 
 #define POLL_EVERY 8u /* blocks added between two looks at writes in flight */
 
+/* --- the metadata cache --- */
+
+static void mc_clear(snap_store *st)
+{
+	snap_memset(st->mc_blk, 0, sizeof st->mc_blk);
+	snap_memset(st->mc_head, 0, sizeof st->mc_head);
+}
+
+/* Blocks are mostly consecutive: their low bits spread them well. */
+static u8 *mc_chain(snap_store *st, u64 blk)
+{
+	return &st->mc_head[blk % (2 * SNAP_MCACHE_BLOCKS)];
+}
+
+static int mc_find(const snap_store *st, u64 blk)
+{
+	u32 i = st->mc_head[blk % (2 * SNAP_MCACHE_BLOCKS)];
+	for (; i; i = st->mc_next[i - 1])
+		if (st->mc_blk[i - 1] == blk)
+			return (int)i - 1;
+	return -1;
+}
+
+/* Empties slot v (it holds a block). */
+static void mc_unlink(snap_store *st, int v)
+{
+	u8 *l = mc_chain(st, st->mc_blk[v]);
+	while (*l != v + 1)
+		l = &st->mc_next[*l - 1];
+	*l = st->mc_next[v];
+	st->mc_blk[v] = 0;
+}
+
+static u8 *mc_at(const snap_store *st, int i)
+{
+	return st->mc_data + (size_t)i * SNAP_BLOCK_SIZE;
+}
+
+/* Keeps a copy of blk (replacing the least recently used); without memory
+ * for the cache, nothing is kept. */
+static void mc_put(snap_store *st, u64 blk, const void *buf)
+{
+	if (!st->mc_data &&
+	    !(st->mc_data = snap_alloc(st, (size_t)SNAP_MCACHE_BLOCKS *
+				       SNAP_BLOCK_SIZE)))
+		return;
+	int v = mc_find(st, blk);
+	if (v < 0) {
+		for (u32 i = 0; v < 0 && i < SNAP_MCACHE_BLOCKS; i++)
+			if (!st->mc_blk[i])
+				v = (int)i;
+		if (v < 0) { /* full: the least recently used goes */
+			v = 0;
+			for (u32 i = 1; i < SNAP_MCACHE_BLOCKS; i++)
+				if (st->mc_used[i] < st->mc_used[v])
+					v = (int)i;
+			mc_unlink(st, v);
+		}
+		u8 *l = mc_chain(st, blk);
+		st->mc_next[v] = *l;
+		*l = (u8)(v + 1);
+		st->mc_blk[v] = blk;
+	}
+	st->mc_used[v] = ++st->mc_clock;
+	snap_memcpy(mc_at(st, v), buf, SNAP_BLOCK_SIZE);
+}
+
+void io_forget(snap_store *st, u64 blk)
+{
+	int i = blk ? mc_find(st, blk) : -1;
+	if (i >= 0)
+		mc_unlink(st, i);
+}
+
+void io_forget_unmarked(snap_store *st)
+{
+	for (u32 i = 0; i < SNAP_MCACHE_BLOCKS && st->bitmap; i++) {
+		u64 b = st->mc_blk[i];
+		if (b && !(st->bitmap[b >> 3] >> (b & 7) & 1))
+			mc_unlink(st, (int)i);
+	}
+}
+
+/* --- writes --- */
+
 static int fail_sticky(snap_store *st, int rc, const char *what, u64 blk)
 {
+	mc_clear(st); /* what the disk holds is no longer known */
 	st->state = ST_ERROR;
 	snap_err(st, SNAP_EIO, "device %s failed at block %llu (error %d); the "
 		 "store refuses further writes until it is reopened",
@@ -172,10 +271,13 @@ int io_read(snap_store *st, u64 blk, void *buf)
 		snap_memcpy(buf, b, SNAP_BLOCK_SIZE);
 		return 0;
 	}
+	st->dev_reads++;
 	int rc = st->io.read(st->io.ctx, blk, 1, buf);
-	if (rc)
+	if (rc) {
+		mc_clear(st);
 		return snap_err(st, SNAP_EIO, "device read failed at block %llu "
 				"(error %d)", blk, rc);
+	}
 	return 0;
 }
 
@@ -186,13 +288,24 @@ int io_read_meta(snap_store *st, struct ptr p, void *buf, const char *what,
 		return snap_err(st, SNAP_ECORRUPT, "generation %llu: %s pointer "
 				"to block %llu is outside the data area", gen,
 				what, p.blk);
-	int rc = io_read(st, p.blk, buf);
-	if (rc)
+	if (st->state == ST_ERROR)
+		return SNAP_EFATAL;
+	int c = st->mc_bypass ? -1 : mc_find(st, p.blk);
+	int rc;
+	if (c >= 0) {
+		snap_memcpy(buf, mc_at(st, c), SNAP_BLOCK_SIZE);
+		st->mc_used[c] = ++st->mc_clock;
+		st->mc_hits++;
+	} else if ((rc = io_read(st, p.blk, buf))) {
 		return rc;
+	}
+	/* the pointer's checksum, whichever copy was read */
 	if (CSUM_BAD(snap_hash(buf, SNAP_BLOCK_SIZE, p.blk), p.csum))
 		return snap_err(st, SNAP_ECORRUPT, "generation %llu: %s block "
 				"%llu fails its checksum (damaged or misdirected "
 				"write)", gen, what, p.blk);
+	if (c < 0 && !st->mc_nofill && !st->mc_bypass)
+		mc_put(st, p.blk, buf);
 	return 0;
 }
 
@@ -200,6 +313,7 @@ int io_write(snap_store *st, u64 blk, const void *buf)
 {
 	if (st->state == ST_ERROR)
 		return SNAP_EFATAL;
+	io_forget(st, blk); /* its content changes */
 	if (!st->wslots)
 		slots_setup(st);
 	if (st->wbuf_n && (blk != st->wbuf_blk + st->wbuf_n ||
@@ -220,6 +334,14 @@ int io_write(snap_store *st, u64 blk, const void *buf)
 	st->wbuf_n++;
 	st->blocks_written++;
 	return 0;
+}
+
+int io_write_meta(snap_store *st, u64 blk, const void *buf)
+{
+	int rc = io_write(st, blk, buf);
+	if (!rc)
+		mc_put(st, blk, buf);
+	return rc;
 }
 
 int io_flush(snap_store *st)
@@ -243,6 +365,9 @@ int io_flush(snap_store *st)
 
 void io_fini(snap_store *st)
 {
+	mc_clear(st);
+	snap_free(st, st->mc_data, (size_t)SNAP_MCACHE_BLOCKS * SNAP_BLOCK_SIZE);
+	st->mc_data = NULL;
 	if (!st->wslots)
 		return;
 	(void)wait_all(st); /* the store is closing: only the buffers matter */

@@ -227,6 +227,11 @@ int snap_verify(snap_gen *g)
 
 	if (!page)
 		return SNAP_ENOMEM;
+	/* verification is of the disk: no block from the metadata cache (nor
+	 * from the handle's own, filled before) */
+	st->mc_bypass++;
+	for (u32 i = 0; i < MAX_DEPTH; i++)
+		g->node_blk[i] = 0;
 	first[0] = 0;
 	for (u32 i = 0; i < r->nstate; i++) {
 		rc = io_read_meta(st, r->state[i], st->tmp, "state", r->gen);
@@ -251,6 +256,9 @@ int snap_verify(snap_gen *g)
 		rc = snap_err(st, SNAP_ECORRUPT, bad > 1 ? "%s (and %llu more "
 			      "damaged pages or blocks)" : "%s", first, bad - 1);
 out:
+	st->mc_bypass--;
+	for (u32 i = 0; i < MAX_DEPTH; i++)
+		g->node_blk[i] = 0;
 	if (st->progress)
 		st->progress(st->progress_ctx, r->npages, r->npages);
 	snap_free(st, page, SNAP_PAGE_SIZE);

@@ -126,6 +126,14 @@ struct wpage {
 #ifndef SNAP_WP_MAX /* smaller only in a test build (crash_sim_spill) */
 #define SNAP_WP_MAX   32768u
 #endif
+/* Metadata blocks kept in memory (io.c): 256 KiB. A steady generation of
+ * a few dirty pages touches a few leaves, the levels above them and a
+ * record; 64 hold the paths of the last commits of a guest that rewrites
+ * the same memory. */
+#ifndef SNAP_MCACHE_BLOCKS
+#define SNAP_MCACHE_BLOCKS 64u
+#endif
+_Static_assert(SNAP_MCACHE_BLOCKS < 256, "slot + 1 fits a byte");
 /* Superseded blocks of this generation waiting for a flush to be freed. */
 #ifndef SNAP_DEAD_MAX
 #define SNAP_DEAD_MAX 1024u
@@ -200,6 +208,21 @@ struct snap_store {
 	u32 wslots;                  /* 0: not set up yet; 1: synchronous */
 	u32 wcur;
 
+	/* Metadata cache (io.c): map, record blocks this store wrote or read,
+	 * so that a commit rebuilding its paths reads nothing from the disk.
+	 * Exact: a block leaves it when it is freed or written again, and the
+	 * whole cache goes after an I/O error (and with the handle). */
+	u64 mc_blk[SNAP_MCACHE_BLOCKS]; /* 0: slot empty */
+	u64 mc_used[SNAP_MCACHE_BLOCKS]; /* mc_clock at the last use: LRU */
+	/* every written block is looked up: a hash of chains (slot + 1) */
+	u8 mc_head[2 * SNAP_MCACHE_BLOCKS];
+	u8 mc_next[SNAP_MCACHE_BLOCKS];
+	u64 mc_clock;
+	u8 *mc_data;                 /* SNAP_MCACHE_BLOCKS blocks, at first use */
+	int mc_nofill;               /* reads are not kept (marking walks all) */
+	int mc_bypass;               /* reads go to the disk (verification) */
+	u64 mc_hits, dev_reads;      /* for tests and benches */
+
 	/* The last generation this session committed: its record block and
 	 * map root, so that a generation built on it begins without reading
 	 * the record back (snap_begin runs in the hypervisor's pause). A
@@ -255,6 +278,13 @@ int io_read(snap_store *st, u64 blk, void *buf);
 int io_read_meta(snap_store *st, struct ptr p, void *buf, const char *what,
 		 u64 gen);
 int io_write(snap_store *st, u64 blk, const void *buf);
+/* io_write of a metadata block (map, record) that is also kept in the
+ * cache: the next commit reads it from memory. */
+int io_write_meta(snap_store *st, u64 blk, const void *buf);
+/* blk was freed: its cached copy goes. */
+void io_forget(snap_store *st, u64 blk);
+/* After marking: cached blocks no generation reaches go. */
+void io_forget_unmarked(snap_store *st);
 int io_drain(snap_store *st);
 int io_flush(snap_store *st);
 /* Before the store's buffers are freed: waits for every write in flight. */

@@ -375,7 +375,7 @@ static int commit_gen(snap_store *st, uint64_t *gen)
 	if ((rc = alloc_block(st, &recp.blk)))
 		return rc;
 	recp.csum = snap_hash(r, SNAP_BLOCK_SIZE, recp.blk);
-	if ((rc = io_write(st, recp.blk, r)))
+	if ((rc = io_write_meta(st, recp.blk, r)))
 		return rc;
 	if (self) /* always: it is the newest and keep >= 2 */
 		self->rec = recp;

@@ -1466,6 +1466,245 @@ START_TEST(async_close_waits_for_writes_in_flight)
 }
 END_TEST
 
+/* ----------------------------------------------------------------- cache */
+
+/* A bigger guest than NP: 80 map leaves, more than the metadata cache
+ * holds, and its own model: frame gfn of a generation holds fill(gfn,
+ * ver[gfn]) (ver 0: zero page). */
+#define CNP (80u * 256u)
+
+static void cache_put(uint64_t gfn, uint64_t v)
+{
+	uint8_t page[PS];
+	fill(page, gfn * 1000003u + v);
+	ck_assert_int_eq(snap_write_page(st, gfn, page), 0);
+}
+
+static uint64_t cache_commit(void)
+{
+	uint64_t g;
+	ck_assert_msg(snap_commit(st, &g) == 0, "%s", snap_errmsg(st));
+	return g;
+}
+
+static uint64_t cache_np = CNP; /* guest frames of the cache tests */
+
+static void cache_begin(void)
+{
+	struct snap_begin_opts bo = { .npages = cache_np };
+	ck_assert_msg(snap_begin(st, &bo) == 0, "%s", snap_errmsg(st));
+}
+
+/* The frames of leaves 0..9 and 70 written once; later generations write
+ * a few scattered frames of leaves 0..9 only. */
+static uint64_t steady_gfn(unsigned c, unsigned i)
+{
+	return ((uint64_t)(c * 7 + i * 3) % 10) * 256 + (c * 37 + i * 101) % 256;
+}
+
+static void cache_first(void)
+{
+	cache_begin();
+	for (unsigned l = 0; l < 10; l++)
+		for (unsigned k = 0; k < 8; k++)
+			cache_put(l * 256 + k * 29, 1);
+	cache_put(70 * 256 + 5, 1);
+	cache_commit();
+}
+
+/* Issue 15: a steady commit rebuilds its paths from the base map, which
+ * the commits before it wrote: from memory, not from the disk (before the
+ * cache, each commit here read the root and every leaf it changed). */
+static void steady_commits_read_nothing(int async)
+{
+	if (async)
+		go_async();
+	cache_first();
+	uint64_t reads = dev.reads;
+	for (unsigned c = 0; c < 30; c++) {
+		cache_begin();
+		for (unsigned i = 0; i < 4; i++)
+			cache_put(steady_gfn(c, i), c + 2);
+		cache_commit();
+	}
+	ck_assert_uint_eq(dev.reads - reads, 0);
+	if (async)
+		async_protocol_kept();
+	/* what was committed reads back (through the cache, then the disk) */
+	snap_gen *g;
+	uint8_t page[PS], want[PS];
+	for (int pass = 0; pass < 2; pass++) {
+		ck_assert_int_eq(snap_gen_open(st, 0, 0, &g), 0);
+		ck_assert_int_eq(snap_verify(g), 0);
+		ck_assert_int_eq(snap_read_page(g, 70 * 256 + 5, page), 0);
+		fill(want, (70 * 256 + 5) * 1000003ull + 1);
+		ck_assert(!memcmp(page, want, PS));
+		ck_assert_int_eq(snap_read_page(g, steady_gfn(29, 0), page), 0);
+		fill(want, steady_gfn(29, 0) * 1000003ull + 31);
+		ck_assert(!memcmp(page, want, PS));
+		snap_gen_close(g);
+		reopen();
+	}
+}
+
+START_TEST(steady_commits_read_nothing_sync)
+{
+	steady_commits_read_nothing(0);
+}
+END_TEST
+
+START_TEST(steady_commits_read_nothing_async)
+{
+	steady_commits_read_nothing(1);
+}
+END_TEST
+
+/* The block of the map leaf that points at data block `data` as frame gfn
+ * (found by content, as a misdirected write would be). */
+static uint64_t leaf_block_of(uint64_t gfn, uint64_t v)
+{
+	uint8_t page[PS], buf[PS];
+	uint64_t data = 0, leaf = 0;
+	fill(page, gfn * 1000003u + v);
+	for (uint64_t b = 2; b < NB && !data; b++) {
+		crashdev_get(&dev, b, buf);
+		if (!memcmp(buf, page, PS))
+			data = b;
+	}
+	ck_assert_uint_ne(data, 0);
+	for (uint64_t b = 2; b < NB && !leaf; b++) {
+		crashdev_get(&dev, b, buf);
+		uint64_t at;
+		memcpy(&at, buf + (gfn % 256) * 16, sizeof at);
+		if (at == data)
+			leaf = b;
+	}
+	ck_assert_uint_ne(leaf, 0);
+	return leaf;
+}
+
+START_TEST(damage_outside_the_cache_is_found)
+{
+	cache_first();
+	reopen(); /* nothing cached: leaf 70 is never read below */
+	for (unsigned c = 0; c < 5; c++) {
+		cache_begin();
+		cache_put(steady_gfn(c, 0), c + 2);
+		cache_commit();
+	}
+	uint64_t reads = dev.reads;
+	uint64_t l70 = leaf_block_of(70 * 256 + 5, 1);
+	crashdev_flip(&dev, l70, 77, 3);
+	/* a commit that changes leaf 70 reads it from the disk, and finds */
+	cache_begin();
+	cache_put(70 * 256 + 6, 9);
+	ck_assert_int_eq(snap_commit(st, NULL), SNAP_ECORRUPT);
+	ck_assert_msg(strstr(snap_errmsg(st), "page map block"), "%s",
+		      snap_errmsg(st));
+	ck_assert_uint_gt(dev.reads, reads);
+	crashdev_flip(&dev, l70, 77, 3);
+	/* a cached leaf damaged on the disk: verification reads the disk */
+	uint64_t l0 = leaf_block_of(steady_gfn(4, 0), 6);
+	crashdev_flip(&dev, l0, 100, 1);
+	snap_gen *g;
+	ck_assert_int_eq(snap_gen_open(st, 0, 0, &g), 0);
+	ck_assert_int_eq(snap_verify(g), SNAP_ECORRUPT);
+	snap_gen_close(g);
+	crashdev_flip(&dev, l0, 100, 1);
+}
+END_TEST
+
+/* keep 2 on a small device: blocks are freed and reused all the time, and
+ * the cache must never serve a block's old content. Every generation is
+ * checked while it is the newest and again when it is the older of the
+ * two. Its state blob is too big for the record: state blocks (written
+ * without the cache) reuse freed map blocks too. wide: frames anywhere in
+ * 80 leaves (more than the cache holds: blocks leave it by age); narrow:
+ * 2 of 48 frames of 8 leaves per generation and a 10-block state blob on
+ * a 200-block device, so that freed blocks come back (as state blocks
+ * too) while their old content is still cached: with io_write not
+ * dropping a block's copy, a state block read is served a stale map leaf
+ * here (checked by mutation). */
+static void reuse_run(int narrow)
+{
+	enum { NCOMMIT = 120 };
+	static uint64_t ver[2][CNP]; /* newest, previous */
+	static uint8_t state[40000], got[40000];
+	const size_t slen = narrow ? sizeof state : 6000;
+	const uint64_t nbs = narrow ? 200 : 1536;
+	const unsigned per = narrow ? 2 : 12;
+	struct crashdev d2;
+	struct snap_io io2;
+	struct snap_format_opts fo = { .keep = 2 };
+	snap_close(st);
+	crashdev_init(&d2, NULL, nbs);
+	crashdev_io(&d2, &io2);
+	ck_assert_int_eq(snap_format(&io2, &fo), 0);
+	ck_assert_int_eq(snap_open(&io2, 0, &st), 0);
+	cache_np = narrow ? 8 * 256 : CNP;
+	memset(ver, 0, sizeof ver);
+	uint64_t rng = 12345, written = 0;
+	for (unsigned c = 0; c < NCOMMIT; c++) {
+		memcpy(ver[1], ver[0], sizeof ver[0]);
+		cache_begin();
+		for (unsigned i = 0; i < per; i++) {
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			uint64_t gfn = narrow ? ((rng >> 33) % 8) * 256 + (rng >> 40) % 6 :
+				(rng >> 33) % CNP;
+			ver[0][gfn] = c + 1;
+			cache_put(gfn, c + 1);
+		}
+		memset(state, (int)c, slen);
+		ck_assert_int_eq(snap_set_state(st, state, slen), 0);
+		uint64_t gen = cache_commit();
+		struct snap_geninfo gi;
+		snap_gen *g;
+		for (int k = 0; k < 2 && gen - k >= 1; k++) {
+			ck_assert_int_eq(snap_gen_open(st, gen - k, 0, &g), 0);
+			snap_gen_info(g, &gi);
+			if (!k)
+				written += gi.bytes_written / PS;
+			ck_assert_msg(snap_read_state(g, got, sizeof got) == 0,
+				      "%s", snap_errmsg(st));
+			ck_assert_uint_eq(got[0], (uint8_t)(c - k));
+			ck_assert_uint_eq(got[slen - 1], (uint8_t)(c - k));
+			uint8_t page[PS], want[PS];
+			for (uint64_t p = 0; p < cache_np; p++) {
+				if (!ver[k][p] && p % 97)
+					continue;
+				ck_assert_msg(snap_read_page(g, p, page) == 0,
+					      "%s", snap_errmsg(st));
+				if (ver[k][p])
+					fill(want, p * 1000003u + ver[k][p]);
+				else
+					memset(want, 0, PS);
+				ck_assert_msg(!memcmp(page, want, PS), "generation "
+					      "%llu frame %llu", (unsigned long long)
+					      (gen - k), (unsigned long long)p);
+			}
+			snap_gen_close(g);
+		}
+	}
+	ck_assert_uint_gt(written, 2 * nbs); /* every block reused, on average twice */
+	snap_close(st);
+	st = NULL;
+	crashdev_free(&d2);
+	cache_np = CNP;
+	ck_assert_int_eq(snap_open(&io, 0, &st), 0);
+}
+
+START_TEST(reused_blocks_are_never_served_stale_wide)
+{
+	reuse_run(0);
+}
+END_TEST
+
+START_TEST(reused_blocks_are_never_served_stale_narrow)
+{
+	reuse_run(1);
+}
+END_TEST
+
 static Suite *suite(const char *name, const TTest **tests)
 {
 	Suite *s = suite_create(name);
@@ -1516,8 +1755,14 @@ int main(void)
 	const TTest *async[] = {
 		async_commit_round_trip, async_failed_write_is_sticky,
 		async_close_waits_for_writes_in_flight, NULL };
+	const TTest *cache[] = {
+		steady_commits_read_nothing_sync,
+		steady_commits_read_nothing_async,
+		damage_outside_the_cache_is_found,
+		reused_blocks_are_never_served_stale_wide,
+		reused_blocks_are_never_served_stale_narrow, NULL };
 	return unit_main(suite("format", fmt), suite("commit", commit),
 			 suite("errors", errors), suite("damage", damage),
 			 suite("streams", streams), suite("layout", layout),
-			 suite("async", async), NULL);
+			 suite("async", async), suite("cache", cache), NULL);
 }

@@ -155,6 +155,8 @@ static int dev_read(void *ctx, uint64_t blk, uint32_t n, void *buf)
 	struct crashdev *d = ctx;
 	if (blk + n > d->nblk)
 		return -22;
+	d->reads++;
+	d->blocks_read += n;
 	if (in_flight(d, blk, n)) {
 		/* what a disk returns then is anyone's guess */
 		d->early_reads++;

@@ -51,6 +51,7 @@ struct crashdev {
 	uint64_t early_reads, bad_completes, submits;
 	uint64_t fail_submit_at;  /* that submit (1: the first) fails at completion */
 	int hold;                 /* writes complete only when waited for */
+	uint64_t reads, blocks_read; /* read requests of the store, blocks */
 };
 
 void crashdev_init(struct crashdev *d, const uint8_t *base, uint64_t nblk);
