@@ -56,6 +56,15 @@ $(BUILD)/tests/check_vmx: $(VMX_TEST_SRCS) hv/*.h vdev/*.h lib/*.h tests/unit.h
 UNIT_TESTS += $(BUILD)/tests/check_vmx
 HOST_TOOLS += $(BUILD)/tests/check_vmx
 
+# Copy-on-write by copy (cpus=2) over the real EPT code; pmem and the AP stubbed.
+SHADOW_TEST_SRCS := tests/hv/check_cow_shadow.c hv/cow_shadow.c hv/ept.c hv/err.c lib/fmt.c
+$(BUILD)/tests/check_cow_shadow: $(SHADOW_TEST_SRCS) hv/*.h lib/*.h tests/unit.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -DAMBER_HOST_TEST $(CHECK_CFLAGS) -o $@ $(SHADOW_TEST_SRCS) $(CHECK_LIBS)
+
+UNIT_TESTS += $(BUILD)/tests/check_cow_shadow
+HOST_TOOLS += $(BUILD)/tests/check_cow_shadow
+
 # The control channel's parser (hv/ctl_proto.c): Check tests and a libFuzzer
 # target (jsmn is header-only: libjsmn-dev).
 DEPS_PKGS += libjsmn-dev
