@@ -327,6 +327,9 @@ int persist_init(struct vcpu *v, snap_store *st, const struct hv_config *cfg)
 		tier_name(P.tier), fell_back ? "; the damaged generation is kept (see above)" : "",
 		smp_ap_running() ? "; the second CPU writes" : "");
 	if (smp_ap_running()) {
+		/* Held until the guest first runs: the rest of the boot (console,
+		 * control channel) uses the store without asking. */
+		persist_lock();
 		L.ap = 1;
 		smp_ap_set_work(&ap_work);
 		if (P.tier != SNAPENG_WP && cow_shadow_init(v))
