@@ -4,12 +4,14 @@
 # (guest=workload: four rounds of writes, each ending in a requested
 # snapshot), compared with `snapctl cat`; every disk verifies. console=direct:
 # held output would bring captures forward at moments that differ by tier.
+# TIERS_CPUS=2: the same with the writer on a second CPU (tests/integ/smp-tiers).
 . "$(dirname "$0")/lib.sh"
 SNAPCTL=$TOP/build/tools/snapctl
+CPUS=${TIERS_CPUS:-1}
 for t in pml ad wp; do
 	rm -f "$T/tier-$t.img"
-	engine_start "tier-$t" --engine bochs --disk "$T/tier-$t.img" --timeout 180 \
-		--cmdline "format guest=workload snap_ms=600000 dirty=$t console=direct"
+	engine_start "tier-$t" --engine bochs --cpus "$CPUS" --disk "$T/tier-$t.img" --timeout 180 \
+		--cmdline "format guest=workload snap_ms=600000 dirty=$t console=direct cpus=$CPUS"
 	check "$t: tracking tier in use" wait_for "tier-$t" "^amber: snapshots: .*dirty tracking $t" 60
 	check "$t: workload done, 4 durable generations" wait_for "tier-$t" '^workload: done' 120
 	check "$t: round 4 in generation 4, waited" grep -q '^workload: round 4 in generation 4 (wait 0)' "$T/tier-$t.serial"
