@@ -10,9 +10,10 @@
  * the page's captured content into a shadow frame (~500 cycles), gives the
  * guest write access at once, and the AP later stores the shadow: the
  * engine reads pages only through its host `page` callback, which returns
- * the shadow while there is one. One fault shadows a window of captured
- * pages around it, so a guest that writes all over its dirty set takes a
- * few exits per generation, not one per page.
+ * the shadow while there is one. One fault shadows the captured pages of
+ * a window after it, so a guest that writes all over its dirty set takes a
+ * few exits per generation, not one per page; the AP, which waits for the
+ * lock meanwhile, copies half of them (smp_ap_call).
  *
  * It relies on the engine's page states (snapshot/engine.h): in the PML
  * and AD tiers a present leaf without W is CAPTURED (waiting for the

@@ -4,8 +4,10 @@
  * The AP never enters VMX: it runs the hypervisor's C code on its own stack,
  * GDT and TSS, with the shared IDT and page tables, interrupts off. It
  * calls the work function the BSP gives it (smp_ap_set_work) over and over,
- * pausing between calls. It never prints: kprintf and the serial ring are
- * the BSP's; an exception on the AP still reports and stops (a bug).
+ * pausing between calls, and a one-off call (smp_ap_call) before that. It
+ * never drives the serial port, which is the BSP's: its kprintf lines wait
+ * in a buffer the BSP prints (below); an exception on the AP still reports
+ * and powers off (a bug).
  *
  * Start-up (smp_start): the universal INIT-SIPI-SIPI sequence through the
  * BSP's local APIC (SDM Vol. 3A §8.4.4.1) into a real-mode trampoline at
