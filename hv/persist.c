@@ -34,6 +34,7 @@
 #define AP_SLICE_PAGES 1u    /* per hold of the lock on the AP: a copy-on-write
 			      * fault on the BSP waits for at most this many */
 #define PREFETCH_PAGES 64u
+#define AP_PREFETCH_PAGES 4u /* per hold of the lock on the AP, as AP_SLICE_PAGES */
 #define RETRY_MIN_MS   200u  /* first retry after a failed generation */
 #define RETRY_MAX_MS   10000u   /* pages a lazy restore reads per slice */
 #define SLICE_HZ       2000u /* guest run between slices while there is work */
@@ -91,6 +92,7 @@ static struct {
 	int bsp_holds;          /* BSP only */
 	int ap;                 /* the AP runs the writer */
 	volatile int done, err; /* the AP's outcome, for the BSP (under the lock) */
+	volatile int rdone, rerr; /* the AP's prefetch read the last page / failed */
 	uint64_t ap_cycles;     /* the AP's time writing since the capture */
 	uint64_t wait_cycles;   /* the BSP's time waiting for the lock since the capture */
 } L;
@@ -131,6 +133,15 @@ static void ap_writer(void *arg)
 			L.err = e;
 		else if (done)
 			L.done = 1;
+	} else if (P.e && P.restoring && !L.rdone && !L.rerr) {
+		/* A lazy restore's prefetch: it only makes absent leaves present
+		 * (an EPT table it adds is filled before it is linked, hv/ept.c),
+		 * which the guest's CPU needs no INVEPT for. */
+		int64_t left = snapeng_restore_step(P.e, AP_PREFETCH_PAGES);
+		if (left < 0)
+			L.rerr = 1;
+		else if (!left)
+			L.rdone = 1;
 	}
 	spin_unlock(&L.lock);
 }
@@ -495,7 +506,7 @@ static void restore_done(void)
  * so while one is, only the AP's outcome matters. */
 static int bsp_work_due(uint64_t now)
 {
-	if (P.restoring || L.done || L.err || !P.prepared)
+	if (L.done || L.err || L.rdone || L.rerr || !P.prepared)
 		return 1;
 	if (P.degraded)
 		return time_mono_ns() >= P.retry_at;
@@ -515,9 +526,21 @@ void persist_work(struct vcpu *v)
 	collect_ap();
 	struct snapeng_stats s;
 	snapeng_stats(P.e, &s);
-	if (!s.absent)
+	if (!s.absent && P.restoring && !L.ap)
 		P.restoring = 0; /* also when faults read the last pages */
-	if (s.absent) {
+	if (L.rdone || L.rerr) { /* the AP's prefetch */
+		int failed = L.rerr;
+		L.rdone = L.rerr = 0;
+		P.restoring = 0;
+		if (failed) {
+			kprintf("amber: error: lazy restore: %s\n", P.st ? snap_errmsg(P.st) : "the store could not be reopened");
+			exit_stop_guest(v, "a page of the restored generation cannot be read");
+			persist_unlock();
+			return;
+		}
+		restore_done();
+	}
+	if (s.absent && !L.ap) {
 		int64_t left = snapeng_restore_step(P.e, PREFETCH_PAGES);
 		if (left < 0) {
 			kprintf("amber: error: lazy restore: %s\n", P.st ? snap_errmsg(P.st) : "the store could not be reopened");
@@ -556,8 +579,8 @@ void persist_work(struct vcpu *v)
 	}
 	snapeng_stats(P.e, &s);
 	/* Short guest runs give the BSP's writer and prefetch their slices;
-	 * the AP's writer needs none. */
-	v->poll_tsc = (s.absent || (snapeng_busy(P.e) && !L.ap)) ? P.poll_slice : P.poll_normal;
+	 * the AP's need none. */
+	v->poll_tsc = ((s.absent || snapeng_busy(P.e)) && !L.ap) ? P.poll_slice : P.poll_normal;
 	persist_unlock();
 }
 
