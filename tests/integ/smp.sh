@@ -4,7 +4,8 @@
 #  1. Bochs with two CPUs, cpus=2: the hypervisor says the AP is up, the
 #     counter guest runs and snapshots commit; SIGKILL after a commit, boot
 #     again on two CPUs: the restore is correct (integrity ok, the count goes
-#     on from the restored generation) and snapshots commit again.
+#     on from the restored generation), the AP's prefetch completes the
+#     lazy restore, and snapshots commit again.
 #  2. Bochs with one CPU, cpus=2: the hypervisor says the second CPU did not
 #     answer, continues on one, and the guest runs and commits.
 # Two CPUs make Bochs ~3x slower in wall time: one cycle only.
@@ -37,6 +38,8 @@ engine_start smp-b --engine bochs --cpus 2 --timeout 300 --disk "$disk" --cmdlin
 check "restart on two CPUs: restores a generation" wait_for smp-b '^amber: restored gen=[0-9]+' 120
 check "restart: the AP is up again" grep -aq '^amber: cpus: 2 (the second CPU is up' "$T/smp-b.serial"
 check "restart: integrity ok" wait_for smp-b '^integrity ok' 120
+check "restart: the lazy restore completes (prefetch on the AP)" \
+	wait_for smp-b '^amber: restore complete: [0-9]+ pages read' 120
 check "restart: snapshots commit after the restore" \
 	wait_for smp-b '^amber: snapshot gen=[0-9]+ committed' 120
 engine_kill smp-b
