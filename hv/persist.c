@@ -74,11 +74,12 @@ static struct vcpu *cur;
 /* ---- the second CPU (cpus=2): the writer runs there ----
  *
  * One lock covers the engine and the store (and the heap they allocate
- * from). The AP takes it only to store a few pages of the generation being
+ * from). The AP takes it only to store a page of the generation being
  * written (snapeng_step: CAPTURED -> STORED, which only grants write access
  * back and so needs no INVEPT on the guest's CPU: a stale, narrower TLB
- * entry just faults once more into persist_ept_violation) and records the
- * outcome in L.done / L.err; it never prints. The BSP takes the lock at
+ * entry just faults once more into persist_ept_violation), or else to read
+ * a few pages of a lazy restore in, and records the outcome in L.done /
+ * L.err (L.rdone / L.rerr); it never prints. The BSP takes the lock at
  * every entry of the engine or store (persist_lock, lazily: it keeps it
  * until persist_unlock, called before each VM entry and at the end of
  * persist_work, so that the hypervisor's wait loops let the writer run),

@@ -23,9 +23,10 @@
  *   writer while a generation is being stored; a slice of prefetch while a
  *   lazy restore is incomplete. While there is such work, the
  *   VMX-preemption timer cuts the guest's runs short to give it slices.
- *   With cpus=2 (hv/smp.h) the writer runs on the second CPU instead,
- *   while the guest runs; a guest write to a page not yet stored copies it
- *   aside (hv/cow_shadow.h) rather than storing it on the guest's CPU.
+ *   With cpus=2 (hv/smp.h) the writer and the prefetch run on the second
+ *   CPU instead, while the guest runs; a guest write to a page not yet
+ *   stored copies it aside (hv/cow_shadow.h) rather than storing it on the
+ *   guest's CPU.
  */
 #ifndef AMBER_HV_PERSIST_H
 #define AMBER_HV_PERSIST_H
