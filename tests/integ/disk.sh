@@ -42,7 +42,10 @@ echo "a generation committed on the host is read by the hypervisor"
 head -c $((64 << 20)) /dev/zero > "$T/raw.img"
 printf 'page zero' | dd of="$T/raw.img" conv=notrunc status=none
 check "snapctl commit" "$SNAPCTL" commit "$img" "$T/raw.img"
+# the format boot may have committed generations before it was stopped:
+# the host's is the newest, whatever its number
+want=$("$SNAPCTL" ls "$img" | awk 'NR == 2 { print $1 }')
 check "boots" boot_until_ready reopen --disk "$img" --cmdline format
-check "finds generation 1 (format does not reformat a store)" \
-	grep -q '^amber: disk: store open, newest generation 1' "$T/reopen.serial"
+check "finds the host's generation $want (format does not reformat a store)" \
+	grep -q "^amber: disk: store open, newest generation $want\$" "$T/reopen.serial"
 finish
