@@ -8,7 +8,7 @@ INTEG_TESTS += tests/integ/tiers.sh
 INTEG_TESTS += tests/integ/ctl.sh
 INTEG_TESTS += tests/integ/migrate.sh
 # a generation holding a fired, undelivered timer tick restores and counts on
-# (the migrate.sh stall; about 30 s)
+# (the migrate.sh stall; about 10 s)
 INTEG_TESTS += tests/integ/restore-tick.sh
 BENCHES     += tests/bench/migrate-bench.sh
 INTEG_TESTS += tests/integ/diskfull.sh
