@@ -96,6 +96,10 @@ static _Noreturn void idle_echo(void)
 	kprintf("amber: ready\n");
 	kprintf("amber: no guest running; the hypervisor stays up and echoes the console (stop the engine to end)\n");
 	for (;;) {
+		/* Log lines wait in a ring (hv/serial.h) that only this loop
+		 * drains now: without it only the UART's FIFO left, and a
+		 * refusal (handed over, a broken store) was never seen. */
+		serial_pump();
 		ctl_poll(&vcpu0); /* status still answers; stop powers off */
 		int c = serial_getc();
 		if (c < 0) {

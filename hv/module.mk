@@ -45,10 +45,11 @@ $(BUILD)/tests/check_hv: $(HV_TEST_SRCS) hv/*.h lib/*.h tests/unit.h
 UNIT_TESTS += $(BUILD)/tests/check_hv
 HOST_TOOLS += $(BUILD)/tests/check_hv
 
-# Host unit tests of EPT, CPUID/MSR policy, hypercalls, exit reasons, ELF, pmem.
+# Host unit tests of EPT, CPUID/MSR policy, hypercalls, exit reasons, ELF, pmem,
+# the state blob and the timer across a restore (vdev_backend.c, its hooks stubbed).
 VMX_TEST_SRCS := tests/hv/check_vmx.c hv/ept.c hv/cpuid.c hv/msr.c hv/exit_reason.c \
                  hv/vmcs_names.c hv/elf.c hv/pmem.c hv/guest_load.c hv/err.c lib/fmt.c vdev/hcall.c \
-                 hv/state_check.c
+                 hv/state_check.c hv/vdev_backend.c
 $(BUILD)/tests/check_vmx: $(VMX_TEST_SRCS) hv/*.h vdev/*.h lib/*.h tests/unit.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -DAMBER_HOST_TEST $(CHECK_CFLAGS) -o $@ $(VMX_TEST_SRCS) $(CHECK_LIBS)

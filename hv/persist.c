@@ -711,8 +711,7 @@ void persist_attach_vdev(struct vcpu *v)
 {
 	if (P.restored_from) {
 		v->env.epoch = state.epoch + 1;
-		vdev_backend_set_mono(state.mono_ns);
-		vdev_backend_timer(state.timer_deadline_ns);
+		vdev_backend_restore(state.mono_ns, state.timer_deadline_ns);
 		con_restored(P.restored_from, state.con_consumed);
 	}
 	P.next_due = vdev_backend_mono() + P.snap_ns;

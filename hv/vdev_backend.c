@@ -31,9 +31,10 @@ uint64_t vdev_backend_mono(void) { return time_mono_ns() + mono_offset; }
 
 void vdev_backend_set_mono(uint64_t guest_ns) { mono_offset = guest_ns - time_mono_ns(); }
 
-void vdev_backend_timer(uint64_t deadline_ns)
+/* The deadline alone: a tick that fired but is not delivered yet stays in
+ * cur->pending. */
+static void arm(uint64_t deadline_ns)
 {
-	cur->pending &= ~PEND_TIMER;
 	cur->timer_deadline_ns = deadline_ns;
 	/* A deadline in the past fires at the next entry; TSC 0 means "none".
 	 * Compared in guest time: the offset may have wrapped. */
@@ -44,6 +45,24 @@ void vdev_backend_timer(uint64_t deadline_ns)
 		cur->timer_deadline_tsc = 1;
 	else
 		cur->timer_deadline_tsc = time_ns_to_tsc(host_ns) | 1;
+}
+
+/* TIMER_SET (vdev/ABI.md): replaces the deadline and cancels a tick that
+ * fired but is not delivered yet. */
+void vdev_backend_timer(uint64_t deadline_ns)
+{
+	cur->pending &= ~PEND_TIMER;
+	arm(deadline_ns);
+}
+
+/* Not TIMER_SET: the generation may have been captured between the tick
+ * firing (event_poll: deadline 0, PEND_TIMER) and its injection, e.g. in
+ * the HLT idle loop. Cancelling that tick, as TIMER_SET does, left a
+ * halted guest with no deadline and nothing pending: it never woke again. */
+void vdev_backend_restore(uint64_t mono_ns, uint64_t deadline_ns)
+{
+	vdev_backend_set_mono(mono_ns);
+	arm(deadline_ns);
 }
 
 static int write_protect(uint64_t gpa)

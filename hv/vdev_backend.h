@@ -15,8 +15,13 @@ int vdev_console_poll(void);
 /* Guest monotonic ns (continues across restores), and setting it at restore. */
 uint64_t vdev_backend_mono(void);
 void vdev_backend_set_mono(uint64_t guest_ns);
-/* Arms the guest's one-shot timer at a guest monotonic deadline (0: none). */
+/* TIMER_SET: arms the guest's one-shot timer at a guest monotonic deadline
+ * (0: none) and cancels a fired, undelivered tick. */
 void vdev_backend_timer(uint64_t deadline_ns);
+/* A restore (after hv_state_apply): guest time continues at mono_ns and the
+ * saved deadline is armed (a past one fires at once); a tick the saved
+ * vCPU holds as pending (PEND_TIMER) stays pending and is delivered. */
+void vdev_backend_restore(uint64_t mono_ns, uint64_t deadline_ns);
 
 /*
  * The hypervisor-time (time_mono_ns) moment of a guest deadline, where

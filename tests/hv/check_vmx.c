@@ -2,7 +2,8 @@
  * tests/hv/check_vmx.c — host unit tests of the hypervisor's pure logic:
  * EPT construction and lookup, CPUID policy, MSR policy, the hypercall
  * validator and dispatcher, the exit-reason decoder, VMCS names, control
- * computation, the ELF validator, the frame allocator, guest page tables.
+ * computation, the ELF validator, the frame allocator, guest page tables,
+ * the vCPU state blob and the guest timer across a restore.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -806,6 +807,88 @@ START_TEST(timer_deadline_after_restore)
 }
 END_TEST
 
+/* ---- the guest timer across a restore (hv/vdev_backend.c) ---- */
+
+/* What vdev_backend.c reaches besides the timer: host time is a variable,
+ * one TSC tick per ns. */
+static uint64_t host_ns_now;
+uint64_t time_mono_ns(void) { return host_ns_now; }
+uint64_t time_wall_ns(void) { return 0; }
+uint64_t time_ns_to_tsc(uint64_t ns) { return ns; }
+int con_poll(void) { return 0; }
+void con_out(const char *s, size_t n) { (void)s; (void)n; }
+size_t con_in(char *buf, size_t n) { (void)buf; (void)n; return 0; }
+void con_shutdown(void) {}
+void guest_mem_attach(struct vcpu *v) { (void)v; }
+int persist_guest_access(struct vcpu *v, uint64_t gpa, uint64_t len, int write)
+{
+	(void)v; (void)gpa; (void)len; (void)write;
+	return 0;
+}
+void vmx_invept(struct vcpu *v) { (void)v; }
+
+static struct vcpu tv;
+
+static void timer_vcpu(uint32_t pending)
+{
+	memset(&tv, 0, sizeof tv);
+	vdev_backend_init(&tv);
+	host_ns_now = 50000000000ull; /* hypervisor up 50 s */
+	tv.pending = pending;         /* as hv_state_apply loads it from the blob */
+}
+
+/* The migrate.sh stall (/work/evidence/mig-c-stalls.img): the handover
+ * generation was captured in the HLT idle loop right after event_poll
+ * found the deadline reached, so it holds deadline 0 and PEND_TIMER. The
+ * restore re-armed the deadline the way TIMER_SET does, which cancels an
+ * undelivered tick: the halted guest then had neither, and never woke. */
+START_TEST(restore_keeps_a_fired_tick)
+{
+	timer_vcpu(PEND_TIMER);
+	vdev_backend_restore(2000000000ull, 0);
+	ck_assert_msg(tv.pending & PEND_TIMER, "the tick the generation holds is delivered after the restore");
+	ck_assert_uint_eq(tv.timer_deadline_tsc, 0);
+	ck_assert_uint_eq(tv.timer_deadline_ns, 0);
+	ck_assert_uint_eq(vdev_backend_mono(), 2000000000ull);
+	/* and a console interrupt that waited with it */
+	timer_vcpu(PEND_TIMER | PEND_CONSOLE);
+	vdev_backend_restore(2000000000ull, 2250000000ull);
+	ck_assert_uint_eq(tv.pending, PEND_TIMER | PEND_CONSOLE);
+}
+END_TEST
+
+/* The saved deadline comes back in the new host's time; one already past
+ * fires at the first poll (a TSC of 1 is behind any rdtsc). */
+START_TEST(restore_rearms_the_deadline)
+{
+	timer_vcpu(0);
+	vdev_backend_restore(2000000000ull, 2250000000ull);
+	ck_assert_uint_eq(tv.timer_deadline_ns, 2250000000ull);
+	ck_assert_uint_eq(tv.timer_deadline_tsc, (50250000000ull) | 1);
+	ck_assert_uint_eq(tv.pending, 0);
+	timer_vcpu(0);
+	vdev_backend_restore(2000000000ull, 1999000000ull);
+	ck_assert_uint_eq(tv.timer_deadline_tsc, 1);
+	ck_assert_uint_eq(tv.timer_deadline_ns, 1999000000ull);
+}
+END_TEST
+
+/* TIMER_SET itself still replaces the deadline and cancels an undelivered
+ * tick (vdev/ABI.md), through the hypercall. */
+START_TEST(timer_set_cancels_a_fired_tick)
+{
+	timer_vcpu(PEND_TIMER | PEND_CONSOLE);
+	vdev_backend_set_mono(2000000000ull);
+	tv.env.timer_set(0);
+	ck_assert_uint_eq(tv.pending, PEND_CONSOLE);
+	ck_assert_uint_eq(tv.timer_deadline_tsc, 0);
+	tv.pending |= PEND_TIMER;
+	tv.env.timer_set(2100000000ull);
+	ck_assert_uint_eq(tv.pending, PEND_CONSOLE);
+	ck_assert_uint_eq(tv.timer_deadline_tsc, 50100000000ull | 1);
+}
+END_TEST
+
 static Suite *state_suite(void)
 {
 	Suite *s = suite_create("state");
@@ -813,6 +896,9 @@ static Suite *state_suite(void)
 	tcase_add_test(tc, state_event_injection);
 	tcase_add_test(tc, state_blob_validated);
 	tcase_add_test(tc, timer_deadline_after_restore);
+	tcase_add_test(tc, restore_keeps_a_fired_tick);
+	tcase_add_test(tc, restore_rearms_the_deadline);
+	tcase_add_test(tc, timer_set_cancels_a_fired_tick);
 	suite_add_tcase(s, tc);
 	return s;
 }

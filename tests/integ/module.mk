@@ -7,6 +7,9 @@ TORTURES    += tests/integ/torture-faults
 INTEG_TESTS += tests/integ/tiers.sh
 INTEG_TESTS += tests/integ/ctl.sh
 INTEG_TESTS += tests/integ/migrate.sh
+# a generation holding a fired, undelivered timer tick restores and counts on
+# (the migrate.sh stall; about 10 s)
+INTEG_TESTS += tests/integ/restore-tick.sh
 BENCHES     += tests/bench/migrate-bench.sh
 INTEG_TESTS += tests/integ/diskfull.sh
 INTEG_TESTS += tests/integ/fallback.sh
