@@ -90,14 +90,14 @@ static int wait_status(struct ata_disk *d, uint8_t mask, uint8_t want, const cha
 		if (st & ST_BSY)
 			continue;
 		if (st & (ST_ERR | ST_DF)) {
-			hv_snprintf(last_err, sizeof last_err, "%s: status %02x error %02x", what, st,
+			amber_snprintf(last_err, sizeof last_err, "%s: status %02x error %02x", what, st,
 				    inb(d->io + REG_ERROR));
 			return HV_ERANGE;
 		}
 		if ((st & mask) == want)
 			return 0;
 	}
-	hv_snprintf(last_err, sizeof last_err, "%s: timeout, status %02x", what, st);
+	amber_snprintf(last_err, sizeof last_err, "%s: timeout, status %02x", what, st);
 	return HV_ERANGE;
 }
 
@@ -115,7 +115,7 @@ int ata_probe(struct ata_disk *d, char *why, size_t len)
 	outb(d->io + REG_DEVICE, 0xA0 | (d->slave << 4));
 	settle(d);
 	if (inb(d->io + REG_STATUS) == 0xFF) { /* floating bus: nothing attached */
-		hv_snprintf(why, len, "no device on the primary ATA channel");
+		amber_snprintf(why, len, "no device on the primary ATA channel");
 		return HV_ENOENT;
 	}
 	outb(d->io + REG_COUNT, 0);
@@ -124,18 +124,18 @@ int ata_probe(struct ata_disk *d, char *why, size_t len)
 	outb(d->io + REG_LBA2, 0);
 	outb(d->io + REG_COMMAND, CMD_IDENTIFY);
 	if (inb(d->io + REG_STATUS) == 0) {
-		hv_snprintf(why, len, "no device on the primary master");
+		amber_snprintf(why, len, "no device on the primary master");
 		return HV_ENOENT;
 	}
 	for (uint32_t i = 0; i < POLL_LIMIT && (inb(d->io + REG_STATUS) & ST_BSY); i++)
 		;
 	uint8_t sig1 = inb(d->io + REG_LBA1), sig2 = inb(d->io + REG_LBA2);
 	if (sig1 || sig2) { /* 14/EB: ATAPI (a CD), 3C/C3: SATA bridge quirks */
-		hv_snprintf(why, len, "primary master is not an ATA disk (signature %02x%02x)", sig1, sig2);
+		amber_snprintf(why, len, "primary master is not an ATA disk (signature %02x%02x)", sig1, sig2);
 		return HV_ENOENT;
 	}
 	if (wait_status(d, ST_DRQ, ST_DRQ, "IDENTIFY")) {
-		hv_snprintf(why, len, "%s", last_err);
+		amber_snprintf(why, len, "%s", last_err);
 		return HV_EINVAL;
 	}
 	uint16_t id[256];
@@ -154,7 +154,7 @@ int ata_probe(struct ata_disk *d, char *why, size_t len)
 	for (int i = 39; i >= 0 && d->model[i] == ' '; i--)
 		d->model[i] = '\0';
 	if (!d->sectors) {
-		hv_snprintf(why, len, "disk '%s' reports 0 sectors", d->model);
+		amber_snprintf(why, len, "disk '%s' reports 0 sectors", d->model);
 		return HV_EINVAL;
 	}
 	return 0;
@@ -188,7 +188,7 @@ static int check_range(struct ata_disk *d, uint64_t lba, uint32_t n, const char 
 {
 	uint64_t lim = d->lba48 ? d->sectors : (d->sectors < (1u << 28) ? d->sectors : (1u << 28));
 	if (n == 0 || lba > lim || n > lim - lba) {
-		hv_snprintf(last_err, sizeof last_err, "%s of %u sectors at %llu: beyond the disk (%llu sectors)",
+		amber_snprintf(last_err, sizeof last_err, "%s of %u sectors at %llu: beyond the disk (%llu sectors)",
 			    what, n, (unsigned long long)lba, (unsigned long long)lim);
 		return HV_EINVAL;
 	}
@@ -252,40 +252,40 @@ int ata_dma_probe(struct ata_disk *d, char *why, size_t len)
 	struct pci_fn f;
 	d->bm = 0;
 	if (pci_find_class(PCI_CLASS_STORAGE, PCI_SUBCLASS_IDE, &f)) {
-		hv_snprintf(why, len, "no IDE controller on PCI bus 0");
+		amber_snprintf(why, len, "no IDE controller on PCI bus 0");
 		return HV_ENOENT;
 	}
 	uint16_t ven = pci_read16(f, PCI_VENDOR), dev = pci_read16(f, PCI_DEVICE);
 	uint8_t progif = (uint8_t)(pci_read32(f, PCI_CLASS_REV) >> 8);
 	uint32_t bar = pci_read32(f, PCI_BAR(4));
-	int n = hv_snprintf(why, len, "IDE %04x:%04x at PCI %02x:%02x.%x", ven, dev, f.bus, f.dev, f.fn);
+	int n = amber_snprintf(why, len, "IDE %04x:%04x at PCI %02x:%02x.%x", ven, dev, f.bus, f.dev, f.fn);
 	size_t o = n > 0 && (size_t)n < len ? (size_t)n : 0;
 	if (!(progif & IDE_PROGIF_BUSMASTER)) {
-		hv_snprintf(why + o, len - o, " cannot master the bus (prog-if %02x)", progif);
+		amber_snprintf(why + o, len - o, " cannot master the bus (prog-if %02x)", progif);
 		return HV_ENOTSUP;
 	}
 	if (progif & IDE_PROGIF_PRI_NATIVE) {
-		hv_snprintf(why + o, len - o, " runs its primary channel in native mode, not at 0x1F0");
+		amber_snprintf(why + o, len - o, " runs its primary channel in native mode, not at 0x1F0");
 		return HV_ENOTSUP;
 	}
 	if (!(bar & PCI_BAR_IO) || !(bar & 0xFFFC) || (bar >> 16)) {
-		hv_snprintf(why + o, len - o, " has no I/O range assigned for bus mastering (BAR4 %08x)", bar);
+		amber_snprintf(why + o, len - o, " has no I/O range assigned for bus mastering (BAR4 %08x)", bar);
 		return HV_ENOTSUP;
 	}
 	if ((uintptr_t)prd + sizeof prd > (1ull << 32)) {
-		hv_snprintf(why + o, len - o, ": the PRD table is above 4 GiB (%p)", (void *)prd);
+		amber_snprintf(why + o, len - o, ": the PRD table is above 4 GiB (%p)", (void *)prd);
 		return HV_ENOTSUP;
 	}
 	pci_write16(f, PCI_COMMAND, pci_read16(f, PCI_COMMAND) | PCI_CMD_IO | PCI_CMD_MASTER);
 	uint16_t cmd = pci_read16(f, PCI_COMMAND);
 	uint16_t bm = (uint16_t)(bar & 0xFFFC);
 	if ((cmd & (PCI_CMD_IO | PCI_CMD_MASTER)) != (PCI_CMD_IO | PCI_CMD_MASTER)) {
-		hv_snprintf(why + o, len - o, " refuses bus mastering (command register %04x)", cmd);
+		amber_snprintf(why + o, len - o, " refuses bus mastering (command register %04x)", cmd);
 		return HV_ENOTSUP;
 	}
 	outb(bm + BM_CMD, 0);
 	if (inb(bm + BM_STATUS) == 0xFF) {
-		hv_snprintf(why + o, len - o, ": nothing answers at I/O %#x", bm);
+		amber_snprintf(why + o, len - o, ": nothing answers at I/O %#x", bm);
 		return HV_ENOTSUP;
 	}
 	d->bm = bm;
@@ -333,7 +333,7 @@ static void dma_cmd_start(struct ata_disk *d)
  * aborted by a software reset of the channel, so PIO works again. */
 static void dma_fail(struct ata_disk *d, uint8_t bs, uint8_t st, const char *what)
 {
-	hv_snprintf(last_err, sizeof last_err, "DMA write of %u sectors at %llu: %s (bus master %02x, "
+	amber_snprintf(last_err, sizeof last_err, "DMA write of %u sectors at %llu: %s (bus master %02x, "
 		    "status %02x, error %02x)", d->dma.cmd_n, (unsigned long long)d->dma.lba, what, bs, st,
 		    inb(d->io + REG_ERROR));
 	outb(d->bm + BM_CMD, 0);
@@ -402,7 +402,7 @@ static void dma_settle(struct ata_disk *d)
 int ata_dma_write_start(struct ata_disk *d, uint64_t lba, uint32_t n, const void *buf)
 {
 	if (!d->bm || d->dma.state != ATA_DMA_IDLE) {
-		hv_snprintf(last_err, sizeof last_err, "DMA write at %llu: %s", (unsigned long long)lba,
+		amber_snprintf(last_err, sizeof last_err, "DMA write at %llu: %s", (unsigned long long)lba,
 			    d->bm ? "another DMA write is in flight" : "no bus-master DMA");
 		return HV_EINVAL;
 	}
@@ -411,7 +411,7 @@ int ata_dma_write_start(struct ata_disk *d, uint64_t lba, uint32_t n, const void
 		return e;
 	uint64_t a = (uintptr_t)buf;
 	if ((a & 1) || a + (uint64_t)n * ATA_SECTOR_SIZE > (1ull << 32)) {
-		hv_snprintf(last_err, sizeof last_err, "DMA write at %llu: buffer %p is odd or above 4 GiB",
+		amber_snprintf(last_err, sizeof last_err, "DMA write at %llu: buffer %p is odd or above 4 GiB",
 			    (unsigned long long)lba, buf);
 		return HV_ERANGE;
 	}

@@ -26,25 +26,25 @@ static int try_gen(snap_store *st, uint64_t gen, uint64_t npages, int verify, st
 	struct snap_geninfo gi;
 	int e = snap_gen_open(st, gen, 0, &g);
 	if (e) {
-		hv_snprintf(why, cap, "%s", snap_errmsg(st));
+		amber_snprintf(why, cap, "%s", snap_errmsg(st));
 		return HV_EINVAL;
 	}
 	snap_gen_info(g, &gi);
 	if (gi.npages != npages) {
-		hv_snprintf(why, cap, "the stored guest has %llu MiB of RAM, mem= asks for %llu MiB; boot with mem=%llu",
+		amber_snprintf(why, cap, "the stored guest has %llu MiB of RAM, mem= asks for %llu MiB; boot with mem=%llu",
 			    (unsigned long long)(gi.npages >> 8), (unsigned long long)(npages >> 8),
 			    (unsigned long long)(gi.npages >> 8));
 		snap_gen_close(g);
 		return HV_ERANGE;
 	}
 	if (gi.state_len != sizeof *state) {
-		hv_snprintf(why, cap, "its vCPU state is %llu bytes, this hypervisor's is %llu",
+		amber_snprintf(why, cap, "its vCPU state is %llu bytes, this hypervisor's is %llu",
 			    (unsigned long long)gi.state_len, (unsigned long long)sizeof *state);
 		snap_gen_close(g);
 		return HV_EINVAL;
 	}
 	if ((verify && (e = snap_verify(g))) || (e = snap_read_state(g, state, sizeof *state))) {
-		hv_snprintf(why, cap, "%s", snap_errmsg(st));
+		amber_snprintf(why, cap, "%s", snap_errmsg(st));
 		snap_gen_close(g);
 		return HV_EINVAL;
 	}

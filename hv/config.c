@@ -55,17 +55,17 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 			continue;
 		int e = val ? parse_u32(val, nums[i].lo, nums[i].hi, nums[i].dst) : HV_EINVAL;
 		if (e)
-			hv_snprintf(err, errlen, "option %s=%s: want a number in %u..%u", key,
+			amber_snprintf(err, errlen, "option %s=%s: want a number in %u..%u", key,
 				    val ? val : "", nums[i].lo, nums[i].hi);
 		return e;
 	}
 	if (streq(key, "guest")) {
 		for (unsigned i = 0; val && i < sizeof guests / sizeof guests[0]; i++)
 			if (streq(val, guests[i])) {
-				hv_snprintf(cfg->guest, sizeof cfg->guest, "%s", val);
+				amber_snprintf(cfg->guest, sizeof cfg->guest, "%s", val);
 				return 0;
 			}
-		hv_snprintf(err, errlen, "option guest=%s: want default, hostile, counter, bench, workload, spin or pvm", val ? val : "");
+		amber_snprintf(err, errlen, "option guest=%s: want default, hostile, counter, bench, workload, spin or pvm", val ? val : "");
 		return HV_EINVAL;
 	}
 	if (streq(key, "dirty")) {
@@ -74,7 +74,7 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 				cfg->dirty = (enum dirty_tier)i;
 				return 0;
 			}
-		hv_snprintf(err, errlen, "option dirty=%s: want auto, pml, ad or wp", val ? val : "");
+		amber_snprintf(err, errlen, "option dirty=%s: want auto, pml, ad or wp", val ? val : "");
 		return HV_EINVAL;
 	}
 	if (streq(key, "restore")) {
@@ -82,7 +82,7 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 			cfg->eager_restore = streq(val, "eager");
 			return 0;
 		}
-		hv_snprintf(err, errlen, "option restore=%s: want lazy or eager", val ? val : "");
+		amber_snprintf(err, errlen, "option restore=%s: want lazy or eager", val ? val : "");
 		return HV_EINVAL;
 	}
 	if (streq(key, "console")) { /* hv/console_hold.c */
@@ -90,12 +90,12 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 			cfg->console_direct = streq(val, "direct");
 			return 0;
 		}
-		hv_snprintf(err, errlen, "option console=%s: want held or direct", val ? val : "");
+		amber_snprintf(err, errlen, "option console=%s: want held or direct", val ? val : "");
 		return HV_EINVAL;
 	}
 	if (streq(key, "stats")) { /* figures for make bench (config.h) */
 		if (val) {
-			hv_snprintf(err, errlen, "option stats takes no value (got stats=%s)", val);
+			amber_snprintf(err, errlen, "option stats takes no value (got stats=%s)", val);
 			return HV_EINVAL;
 		}
 		cfg->stats = 1;
@@ -109,7 +109,7 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 			ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
 			     *c == '.' || *c == '_' || *c == '$';
 		if (!ok) {
-			hv_snprintf(err, errlen, "option pvm=%s: want a class name (letters, digits, '.', '_', '$')",
+			amber_snprintf(err, errlen, "option pvm=%s: want a class name (letters, digits, '.', '_', '$')",
 				    val ? val : "");
 			return HV_EINVAL;
 		}
@@ -117,7 +117,7 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 	}
 	if (streq(key, "format")) {
 		if (val) {
-			hv_snprintf(err, errlen, "option format takes no value (got format=%s)", val);
+			amber_snprintf(err, errlen, "option format takes no value (got format=%s)", val);
 			return HV_EINVAL;
 		}
 		cfg->format = 1;
@@ -125,13 +125,13 @@ static int apply(struct hv_config *cfg, const char *key, const char *val, char *
 	}
 	if (streq(key, "takeback")) { /* hv/ctl.c: resume a handed-over store */
 		if (val) {
-			hv_snprintf(err, errlen, "option takeback takes no value (got takeback=%s)", val);
+			amber_snprintf(err, errlen, "option takeback takes no value (got takeback=%s)", val);
 			return HV_EINVAL;
 		}
 		cfg->takeback = 1;
 		return 0;
 	}
-	hv_snprintf(err, errlen, "unknown option '%s'", key);
+	amber_snprintf(err, errlen, "unknown option '%s'", key);
 	return HV_EINVAL;
 }
 
@@ -139,7 +139,7 @@ int hv_config_parse(const char *cmdline, struct hv_config *cfg, char *err, size_
 {
 	*cfg = (struct hv_config){ .mem_mib = 64, .snap_ms = 500, .dirty = DIRTY_AUTO, .tick_hz = 4,
 				    .hold_ms = 10, .cpus = 1 };
-	hv_snprintf(cfg->guest, sizeof cfg->guest, "pvm");
+	amber_snprintf(cfg->guest, sizeof cfg->guest, "pvm");
 	if (errlen)
 		err[0] = '\0';
 	const char *p = cmdline ? cmdline : "";
@@ -152,7 +152,7 @@ int hv_config_parse(const char *cmdline, struct hv_config *cfg, char *err, size_
 		size_t n = 0;
 		while (*p && *p != ' ' && *p != '\t') {
 			if (n == TOKEN_MAX - 1) {
-				hv_snprintf(err, errlen, "an option is longer than %d characters", TOKEN_MAX - 1);
+				amber_snprintf(err, errlen, "an option is longer than %d characters", TOKEN_MAX - 1);
 				return HV_ERANGE;
 			}
 			tok[n++] = *p++;

@@ -11,7 +11,7 @@ void kprintf(const char *fmt, ...)
 	char buf[512];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = hv_vsnprintf(buf, sizeof buf, fmt, ap);
+	int n = amber_vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	size_t len = n < (int)sizeof buf ? (size_t)n : sizeof buf - 1;
 	if (smp_on_ap())
@@ -25,7 +25,7 @@ _Noreturn void hv_panic(const char *fmt, ...)
 	char buf[512];
 	va_list ap;
 	va_start(ap, fmt);
-	hv_vsnprintf(buf, sizeof buf, fmt, ap);
+	amber_vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	kprintf("amber: PANIC: %s\n", buf);
 	hv_poweroff();

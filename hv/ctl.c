@@ -136,7 +136,7 @@ static void do_status(const struct ctl_req *req)
 	int has_id = st && snap_guest_id(st, gid);
 	if (has_id)
 		ctl_id_hex(id, gid);
-	int len = hv_snprintf(f, sizeof f,
+	int len = amber_snprintf(f, sizeof f,
 			      "\"state\":\"%s\",\"snapshots\":%s,\"tier\":\"%s\",\"captured\":%llu,"
 			      "\"durable\":%llu,\"restored_from\":%llu,\"degraded\":%s,\"failures\":%llu,"
 			      "\"mem_mib\":%llu,\"guest_id\":%s%s%s,\"handed_over\":%llu,\"pinned\":[",
@@ -150,13 +150,13 @@ static void do_status(const struct ctl_req *req)
 		int first = 1;
 		for (unsigned i = 0; i < n && len < (int)sizeof f - 24; i++)
 			if (C.list[i].pinned) {
-				len += hv_snprintf(f + len, sizeof f - (size_t)len, "%s%llu", first ? "" : ",",
+				len += amber_snprintf(f + len, sizeof f - (size_t)len, "%s%llu", first ? "" : ",",
 						   (unsigned long long)C.list[i].gen);
 				first = 0;
 			}
 	}
 	if (len < (int)sizeof f - 2)
-		hv_snprintf(f + len, sizeof f - (size_t)len, "]");
+		amber_snprintf(f + len, sizeof f - (size_t)len, "]");
 	reply_ok(req, f);
 }
 
@@ -171,7 +171,7 @@ static int do_store(const struct ctl_req *req)
 		struct snap_space sp;
 		e = snap_gc(store(), &sp);
 		if (!e) {
-			hv_snprintf(f, sizeof f, "\"dev_blocks\":%llu,\"used_blocks\":%llu,\"free_blocks\":%llu",
+			amber_snprintf(f, sizeof f, "\"dev_blocks\":%llu,\"used_blocks\":%llu,\"free_blocks\":%llu",
 				    (unsigned long long)sp.dev_blocks, (unsigned long long)sp.used_blocks,
 				    (unsigned long long)sp.free_blocks);
 			reply_ok(req, f);
@@ -180,7 +180,7 @@ static int do_store(const struct ctl_req *req)
 	} else {
 		e = snap_pin(store(), req->gen, req->cmd == CTL_PIN);
 		if (!e) {
-			hv_snprintf(f, sizeof f, "\"gen\":%llu,\"pinned\":%s", (unsigned long long)req->gen,
+			amber_snprintf(f, sizeof f, "\"gen\":%llu,\"pinned\":%s", (unsigned long long)req->gen,
 				    req->cmd == CTL_PIN ? "true" : "false");
 			reply_ok(req, f);
 			kprintf("amber: control: %s gen=%llu\n", ctl_cmd_name(req->cmd),
@@ -222,7 +222,7 @@ static void handle(const struct ctl_req *req)
 		struct persist_status s;
 		persist_flush(C.v);
 		persist_status(&s);
-		hv_snprintf(f, sizeof f, "\"gen\":%llu,\"handed_over\":false", (unsigned long long)s.durable);
+		amber_snprintf(f, sizeof f, "\"gen\":%llu,\"handed_over\":false", (unsigned long long)s.durable);
 		reply_ok(req, f);
 		kprintf("amber: stopped at gen=%llu by the control channel; powering off\n",
 			(unsigned long long)s.durable);
@@ -234,7 +234,7 @@ static void handle(const struct ctl_req *req)
 	case CTL_SNAPSHOT:
 		C.gen = persist_request();
 		if (!req->wait) {
-			hv_snprintf(f, sizeof f, "\"gen\":%llu,\"durable\":false", (unsigned long long)C.gen);
+			amber_snprintf(f, sizeof f, "\"gen\":%llu,\"durable\":false", (unsigned long long)C.gen);
 			reply_ok(req, f);
 			return;
 		}
@@ -244,7 +244,7 @@ static void handle(const struct ctl_req *req)
 		struct persist_status s;
 		persist_status(&s);
 		if (req->gen > s.captured + (s.requested ? 1 : 0)) {
-			hv_snprintf(f, sizeof f, "generation %llu is not captured yet (newest %llu); ask for a snapshot",
+			amber_snprintf(f, sizeof f, "generation %llu is not captured yet (newest %llu); ask for a snapshot",
 				    (unsigned long long)req->gen, (unsigned long long)s.captured);
 			reply_err(req, CTL_ENOENT, f);
 			return;
@@ -291,7 +291,7 @@ static void finish_stop(void)
 	if (C.req.handover && (e = snap_set_handed_over(store(), final))) {
 		reply_err(&C.req, CTL_EFAIL, snap_errmsg(store()));
 	} else {
-		hv_snprintf(f, sizeof f, "\"gen\":%llu,\"handed_over\":%s,\"write_ms\":%llu", (unsigned long long)final,
+		amber_snprintf(f, sizeof f, "\"gen\":%llu,\"handed_over\":%s,\"write_ms\":%llu", (unsigned long long)final,
 			    C.req.handover ? "true" : "false", (unsigned long long)ms);
 		reply_ok(&C.req, f);
 	}
@@ -313,7 +313,7 @@ static void finish_pending(void)
 	switch (C.pend) {
 	case P_WAIT:
 		if (s.durable >= C.gen) {
-			hv_snprintf(f, sizeof f, "\"gen\":%llu,\"durable\":true", (unsigned long long)C.gen);
+			amber_snprintf(f, sizeof f, "\"gen\":%llu,\"durable\":true", (unsigned long long)C.gen);
 			reply_ok(&C.req, f);
 		} else if (!s.active) {
 			reply_err(&C.req, CTL_EFAIL, "snapshots stopped before the generation was durable");

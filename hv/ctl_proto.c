@@ -135,15 +135,15 @@ int ctl_parse(const char *line, size_t len, struct ctl_req *req, char *err, size
 	jsmn_init(&p);
 	int n = jsmn_parse(&p, line, len, tok, MAX_TOKENS);
 	if (n == JSMN_ERROR_NOMEM) {
-		hv_snprintf(err, errlen, "request has more than %d JSON tokens", MAX_TOKENS);
+		amber_snprintf(err, errlen, "request has more than %d JSON tokens", MAX_TOKENS);
 		return CTL_EJSON;
 	}
 	if (n < 1 || tok[0].type != JSMN_OBJECT) {
-		hv_snprintf(err, errlen, "a request is one JSON object on one line");
+		amber_snprintf(err, errlen, "a request is one JSON object on one line");
 		return CTL_EJSON;
 	}
 	if ((size_t)tok[0].end != len) {
-		hv_snprintf(err, errlen, "text after the JSON object at byte %d", tok[0].end);
+		amber_snprintf(err, errlen, "text after the JSON object at byte %d", tok[0].end);
 		return CTL_EJSON;
 	}
 	/* id first, so that even a bad request's error names it. */
@@ -154,7 +154,7 @@ int ctl_parse(const char *line, size_t len, struct ctl_req *req, char *err, size
 	int i = 1;
 	for (int k = 0; k < tok[0].size; k++, i += 2) {
 		if (i + 1 >= n || tok[i].type != JSMN_STRING || tok[i].size != 1) {
-			hv_snprintf(err, errlen, "malformed member %d", k);
+			amber_snprintf(err, errlen, "malformed member %d", k);
 			return CTL_EJSON;
 		}
 		const jsmntok_t *key = &tok[i], *val = &tok[i + 1];
@@ -163,11 +163,11 @@ int ctl_parse(const char *line, size_t len, struct ctl_req *req, char *err, size
 			     tok_eq(line, key, "wait") ? M_WAIT : tok_eq(line, key, "handover") ? M_HANDOVER : 0;
 		tok_show(what, sizeof what, line, key);
 		if (!m) {
-			hv_snprintf(err, errlen, "unknown member \"%s\"", what);
+			amber_snprintf(err, errlen, "unknown member \"%s\"", what);
 			return CTL_EREQ;
 		}
 		if (seen & m) {
-			hv_snprintf(err, errlen, "member \"%s\" given twice", what);
+			amber_snprintf(err, errlen, "member \"%s\" given twice", what);
 			return CTL_EREQ;
 		}
 		seen |= m;
@@ -178,7 +178,7 @@ int ctl_parse(const char *line, size_t len, struct ctl_req *req, char *err, size
 			if (tok_uint(line, val, &u))
 				bad = 1;
 			else if (u != CTL_VERSION) {
-				hv_snprintf(err, errlen, "protocol version %llu; this hypervisor speaks %d",
+				amber_snprintf(err, errlen, "protocol version %llu; this hypervisor speaks %d",
 					    (unsigned long long)u, CTL_VERSION);
 				return CTL_EVERSION;
 			}
@@ -197,32 +197,32 @@ int ctl_parse(const char *line, size_t len, struct ctl_req *req, char *err, size
 					req->cmd = (enum ctl_cmd)c;
 			if (!req->cmd) {
 				tok_show(what, sizeof what, line, val);
-				hv_snprintf(err, errlen, "unknown command \"%s\" (status, snapshot, wait, pin, unpin, gc, stop)",
+				amber_snprintf(err, errlen, "unknown command \"%s\" (status, snapshot, wait, pin, unpin, gc, stop)",
 					    what);
 				return CTL_ECMD;
 			}
 			break;
 		}
 		if (bad) {
-			hv_snprintf(err, errlen, "member \"%s\" has a bad value (%s)", what,
+			amber_snprintf(err, errlen, "member \"%s\" has a bad value (%s)", what,
 				    m == M_GEN ? "a generation number >= 1" : m == M_CMD ? "a string" :
 				    (m & (M_WAIT | M_HANDOVER)) ? "true or false" : "an integer 0..2^53");
 			return CTL_EREQ;
 		}
 	}
 	if (!(seen & M_CMD)) {
-		hv_snprintf(err, errlen, "member \"cmd\" is missing");
+		amber_snprintf(err, errlen, "member \"cmd\" is missing");
 		return CTL_EREQ;
 	}
 	unsigned allowed = M_V | M_ID | M_CMD |
 			   (req->cmd == CTL_PIN || req->cmd == CTL_UNPIN || req->cmd == CTL_WAIT ? M_GEN : 0) |
 			   (req->cmd == CTL_SNAPSHOT ? M_WAIT : 0) | (req->cmd == CTL_STOP ? M_HANDOVER : 0);
 	if (seen & ~allowed) {
-		hv_snprintf(err, errlen, "a member does not belong to \"%s\"", ctl_cmd_name(req->cmd));
+		amber_snprintf(err, errlen, "a member does not belong to \"%s\"", ctl_cmd_name(req->cmd));
 		return CTL_EREQ;
 	}
 	if ((req->cmd == CTL_PIN || req->cmd == CTL_UNPIN || req->cmd == CTL_WAIT) && !(seen & M_GEN)) {
-		hv_snprintf(err, errlen, "\"%s\" needs \"gen\"", ctl_cmd_name(req->cmd));
+		amber_snprintf(err, errlen, "\"%s\" needs \"gen\"", ctl_cmd_name(req->cmd));
 		return CTL_EREQ;
 	}
 	return CTL_OK;
@@ -233,9 +233,9 @@ int ctl_parse(const char *line, size_t len, struct ctl_req *req, char *err, size
 static int head(char *out, size_t n, const struct ctl_req *req, int ok)
 {
 	if (req && req->has_id)
-		return hv_snprintf(out, n, "{\"v\":%d,\"id\":%llu,\"ok\":%s", CTL_VERSION,
+		return amber_snprintf(out, n, "{\"v\":%d,\"id\":%llu,\"ok\":%s", CTL_VERSION,
 				   (unsigned long long)req->id, ok ? "true" : "false");
-	return hv_snprintf(out, n, "{\"v\":%d,\"ok\":%s", CTL_VERSION, ok ? "true" : "false");
+	return amber_snprintf(out, n, "{\"v\":%d,\"ok\":%s", CTL_VERSION, ok ? "true" : "false");
 }
 
 /* Ends the reply with "}\n", cutting the body so that the line always fits. */
@@ -255,7 +255,7 @@ int ctl_reply_ok(char *out, size_t n, const struct ctl_req *req, const char *fie
 {
 	int len = head(out, n, req, 1);
 	if (fields && fields[0] && (size_t)len < n)
-		len += hv_snprintf(out + len, n - (size_t)len, ",%s", fields);
+		len += amber_snprintf(out + len, n - (size_t)len, ",%s", fields);
 	return tail(out, n, len);
 }
 
@@ -263,7 +263,7 @@ int ctl_reply_err(char *out, size_t n, const struct ctl_req *req, int err, const
 {
 	int len = head(out, n, req, 0);
 	if ((size_t)len < n)
-		len += hv_snprintf(out + len, n - (size_t)len, ",\"error\":\"%s\",\"message\":\"", ctl_err_name(err));
+		len += amber_snprintf(out + len, n - (size_t)len, ",\"error\":\"%s\",\"message\":\"", ctl_err_name(err));
 	for (const char *s = msg ? msg : ""; *s && (size_t)len + 8 < n; s++) {
 		char c = *s;
 		if (c == '"' || c == '\\') {

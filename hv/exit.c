@@ -32,10 +32,10 @@ void exit_print_summary(struct vcpu *v)
 		(unsigned long long)s->io_refused, (unsigned long long)s->priv_refused,
 		(unsigned long long)s->ept_refused);
 	char line[400];
-	int n = hv_snprintf(line, sizeof line, "amber: exits by reason:");
+	int n = amber_snprintf(line, sizeof line, "amber: exits by reason:");
 	for (unsigned r = 0; r < sizeof v->exits_by_reason / sizeof v->exits_by_reason[0]; r++)
 		if (v->exits_by_reason[r] && n < (int)sizeof line)
-			n += hv_snprintf(line + n, sizeof line - n, " %s=%llu", exit_reason_name(r),
+			n += amber_snprintf(line + n, sizeof line - n, " %s=%llu", exit_reason_name(r),
 					 (unsigned long long)v->exits_by_reason[r]);
 	kprintf("%s\n", line);
 }
@@ -188,7 +188,7 @@ static int do_pml_full(struct vcpu *v)
 static int do_ept_misconfig(struct vcpu *v)
 {
 	char why[96];
-	hv_snprintf(why, sizeof why, "EPT misconfiguration at GPA %llx (hypervisor bug)",
+	amber_snprintf(why, sizeof why, "EPT misconfiguration at GPA %llx (hypervisor bug)",
 		    (unsigned long long)vmcs_read64(VMCS_INFO_GUEST_PHYSICAL_ADDR));
 	return exit_stop_guest(v, why);
 }
@@ -220,7 +220,7 @@ static int do_entry_failure(struct vcpu *v, uint32_t reason)
 {
 	char why[200];
 	uint64_t q = vmcs_readnat(VMCS_INFO_EXIT_QUALIFICATION);
-	hv_snprintf(why, sizeof why, "VM entry failed: %s (exit reason %u, qualification %llu: %s); bochs.log says which field",
+	amber_snprintf(why, sizeof why, "VM entry failed: %s (exit reason %u, qualification %llu: %s); bochs.log says which field",
 		    exit_reason_name(EXIT_REASON_BASIC(reason)), EXIT_REASON_BASIC(reason), (unsigned long long)q,
 		    entry_fail_qual(q));
 	return exit_stop_guest(v, why);
@@ -277,7 +277,7 @@ int exit_dispatch(struct vcpu *v, uint32_t reason)
 	if (basic < EXIT_REASON_COUNT && handlers[basic])
 		return handlers[basic](v);
 	char why[96];
-	hv_snprintf(why, sizeof why, "unexpected VM exit %u (%s), qualification %llx", basic, exit_reason_name(basic),
+	amber_snprintf(why, sizeof why, "unexpected VM exit %u (%s), qualification %llx", basic, exit_reason_name(basic),
 		    (unsigned long long)vmcs_readnat(VMCS_INFO_EXIT_QUALIFICATION));
 	return exit_stop_guest(v, why);
 }

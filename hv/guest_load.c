@@ -121,7 +121,7 @@ int guest_load(struct vcpu *v, const struct mb2_info *mb, const struct hv_config
 		struct vdev_module *d = &bi->modules[bi->n_modules++];
 		d->gpa = next;
 		d->len = len;
-		hv_snprintf(d->name, sizeof d->name, "%s", m->name);
+		amber_snprintf(d->name, sizeof d->name, "%s", m->name);
 		kprintf("amber: guest module '%s' at gpa %llx (%llu bytes)\n", d->name, (unsigned long long)next,
 			(unsigned long long)len);
 		next = up(next + len, PAGE);

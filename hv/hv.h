@@ -27,10 +27,6 @@ enum hv_err {
 
 const char *hv_strerror(int err);
 
-/* The one formatter of every image (lib/fmt.h), under the names hv/ uses. */
-#define hv_vsnprintf amber_vsnprintf
-#define hv_snprintf amber_snprintf
-
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void hv_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Turns the machine off (ACPI on QEMU, Bochs' shutdown port); never returns. */

@@ -465,7 +465,7 @@ static void committed(void)
 	if (P.stats) {
 		struct snapeng_stats s;
 		snapeng_stats(P.e, &s);
-		hv_snprintf(parts, sizeof parts, " p_pml=%llu p_save=%llu p_begin=%llu p_blob=%llu p_dirty=%llu "
+		amber_snprintf(parts, sizeof parts, " p_pml=%llu p_save=%llu p_begin=%llu p_blob=%llu p_dirty=%llu "
 			    "p_invept=%llu dirty_list=%llu cow_cycles=%llu",
 			    (unsigned long long)P.pause_pml, (unsigned long long)P.pause_save,
 			    (unsigned long long)s.t_begin, (unsigned long long)s.t_state,
@@ -477,11 +477,11 @@ static void committed(void)
 	 * by copy) and the BSP's waits for the lock. */
 	char ap[112] = "";
 	if (L.ap && P.stats)
-		hv_snprintf(ap, sizeof ap, " ap_write_cycles=%llu shadowed=%llu lock_wait=%llu",
+		amber_snprintf(ap, sizeof ap, " ap_write_cycles=%llu shadowed=%llu lock_wait=%llu",
 			    (unsigned long long)L.ap_cycles, (unsigned long long)sh_pages,
 			    (unsigned long long)L.wait_cycles);
 	else if (L.ap)
-		hv_snprintf(ap, sizeof ap, " ap_write_cycles=%llu", (unsigned long long)L.ap_cycles);
+		amber_snprintf(ap, sizeof ap, " ap_write_cycles=%llu", (unsigned long long)L.ap_cycles);
 	kprintf("amber: snapshot gen=%llu committed pages=%llu bytes=%llu pause_cycles=%llu write_cycles=%llu%s%s\n",
 		(unsigned long long)P.captured, (unsigned long long)gi.dirty_pages,
 		(unsigned long long)gi.bytes_written, (unsigned long long)P.pause_cycles,

@@ -274,7 +274,7 @@ unsigned smp_start(unsigned cpus, int tramp_ok)
 		cpu_pause();
 	if (!ap_alive) {
 		char msg[96];
-		hv_snprintf(msg, sizeof msg, "the second CPU did not answer within %u ms", SMP_ANSWER_MS);
+		amber_snprintf(msg, sizeof msg, "the second CPU did not answer within %u ms", SMP_ANSWER_MS);
 		return one_cpu(msg);
 	}
 	uint64_t us = (rdtsc() - t0) * 1000000ull / time_tsc_hz();

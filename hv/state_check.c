@@ -58,7 +58,7 @@ void hv_state_set_limits(const struct hv_state_limits *l) { lim = *l; }
 /* 48-bit canonical: bits 63:47 all equal (SDM Vol. 1 §3.3.7.1). */
 static int canonical(uint64_t a) { return (uint64_t)((int64_t)(a << 16) >> 16) == a; }
 
-#define FAIL(...) do { hv_snprintf(why, cap, __VA_ARGS__); return HV_EINVAL; } while (0)
+#define FAIL(...) do { amber_snprintf(why, cap, __VA_ARGS__); return HV_EINVAL; } while (0)
 
 /* A pair's value against its field's rules; 0 when it may be loaded. */
 static int check_pair(uint32_t f, uint64_t v, char *why, size_t cap)
@@ -128,17 +128,17 @@ static int check_pair(uint32_t f, uint64_t v, char *why, size_t cap)
 int hv_state_check(const struct hv_state *s, size_t len, char *why, size_t cap)
 {
 	if (len != sizeof *s || s->magic != HV_STATE_MAGIC || s->version != HV_STATE_VERSION) {
-		hv_snprintf(why, cap, "vCPU state is damaged or of another version (%llu bytes, magic %llx, version %u)",
+		amber_snprintf(why, cap, "vCPU state is damaged or of another version (%llu bytes, magic %llx, version %u)",
 			    (unsigned long long)len, (unsigned long long)s->magic, s->version);
 		return HV_EINVAL;
 	}
 	if (s->npairs > HV_STATE_MAX_PAIRS) {
-		hv_snprintf(why, cap, "vCPU state holds %u VMCS fields, at most %u fit", s->npairs, HV_STATE_MAX_PAIRS);
+		amber_snprintf(why, cap, "vCPU state holds %u VMCS fields, at most %u fit", s->npairs, HV_STATE_MAX_PAIRS);
 		return HV_EINVAL;
 	}
 	for (uint32_t i = 0; i < s->npairs; i++)
 		if (!hv_state_carried(s->pairs[i].field)) {
-			hv_snprintf(why, cap, "vCPU state names VMCS field %04x, which a snapshot never carries",
+			amber_snprintf(why, cap, "vCPU state names VMCS field %04x, which a snapshot never carries",
 				    s->pairs[i].field);
 			return HV_EINVAL;
 		}
@@ -173,7 +173,7 @@ int hv_state_check(const struct hv_state *s, size_t len, char *why, size_t cap)
 	 * together; save clears the field otherwise (hv_state_save). */
 	uint64_t info = pair_value(s, VMCS_CTRL_ENTRY_INTR_INFO);
 	if (s->event_set > 1 || (s->event_set && !(info & INTR_INFO_VALID)) || (!s->event_set && info)) {
-		hv_snprintf(why, cap, "vCPU state holds event_set %u with VM-entry interruption information %llx",
+		amber_snprintf(why, cap, "vCPU state holds event_set %u with VM-entry interruption information %llx",
 			    s->event_set, (unsigned long long)info);
 		return HV_EINVAL;
 	}

@@ -263,10 +263,10 @@ static void entry_failed(struct vcpu *v, int rc)
 {
 	char why[160];
 	if (rc == 1) {
-		hv_snprintf(why, sizeof why, "VM entry failed: VMfailInvalid (no current VMCS)");
+		amber_snprintf(why, sizeof why, "VM entry failed: VMfailInvalid (no current VMCS)");
 	} else {
 		uint32_t err = vmcs_read32(VMCS_INFO_VM_INSTR_ERROR);
-		hv_snprintf(why, sizeof why, "VM entry failed: VM-instruction error %u (%s); bochs.log names the field",
+		amber_snprintf(why, sizeof why, "VM entry failed: VM-instruction error %u (%s); bochs.log names the field",
 			    err, vmx_insn_error_name(err));
 	}
 	exit_stop_guest(v, why);

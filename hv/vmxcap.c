@@ -68,7 +68,7 @@ int vmx_caps_check(const struct vmx_caps *c, char *why, size_t len)
 		miss = "VT-x lacks the VMX-preemption timer (IA32_VMX_PINBASED_CTLS bit 38)";
 	if (!miss)
 		return 0;
-	hv_snprintf(why, len, "%s", miss);
+	amber_snprintf(why, len, "%s", miss);
 	return HV_ENOTSUP;
 }
 
@@ -76,7 +76,7 @@ static const char *yes_no(int v) { return v ? "yes" : "no"; }
 
 void vmx_caps_summary(const struct vmx_caps *c, char *buf, size_t len)
 {
-	hv_snprintf(buf, len, "vmx=%s ept=%s ad=%s pml=%s vpid=%s ug=%s preempt=%s(rate %u) rev=%u",
+	amber_snprintf(buf, len, "vmx=%s ept=%s ad=%s pml=%s vpid=%s ug=%s preempt=%s(rate %u) rev=%u",
 		    yes_no(c->vmx), yes_no(c->ept), yes_no(c->ept_ad), yes_no(c->pml), yes_no(c->vpid),
 		    yes_no(c->unrestricted), yes_no(c->preempt_timer), c->preempt_rate, c->revision);
 }

@@ -472,12 +472,12 @@ static Suite *vmx_suite(void)
 START_TEST(fmt_basics)
 {
 	char b[64];
-	hv_snprintf(b, sizeof b, "%d|%5d|%-4u|%08x|%llx|%s|%c|%%", -42, 7, 3u, 0xbeefu,
+	amber_snprintf(b, sizeof b, "%d|%5d|%-4u|%08x|%llx|%s|%c|%%", -42, 7, 3u, 0xbeefu,
 		    0x123456789abcull, "str", 'z');
 	ck_assert_str_eq(b, "-42|    7|3   |0000beef|123456789abc|str|z|%");
-	ck_assert_int_eq(hv_snprintf(b, 4, "%s", "truncated"), 9);
+	ck_assert_int_eq(amber_snprintf(b, 4, "%s", "truncated"), 9);
 	ck_assert_str_eq(b, "tru");
-	ck_assert_int_eq(hv_snprintf(b, sizeof b, "%05d", -3), 5);
+	ck_assert_int_eq(amber_snprintf(b, sizeof b, "%05d", -3), 5);
 	ck_assert_str_eq(b, "-0003");
 }
 END_TEST
