@@ -21,17 +21,12 @@
 ;              | free RAM (memory map)  |
 ;   4 GiB      +------------------------+  end of the identity map
 
+%include "boot/longmode.inc"
+
 MB2_MAGIC       equ 0xE85250D6          ; Multiboot2 spec §3.1.1
 MB2_ARCH_I386   equ 0                   ; 32-bit protected mode entry
 MB2_LOADER_MAGIC equ 0x36D76289
 
-CR0_PE          equ 1 << 0
-CR0_NW          equ 1 << 29             ; SDM Vol.3 §2.5: not write-through
-CR0_CD          equ 1 << 30             ; SDM Vol.3 §2.5: cache disable
-CR0_PG          equ 1 << 31
-CR4_PAE         equ 1 << 5
-MSR_EFER        equ 0xC0000080
-EFER_LME        equ 1 << 8
 PTE_P           equ 1 << 0
 PTE_W           equ 1 << 1
 PTE_PS          equ 1 << 7              ; 2 MiB page in a PD entry
@@ -93,18 +88,7 @@ _start:
         cmp ecx, 2048
         jb .pd
 
-        mov eax, cr4
-        or eax, CR4_PAE
-        mov cr4, eax
-        mov eax, pml4
-        mov cr3, eax
-        mov ecx, MSR_EFER
-        rdmsr
-        or eax, EFER_LME
-        wrmsr
-        mov eax, cr0
-        or eax, CR0_PG | CR0_PE
-        mov cr0, eax
+        ENTER_LONG_MODE pml4
 
         lgdt [gdt64_ptr]
         jmp GDT_CODE:long_entry

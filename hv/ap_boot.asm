@@ -12,16 +12,11 @@
 ; Everything is addressed absolutely at the copy's location, so the code
 ; is assembled for TRAMP_PA; hv/smp.h checks SMP_TRAMPOLINE_PA matches.
 
+%include "boot/longmode.inc"
+
 TRAMP_PA        equ 0x8000              ; = SMP_TRAMPOLINE_PA (hv/smp.h)
 %define T(x) (TRAMP_PA + (x) - ap_tramp_start)
 
-CR0_PE          equ 1 << 0
-CR0_NW          equ 1 << 29             ; SDM Vol. 3A §2.5
-CR0_CD          equ 1 << 30
-CR0_PG          equ 1 << 31
-CR4_PAE         equ 1 << 5
-MSR_EFER        equ 0xC0000080
-EFER_LME        equ 1 << 8
 
 SEL_CODE32      equ 0x08                ; the temporary GDT below
 SEL_DATA        equ 0x10
@@ -61,18 +56,7 @@ pm32:
         mov eax, cr0
         and eax, ~(CR0_CD | CR0_NW)     ; as the BSP (boot/entry.asm)
         mov cr0, eax
-        mov eax, cr4
-        or eax, CR4_PAE
-        mov cr4, eax
-        mov eax, [T(p_cr3)]
-        mov cr3, eax
-        mov ecx, MSR_EFER
-        rdmsr
-        or eax, EFER_LME
-        wrmsr
-        mov eax, cr0
-        or eax, CR0_PG | CR0_PE
-        mov cr0, eax
+        ENTER_LONG_MODE [T(p_cr3)]
         jmp SEL_CODE64:T(lm64)
 
 bits 64

@@ -15,11 +15,11 @@ HV_OBJS := $(BUILD)/hv/entry.o $(HV_SRCS:%.c=$(BUILD)/%.o) $(HV_ASMS:%.asm=$(BUI
            $(BUILD)/hv/snapshot/snap-hv.o $(BUILD)/hv/snapshot/engine.o \
            $(BUILD)/lib/hv/fmt.o $(BUILD)/lib/hv/mem.o
 
-$(BUILD)/hv/entry.o: boot/entry.asm
+$(BUILD)/hv/entry.o: boot/entry.asm boot/longmode.inc
 	@mkdir -p $(@D)
 	$(NASM) -f elf64 -o $@ $<
 
-$(BUILD)/hv/%.o: hv/%.asm
+$(BUILD)/hv/%.o: hv/%.asm boot/longmode.inc
 	@mkdir -p $(@D)
 	$(NASM) -f elf64 -o $@ $<
 
