@@ -165,7 +165,7 @@ size_t con_in(char *buf, size_t n)
 int con_poll(void)
 {
 	int got = 0;
-	for (int c; C.rx_head - C.rx_tail < RX_SIZE && (c = serial_getc()) >= 0;) {
+	for (int c; C.rx_head - C.rx_tail < RX_SIZE && (c = uart_getc(COM1)) >= 0;) {
 		C.rx[C.rx_head++ % RX_SIZE] = (char)c;
 		got = 1; /* a full ring leaves the byte in the UART */
 	}

@@ -23,23 +23,7 @@
 #include "hv/vcpu.h"
 #include "snapshot/snap.h"
 
-/* 16550 registers (PC16550D datasheet, Table II), as in serial.c. */
-#define COM2      0x2F8
-#define UART_DATA 0
-#define UART_IER  1
-#define UART_FCR  2
-#define UART_LCR  3
-#define UART_MCR  4
-#define UART_LSR  5
-#define LCR_8N1   0x03
-#define LCR_DLAB  0x80
-#define FCR_FIFO_OFF        0x00
-#define MCR_DTR_RTS_OUT2    0x0B
-#define LSR_DATA_READY      0x01
-#define LSR_THR_EMPTY       0x20
-#define LSR_TX_EMPTY        0x40
 #define FAST_POLL_HZ        20000 /* exits per second while a line moves */
-#define LSR_ABSENT          0xFF /* reads of a port with no UART behind it */
 
 #define IDLE_DROP_MS 2000 /* a partial line older than this is dropped */
 
@@ -67,33 +51,12 @@ static snap_store *store(void)
 	return st ? st : C.st;
 }
 
-static int uart_present(void)
-{
-	return inb(COM2 + UART_LSR) != LSR_ABSENT;
-}
-
-static void uart_init(void)
-{
-	outb(COM2 + UART_IER, 0);
-	outb(COM2 + UART_LCR, LCR_DLAB);
-	outb(COM2 + UART_DATA, 1); /* 115200 baud */
-	outb(COM2 + UART_IER, 0);
-	outb(COM2 + UART_LCR, LCR_8N1);
-	/* FIFOs off (16450 mode): an emulator then passes the next byte only
-	 * once the last one was read, so a busy hypervisor loses nothing
-	 * (Bochs' FIFO mode drops bytes that find the FIFO full). The price in
-	 * Bochs: it looks for new input only every 100 ms of emulated time
-	 * while the line is idle, so a request waits up to that long. */
-	outb(COM2 + UART_FCR, FCR_FIFO_OFF);
-	outb(COM2 + UART_MCR, MCR_DTR_RTS_OUT2);
-}
-
 /* The next byte of the pending reply, when the transmitter takes one. */
 static void tx_some(void)
 {
-	if (C.out_pos >= C.out_len || !(inb(COM2 + UART_LSR) & LSR_THR_EMPTY))
+	if (C.out_pos >= C.out_len || !uart_tx_ready(COM2))
 		return;
-	outb(COM2 + UART_DATA, (uint8_t)C.out[C.out_pos++]);
+	uart_putc(COM2, C.out[C.out_pos++]);
 	if (C.out_pos >= C.out_len)
 		C.out_len = C.out_pos = 0;
 }
@@ -105,7 +68,7 @@ static void tx_all(void)
 		tx_some();
 		cpu_pause();
 	}
-	for (int i = 0; i < 1000000 && !(inb(COM2 + UART_LSR) & LSR_TX_EMPTY); i++)
+	for (int i = 0; i < 1000000 && !uart_tx_idle(COM2); i++)
 		cpu_pause();
 }
 
@@ -359,8 +322,8 @@ void ctl_poll(struct vcpu *v)
 	uint64_t now = rdtsc();
 	if (C.line.len && now - C.last_byte_tsc > time_tsc_hz() / 1000 * IDLE_DROP_MS)
 		ctl_line_reset(&C.line); /* a client gave up mid-request */
-	for (int i = 0; i < 4 && (inb(COM2 + UART_LSR) & LSR_DATA_READY); i++) {
-		int r = ctl_line_feed(&C.line, (char)inb(COM2 + UART_DATA));
+	for (int i = 0, c; i < 4 && (c = uart_getc(COM2)) >= 0; i++) {
+		int r = ctl_line_feed(&C.line, (char)c);
 		C.last_byte_tsc = now;
 		if (r == CTL_LINE_LONG) {
 			reply_err(NULL, CTL_ELONG, "request line longer than 512 bytes; dropped");
@@ -389,10 +352,10 @@ void ctl_init(struct vcpu *v, snap_store *st, int restored)
 	C.v = v;
 	C.st = st;
 	ctl_line_reset(&C.line);
-	if (!uart_present()) {
+	if (!uart_present(COM2)) {
 		kprintf("amber: control: no UART at COM2; no control channel\n");
 	} else {
-		uart_init();
+		uart_init(COM2);
 		C.up = 1;
 		kprintf("amber: control: JSON lines on COM2, protocol version %d (hv/CONTROL.md)\n", CTL_VERSION);
 	}

@@ -101,7 +101,7 @@ static _Noreturn void idle_echo(void)
 		 * refusal (handed over, a broken store) was never seen. */
 		serial_pump();
 		ctl_poll(&vcpu0); /* status still answers; stop powers off */
-		int c = serial_getc();
+		int c = uart_getc(COM1);
 		if (c < 0) {
 			cpu_pause();
 			continue;

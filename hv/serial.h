@@ -12,6 +12,18 @@
 #define AMBER_HV_SERIAL_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+/* A 16550 at `port`: COM1 carries this log, COM2 the control channel
+ * (hv/ctl.c). Both run at 115200 8N1 with the FIFOs off (see serial.c). */
+#define COM1 0x3F8
+#define COM2 0x2F8
+void uart_init(uint16_t port);
+int uart_present(uint16_t port);   /* no UART: the status register reads 0xFF */
+int uart_tx_ready(uint16_t port);  /* the holding register takes a byte */
+int uart_tx_idle(uint16_t port);   /* holding and shift register both empty */
+void uart_putc(uint16_t port, char c); /* after uart_tx_ready */
+int uart_getc(uint16_t port);      /* the next received byte, or -1 */
 
 void serial_init(void);
 /* Queues n bytes (waits for the UART only while the ring is full). */
@@ -22,7 +34,5 @@ void serial_pump(void);
 size_t serial_queued(void);
 /* Waits (bounded) until every written byte has left the UART. */
 void serial_flush(void);
-/* Returns the next received byte, or -1 when none is waiting. */
-int serial_getc(void);
 
 #endif
