@@ -123,6 +123,9 @@ int pvm_grow_failed(pvm_thread *t, int g)
 {
 	return g == PVM_EINVAL ? pvm_panic(t, "stack overflow (more than %u cells)", PVM_MAX_STACK) : pvm_oom(t);
 }
+/* A time slice counts calls and backward jumps (a loop's turn, some tens
+ * of instructions); trying a catcher costs about one instruction. */
+#define CATCHERS_PER_STEP 16
 #define grow_os pvm_grow_os
 #define grow_is pvm_grow_is
 
@@ -248,15 +251,18 @@ int pvm_thread_call(pvm_thread *t, pvm_obj *self, int ordinal, pvm_obj **args, i
 /* Unwinds to the innermost matching catcher (spec §2.6): the catcher stays,
  * the stacks are not trimmed, the thrown object is pushed. With no catcher
  * anywhere the thread ends: the message and backtrace are taken first, while
- * the frames still show where the throw happened. */
-static int do_throw(pvm_thread *t, pvm_obj *x)
+ * the frames still show where the throw happened. *walked counts the
+ * catchers tried: since catchers survive a catch, a loop that pushes one and
+ * throws past it makes every throw longer, and the caller charges the time
+ * slice for them. */
+static int do_throw(pvm_thread *t, pvm_obj *x, uint32_t *walked)
 {
 	struct pvm_vm *vm = t->vm;
 	uint32_t fi = t->nfr, ei = t->esp;
 	bool found = false;
 	while (fi > 0 && !found) {
 		pvm_frame *f = &t->fr[fi - 1];
-		for (; ei > f->ebase; ei--)
+		for (; ei > f->ebase; ei--, ++*walked)
 			if (pvm_instance_of(x, t->es[ei - 1].cls)) {
 				found = true;
 				break;
@@ -1193,14 +1199,20 @@ handle:
 	goto stop;
 
 throw_it:
-	r = do_throw(t, exc);
-	if (r == 0) {
-		LOAD();
-		/* a catch can loop (catchers survive it): it counts like a jump */
-		if (unlikely(--budget == 0)) {
+	{
+		uint32_t walked = 0;
+		r = do_throw(t, exc, &walked);
+		/* a catch can loop (catchers survive it): it counts like a jump,
+		 * plus one for every CATCHERS_PER_STEP catchers tried */
+		long cost = 1 + (long)(walked / CATCHERS_PER_STEP);
+		if (r == 0 && budget > 0 && (budget = budget > cost ? budget - cost : 0) == 0) {
+			LOAD();
 			SAVE();
 			return PVM_YIELD;
 		}
+	}
+	if (r == 0) {
+		LOAD();
 		goto next;
 	}
 	if (r == PVM_EUNHANDLED)

@@ -133,6 +133,22 @@ START_TEST(exception_group)
 }
 END_TEST
 
+/* A throw is charged for the catchers it tries (t.catchers.pvs): a loop that
+ * leaves one behind per turn stops under the step limit after ~1,400 turns
+ * (the turns cost 2 + k/16 each); charged one jump per throw it ran 30,000. */
+START_TEST(catch_loop_charged_for_catchers)
+{
+	struct run r;
+	pvm_vm *vm = vm_new();
+	pvm_set_step_limit(vm, 3);
+	run_vm(vm, "t.catchers", 8, &r);
+	vm_done(vm);
+	ck_assert_msg(r.status == PVM_EPANIC && strstr(r.err, "step limit reached"), "status %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.out, "256 ") == r.out, "output: %.80s", r.out);
+	ck_assert_msg(!strstr(r.out, "4096 "), "the loop ran on past 4096 turns: %.200s", r.out);
+}
+END_TEST
+
 START_TEST(native_group)
 {
 	expect("t.native", 8, "0 4096 267391263 0 50358147 5163055 65535 ell llo 255 abcd 5 2 -1 0 1 0 123 -42 "
@@ -493,6 +509,7 @@ static Suite *groups(void)
 	tcase_add_test(tc, int_assignment);
 	tcase_add_test(tc, call_group);
 	tcase_add_test(tc, exception_group);
+	tcase_add_test(tc, catch_loop_charged_for_catchers);
 	tcase_add_test(tc, native_group);
 	tcase_add_test(tc, thread_group);
 	tcase_add_test(tc, wait_durable);
