@@ -21,6 +21,7 @@
 #include "hv/heap.h"
 #include "hv/hv.h"
 #include "hv/pmem.h"
+#include "hv/serial.h"
 #include "hv/smp.h"
 #include "hv/spinlock.h"
 #include "hv/state_blob.h"
@@ -57,6 +58,7 @@ static struct {
 	int request;          /* the guest asked for a capture */
 	uint64_t snap_ns, next_due;
 	uint64_t captured, durable, restored_from;
+	uint32_t log_mark;    /* COM1's ring after the captured line (log_out) */
 	uint64_t promised;    /* highest generation number SNAP_REQUEST handed out */
 	uint64_t pause_cycles;
 	int prepared;            /* snap_prepare done: the first begin marks nothing */
@@ -70,6 +72,12 @@ static struct {
 } P;
 
 static struct vcpu *cur;
+
+/* A generation is written only once its captured line (and all logged
+ * before it) has left COM1: the log is queued (hv/serial.h), and a machine
+ * that dies after the commit must not have lost the line that says what
+ * was captured. Watchers map a restored generation to that line. */
+static int log_out(void) { return serial_passed(P.log_mark); }
 
 /* ---- the second CPU (cpus=2): the writer runs there ----
  *
@@ -126,7 +134,7 @@ static void ap_writer(void *arg)
 	(void)arg;
 	if (L.bsp_wants || !spin_trylock(&L.lock))
 		return;
-	if (P.e && P.active && !L.done && !L.err && snapeng_busy(P.e)) {
+	if (P.e && P.active && !L.done && !L.err && snapeng_busy(P.e) && log_out()) {
 		uint64_t w0 = rdtsc();
 		int done = 0, e = snapeng_step(P.e, AP_SLICE_PAGES, &done);
 		L.ap_cycles += rdtsc() - w0;
@@ -443,7 +451,9 @@ static void capture(struct vcpu *v)
 	P.request = 0;
 	con_captured(gen, vdev_backend_mono());
 	kprintf("amber: snapshot gen=%llu captured\n", (unsigned long long)gen);
+	P.log_mark = serial_mark();
 }
+
 
 static void committed(void)
 {
@@ -560,7 +570,7 @@ void persist_work(struct vcpu *v)
 		snap_prepare(P.st);
 	}
 	if (P.active) {
-		if (snapeng_busy(P.e) && !L.ap) {
+		if (snapeng_busy(P.e) && !L.ap && log_out()) {
 			uint64_t w0 = rdtsc();
 			int done = 0, e = snapeng_step(P.e, SLICE_PAGES, &done);
 			P.write_cycles += rdtsc() - w0;
@@ -660,6 +670,7 @@ int persist_flush(struct vcpu *v)
 	(void)v;
 	persist_lock();
 	collect_ap(); /* the writer's result; the rest is written here */
+	serial_flush(); /* log_out */
 	while (P.e && snapeng_busy(P.e)) {
 		int done = 0, e = snapeng_step(P.e, SLICE_PAGES, &done);
 		if (e) {

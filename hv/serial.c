@@ -59,7 +59,7 @@ void serial_init(void)
 #define RING 16384u /* a power of two: head and tail run free */
 
 static char ring[RING];
-static uint32_t head, tail; /* bytes queued: head - tail */
+static volatile uint32_t head, tail; /* bytes queued: head - tail */
 
 static void put(char c)
 {
@@ -86,6 +86,8 @@ void serial_write(const char *s, size_t n)
 }
 
 size_t serial_queued(void) { return head - tail; }
+uint32_t serial_mark(void) { return head; }
+int serial_passed(uint32_t mark) { return (int32_t)(tail - mark) >= 0; }
 
 void serial_flush(void)
 {

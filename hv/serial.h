@@ -34,5 +34,9 @@ void serial_pump(void);
 size_t serial_queued(void);
 /* Waits (bounded) until every written byte has left the UART. */
 void serial_flush(void);
+/* The ring position after everything written so far, and whether the
+ * UART has taken every byte before it (positions run free, mod 2^32). */
+uint32_t serial_mark(void);
+int serial_passed(uint32_t mark);
 
 #endif
