@@ -61,7 +61,8 @@ check_restore() { # LOG: judge the restore at the start of this boot
 	local log=$1 g n r
 	g=$(grep -am1 -oE '^amber: restored gen=[0-9]+' "$log" | grep -oE '[0-9]+$') || return 0
 	restores=$((restores + 1))
-	local wr=$(( ${r_at_capture[$g]:-0} + 1 ))
+	[ -n "${count_at_capture[$g]:-}" ] || { echo "    restored gen $g was never seen captured"; return 1; }
+	local wr=$(( ${r_at_capture[$g]} + 1 ))
 	# (a verdict the restored generation was about to print names its own
 	# boot's count; the one for this boot follows it)
 	wait_line "$log" "^world (ok .* restarts=$wr\$|FAIL)" 120 ||
@@ -69,8 +70,7 @@ check_restore() { # LOG: judge the restore at the start of this boot
 	grep -aq '^world FAIL' "$log" && { echo "    $(grep -a -m1 '^world FAIL' "$log")"; return 1; }
 	n=$(grep -aE "^world ok .* restarts=$wr\$" "$log" | head -1 | grep -oE 'count=[0-9]+' | cut -d= -f2)
 	r=$wr
-	local want=${count_at_capture[$g]:-}
-	[ -n "$want" ] || { echo "    restored gen $g was never seen captured"; return 1; }
+	local want=${count_at_capture[$g]}
 	if [ "$n" -lt "$want" ] || [ "$n" -gt $((want + 1)) ]; then
 		echo "    restored gen $g: count=$n, want $want or $((want + 1))"
 		return 1
