@@ -59,8 +59,9 @@ static int mark_gen(snap_store *st, u64 rec_blk, const struct rec_disk *rec,
 		}
 		set_bit(st, rec->state[s].blk);
 	}
-	return map_walk(st, rec->root, rec->depth, rec->gen, tolerant, mark_fn,
-			st);
+	int rc = map_walk(st, rec->root, rec->depth, rec->gen, tolerant, mark_fn,
+			  st);
+	return rc ? rc : delta_walk(st, rec, tolerant, mark_fn, st);
 }
 
 static int mark_catalog(snap_store *st, u64 cat_blk, const struct catalog *c,

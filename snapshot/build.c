@@ -199,8 +199,11 @@ static int wp_sort(snap_store *st)
 	return 0;
 }
 
-/* One leaf: read its current version, apply the entries, write it anew. */
-static int spill_leaf(snap_store *st, u64 li, const struct wpage *wp, u64 n)
+/* One leaf: read its current version, apply the entries (over those of a
+ * base's delta being folded, which are no page of this generation's),
+ * write it anew. */
+static int spill_leaf(snap_store *st, u64 li, const struct wpage *wp, u64 n,
+		      const struct wpage *fold, u64 nfold)
 {
 	struct build *b = &st->b;
 	struct ptr *node = (struct ptr *)b->node;
@@ -213,6 +216,11 @@ static int spill_leaf(snap_store *st, u64 li, const struct wpage *wp, u64 n)
 	} else {
 		snap_memset(node, 0, SNAP_BLOCK_SIZE);
 	}
+	for (u64 k = 0; k < nfold; k++)
+		if (!bit(b->wbits, fold[k].gfn)) { /* else this generation's wins */
+			node[IDX(fold[k].gfn, 0)].blk = fold[k].blk;
+			node[IDX(fold[k].gfn, 0)].csum = fold[k].csum;
+		}
 	for (u64 k = 0; k < n; k++) {
 		u64 gfn = wp[k].gfn;
 		/* of two writes of one frame in this spill the later wins */
@@ -248,22 +256,54 @@ static int spill_leaf(snap_store *st, u64 li, const struct wpage *wp, u64 n)
 	return 0;
 }
 
-int build_spill(snap_store *st)
+static int spill(snap_store *st, const struct wpage *fold, u64 nfold)
 {
 	int rc;
-	if (!st->nwp)
+	if (!st->nwp && !nfold)
 		return 0;
 	if ((rc = load_leaves(st)) || (rc = wp_sort(st)))
 		return rc;
-	for (u64 i = 0; i < st->nwp;) {
-		u64 li = st->wp[i].gfn / FANOUT, j = i + 1;
-		while (j < st->nwp && st->wp[j].gfn / FANOUT == li)
-			j++;
-		if ((rc = spill_leaf(st, li, st->wp + i, j - i)))
+	const struct wpage *wp = st->wp;
+	u64 i = 0, j = 0;
+	while (i < st->nwp || j < nfold) { /* each leaf either list touches */
+		u64 li = i < st->nwp ? wp[i].gfn / FANOUT : ~0ull;
+		if (j < nfold && fold[j].gfn / FANOUT < li)
+			li = fold[j].gfn / FANOUT;
+		u64 i2 = i, j2 = j;
+		while (i2 < st->nwp && wp[i2].gfn / FANOUT == li)
+			i2++;
+		while (j2 < nfold && fold[j2].gfn / FANOUT == li)
+			j2++;
+		if ((rc = spill_leaf(st, li, wp + i, i2 - i, nfold ? fold + j : NULL, j2 - j)))
 			return rc;
-		i = j;
+		i = i2;
+		j = j2;
 	}
 	st->nwp = 0;
+	return 0;
+}
+
+int build_spill(snap_store *st)
+{
+	return spill(st, NULL, 0);
+}
+
+int build_sort(snap_store *st)
+{
+	int rc = wp_sort(st);
+	if (rc)
+		return rc;
+	u64 n = 0;
+	for (u64 k = 0; k < st->nwp; k++) {
+		/* of two writes of one frame the later wins */
+		if (k + 1 < st->nwp && st->wp[k + 1].gfn == st->wp[k].gfn) {
+			if ((rc = build_dead(st, st->wp[k].blk)))
+				return rc;
+			continue;
+		}
+		st->wp[n++] = st->wp[k];
+	}
+	st->nwp = n;
 	return 0;
 }
 
@@ -313,13 +353,14 @@ static int rebuild(snap_store *st, struct ptr base, u32 level, u64 first,
 	return io_write_meta(st, out->blk, node);
 }
 
-int build_commit(snap_store *st, struct ptr *root)
+int build_commit(snap_store *st, struct ptr *root, const struct wpage *fold,
+		 u64 nfold)
 {
 	struct build *b = &st->b;
 	u32 depth = st->rec->depth;
 	u8 *buf[MAX_DEPTH] = { 0 };
 	int rc;
-	if ((rc = build_spill(st)))
+	if ((rc = spill(st, fold, nfold)))
 		return rc;
 	if (!b->loaded) { /* nothing written: the base map as it is */
 		*root = st->rec->root;

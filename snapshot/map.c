@@ -31,6 +31,10 @@ int rec_load(snap_store *st, const struct cat_ent *e, struct rec_disk *rec)
 	    !rec->npages || (st->sb.npages && rec->npages != st->sb.npages) || rec->npages > (1ull << (FANOUT_BITS * MAX_DEPTH)) ||
 	    rec->depth != map_depth(rec->npages) ||
 	    (rec->flags & ~REC_FLAGS_KNOWN) ||
+	    ((rec->flags & REC_DELTA) ?
+	     st->sb.version < SNAP_VERSION_DELTA || !rec->delta_n || rec->delta_n > DELTA_MAX ||
+	     rec->delta.blk < FIRST_DATA_BLOCK || rec->delta.blk >= st->dev_blocks :
+	     rec->delta_n || rec->delta.blk || rec->delta.csum) ||
 	    ((rec->flags & REC_STATE_INLINE) ?
 	     rec->nstate || rec->state_len > REC_INLINE_MAX :
 	     rec->nstate > REC_STATE_PTRS ||
@@ -43,6 +47,9 @@ int rec_load(snap_store *st, const struct cat_ent *e, struct rec_disk *rec)
 
 int map_lookup(snap_gen *g, u64 gfn, struct ptr *out)
 {
+	int rc = delta_find(g, gfn, out);
+	if (rc)
+		return rc < 0 ? rc : 0;
 	struct ptr p = g->rec->root;
 	for (int level = (int)g->rec->depth - 1; level >= 0; level--) {
 		if (!p.blk) {
@@ -51,7 +58,7 @@ int map_lookup(snap_gen *g, u64 gfn, struct ptr *out)
 		}
 		if (g->node_blk[level] != p.blk) {
 			g->node_blk[level] = 0;
-			int rc = io_read_meta(g->st, p, g->node[level],
+			rc = io_read_meta(g->st, p, g->node[level],
 					      "page map", g->rec->gen);
 			if (rc)
 				return snap_err(g->st, rc, "%s (guest frame %llu, "
@@ -146,7 +153,77 @@ struct differ {
 	snap_diff_fn fn;
 	void *ctx;
 	u8 *buf[2 * MAX_DEPTH];
+	/* With delta lists (delta.c): the frames either lists names, in
+	 * order, are compared by lookup; the trees' differences elsewhere. */
+	snap_gen *ga, *gb;
+	u64 ka, kb;          /* next entry of each list */
+	u64 na, nb;
 };
+
+/* The next frame either list names (~0: none left). */
+static int list_next(struct differ *d, u64 *gfn)
+{
+	struct wpage e;
+	u64 ga = ~0ull, gb = ~0ull;
+	int rc;
+	if (d->ka < d->na) {
+		if ((rc = delta_at(d->ga, d->ka, &e)))
+			return rc;
+		ga = e.gfn;
+	}
+	if (d->kb < d->nb) {
+		if ((rc = delta_at(d->gb, d->kb, &e)))
+			return rc;
+		gb = e.gfn;
+	}
+	*gfn = ga < gb ? ga : gb;
+	return 0;
+}
+
+/* Reports the listed frames below `upto` that differ; *listed: whether
+ * `upto` itself is listed (the tree's verdict on it does not count). */
+static int lists_upto(struct differ *d, u64 upto, int *listed)
+{
+	struct ptr zero = { 0, 0 };
+	u64 gfn;
+	int rc;
+	*listed = 0;
+	for (;;) {
+		if ((rc = list_next(d, &gfn)))
+			return rc;
+		if (gfn > upto || gfn == ~0ull)
+			return 0;
+		*listed = gfn == upto;
+		struct ptr pa = zero, pb;
+		if ((d->ga && (rc = map_lookup(d->ga, gfn, &pa))) ||
+		    (rc = map_lookup(d->gb, gfn, &pb)))
+			return rc;
+		if (pa.blk != pb.blk && (rc = d->fn(d->ctx, gfn, pb.blk != 0)))
+			return rc;
+		struct wpage e;
+		if (d->ka < d->na) {
+			if ((rc = delta_at(d->ga, d->ka, &e)))
+				return rc;
+			d->ka += e.gfn == gfn;
+		}
+		if (d->kb < d->nb) {
+			if ((rc = delta_at(d->gb, d->kb, &e)))
+				return rc;
+			d->kb += e.gfn == gfn;
+		}
+		if (gfn == upto)
+			return 0;
+	}
+}
+
+/* A frame whose tree pointers differ. */
+static int tree_differs(struct differ *d, u64 gfn, int present)
+{
+	int listed = 0, rc = d->na || d->nb ? lists_upto(d, gfn, &listed) : 0;
+	if (rc || listed)
+		return rc;
+	return d->fn(d->ctx, gfn, present);
+}
 
 static int load_or_zero(struct differ *d, struct ptr p, void *buf, u64 gen)
 {
@@ -173,7 +250,7 @@ static int diff(struct differ *d, struct ptr pa, struct ptr pb, u32 level,
 		if (a[i].blk == b[i].blk || gfn >= d->npages)
 			continue;
 		if (level == 0)
-			rc = d->fn(d->ctx, gfn, b[i].blk != 0);
+			rc = tree_differs(d, gfn, b[i].blk != 0);
 		else
 			rc = diff(d, a[i], b[i], level - 1, gfn);
 		if (rc)
@@ -191,12 +268,16 @@ int snap_diff(snap_gen *ga, snap_gen *gb, snap_diff_fn cb, void *ctx)
 				"different sizes", ga->rec->gen, gb->rec->gen);
 	struct differ d = { .st = st, .gen_a = ga ? ga->rec->gen : 0,
 			    .gen_b = gb->rec->gen, .npages = gb->rec->npages,
-			    .fn = cb, .ctx = ctx };
+			    .fn = cb, .ctx = ctx, .ga = ga, .gb = gb,
+			    .na = ga && (ga->rec->flags & REC_DELTA) ? ga->rec->delta_n : 0,
+			    .nb = gb->rec->flags & REC_DELTA ? gb->rec->delta_n : 0 };
 	u32 depth = gb->rec->depth;
-	int rc = bufs_alloc(st, d.buf, 2 * depth);
+	int listed, rc = bufs_alloc(st, d.buf, 2 * depth);
 	if (!rc)
 		rc = diff(&d, ga ? ga->rec->root : zero, gb->rec->root,
 			  depth - 1, 0);
+	if (!rc && (d.na || d.nb)) /* the listed frames above the last tree difference */
+		rc = lists_upto(&d, ~0ull - 1, &listed);
 	bufs_free(st, d.buf, 2 * depth);
 	return rc;
 }

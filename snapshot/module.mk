@@ -2,7 +2,7 @@
 # and freestanding with the hypervisor's flags, which must leave no
 # undefined symbol (no libc in the hypervisor).
 
-SNAP_SRCS    := $(addprefix snapshot/,util.c io.c super.c alloc.c map.c build.c txn.c read.c stream.c ident.c inlog.c)
+SNAP_SRCS    := $(addprefix snapshot/,util.c io.c super.c alloc.c map.c build.c delta.c txn.c read.c stream.c ident.c inlog.c)
 SNAP_HDRS    := snapshot/snap.h snapshot/snap_int.h
 SNAP_HOST_O  := $(SNAP_SRCS:%.c=$(BUILD)/host/%.o)
 SNAP_HV_O    := $(SNAP_SRCS:%.c=$(BUILD)/hv/%.o)
@@ -52,13 +52,22 @@ $(SNAP_TDIR)/crash_sim: tests/snapshot/crash_sim.c $(SNAP_CRASHDEV) $(SNAP_LIB)
 
 HOST_TOOLS   += $(SNAP_TDIR)/crash_sim
 
-# the same with a 16-entry page buffer: every commit spills many times
+# the same with a 16-entry page buffer (every commit spills many times)
+# and a delta list whenever one fits (a commit that did not spill)
 $(SNAP_TDIR)/crash_sim_spill: tests/snapshot/crash_sim.c $(SNAP_CRASHDEV) $(SNAP_SRCS) $(SNAP_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -DSNAP_WP_MAX=16 -DSNAP_DEAD_MAX=4 -DCRASH_SIM_OPS=150 \
+	$(HOST_CC) $(HOST_CFLAGS) -DSNAP_WP_MAX=16 -DSNAP_DEAD_MAX=4 -DCRASH_SIM_OPS=150 -DSNAP_DELTA_FACTOR=0 \
 		-o $@ tests/snapshot/crash_sim.c tests/snapshot/crashdev.c $(SNAP_SRCS) lib/fmt.c
 
 HOST_TOOLS   += $(SNAP_TDIR)/crash_sim_spill
+
+# the same with a delta list for every commit it fits (format version 3)
+$(SNAP_TDIR)/crash_sim_delta: tests/snapshot/crash_sim.c $(SNAP_CRASHDEV) $(SNAP_SRCS) $(SNAP_HDRS)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -DSNAP_DELTA_FACTOR=0 -DCRASH_SIM_OPS=500 \
+		-o $@ tests/snapshot/crash_sim.c tests/snapshot/crashdev.c $(SNAP_SRCS) lib/fmt.c
+
+HOST_TOOLS   += $(SNAP_TDIR)/crash_sim_delta
 
 $(SNAP_TDIR)/check_snap: tests/snapshot/check_snap.c $(SNAP_CRASHDEV) $(SNAP_LIB) tests/unit.h
 	@mkdir -p $(@D)
@@ -87,13 +96,14 @@ HOST_TOOLS   += $(BUILD)/tools/snapctl
 # crash_sim with no arguments: 2000 operations, every request of each one
 # crashed once (about 60 s: keep 13 stores need 4096 blocks); the torture
 # runs more seeds, fates and ops.
-UNIT_TESTS   += $(SNAP_TDIR)/crash_sim $(SNAP_TDIR)/crash_sim_spill tests/snapshot/snapctl_test.sh
+UNIT_TESTS   += $(SNAP_TDIR)/crash_sim $(SNAP_TDIR)/crash_sim_spill $(SNAP_TDIR)/crash_sim_delta \
+                tests/snapshot/snapctl_test.sh
 TORTURES     += tests/snapshot/torture.sh
 
 # --- fuzzing (clang + libFuzzer) ---------------------------------------------
 SNAP_FUZZ_CC    ?= clang
 SNAP_FUZZ_FLAGS := -std=gnu11 -g -O1 -I. -fsanitize=fuzzer,address,undefined \
-                   -fno-sanitize-recover=undefined
+                   -fno-sanitize-recover=undefined -DSNAP_DELTA_FACTOR=0
 SNAP_FUZZ_SRCS  := tests/snapshot/fuzz_reader.c tests/snapshot/crashdev.c $(SNAP_SRCS) lib/fmt.c
 
 $(SNAP_TDIR)/fuzz_reader: $(SNAP_FUZZ_SRCS) $(SNAP_HDRS) $(SNAP_CRASHDEV)

@@ -66,6 +66,7 @@ void snap_gen_close(snap_gen *g)
 		}
 	for (u32 i = 0; i < MAX_DEPTH; i++)
 		snap_free(st, g->node[i], SNAP_BLOCK_SIZE);
+	delta_close(g);
 	snap_free(st, g->rec, SNAP_BLOCK_SIZE);
 	snap_free(st, g, sizeof *g);
 }
@@ -87,7 +88,7 @@ static int gen_open_one(snap_store *st, const struct cat_ent *e, snap_gen **out)
 	for (u32 i = 0; i < MAX_DEPTH; i++)
 		if (!(g->node[i] = snap_alloc(st, SNAP_BLOCK_SIZE)))
 			goto fail;
-	if ((rc = rec_load(st, e, g->rec)))
+	if ((rc = rec_load(st, e, g->rec)) || (rc = delta_open(g)))
 		goto fail;
 	g->next = st->gens;
 	st->gens = g;
@@ -233,6 +234,14 @@ int snap_verify(snap_gen *g)
 	for (u32 i = 0; i < MAX_DEPTH; i++)
 		g->node_blk[i] = 0;
 	first[0] = 0;
+	if ((rc = delta_open(g))) { /* the index again, from the disk */
+		if (rc != SNAP_ECORRUPT)
+			goto out;
+		bad = 1; /* every page may be wrong: the count stops here */
+		snap_memcpy(first, st->errmsg, sizeof first);
+		rc = snap_err(st, SNAP_ECORRUPT, "%s", first);
+		goto out;
+	}
 	for (u32 i = 0; i < r->nstate; i++) {
 		rc = io_read_meta(st, r->state[i], st->tmp, "state", r->gen);
 		if (rc == SNAP_ECORRUPT && !bad++)
@@ -259,6 +268,7 @@ out:
 	st->mc_bypass--;
 	for (u32 i = 0; i < MAX_DEPTH; i++)
 		g->node_blk[i] = 0;
+	g->dblk_i = 0;
 	if (st->progress)
 		st->progress(st->progress_ctx, r->npages, r->npages);
 	snap_free(st, page, SNAP_PAGE_SIZE);

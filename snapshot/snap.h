@@ -263,16 +263,19 @@ const char *snap_errmsg(const snap_store *st);
 typedef void (*snap_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 void snap_set_progress(snap_store *st, snap_progress_fn fn, void *ctx);
 
-/* What the following commits write. 0 (the default): format version 2,
+/* What the following commits write. 0 (the default): format version 3,
  * the catalog inside the superblock and the state blob inside the
- * generation record whenever they fit (FORMAT.md). SNAP_COMPAT_V1: what
- * version 1 wrote (state and catalog in blocks of their own, version 1
- * superblocks), for tests of the old layout. Generations committed as
- * version 2 keep their layout. Reading takes either version whatever this
- * says. */
+ * generation record whenever they fit, and a delta list instead of
+ * rewritten map leaves when that writes fewer blocks (FORMAT.md).
+ * SNAP_COMPAT_V2: what version 2 wrote (every generation rewrites its map
+ * paths; version 2 superblocks); SNAP_COMPAT_V1: what version 1 wrote
+ * (state and catalog in blocks of their own, version 1 superblocks). For
+ * tests of the old layouts; generations committed keep their layout.
+ * Reading takes every version whatever this says. */
 #define SNAP_COMPAT_V1 1u
+#define SNAP_COMPAT_V2 2u
 void snap_set_compat(snap_store *st, unsigned compat);
-/* Format version of the newest superblock (1 or 2). */
+/* Format version of the newest superblock (1, 2 or 3). */
 unsigned snap_version(const snap_store *st);
 
 /* Retained generations, newest first. */

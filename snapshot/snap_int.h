@@ -19,9 +19,12 @@ typedef uint64_t u64;
 #define REC_MAGIC  0x43455247524d4241ull /* "ABMRGREC" */
 #define STREAM_MAGIC 0x4d5254534e424d41ull /* "AMBNSTRM" */
 /* Version 2 (FORMAT.md): catalog in the superblock, state in the record,
- * each when it fits. Version 1 stores are still read; every commit writes
- * version 2 unless st->compat asks for version 1 (snap_set_compat). */
-#define SNAP_VERSION 2u
+ * each when it fits. Version 3: a generation may list its changes since its
+ * map's tree instead of rewriting the tree (delta.c). Versions 1 and 2 are
+ * still read; every commit writes version 3 unless st->compat asks for
+ * version 1 (snap_set_compat). */
+#define SNAP_VERSION 3u
+#define SNAP_VERSION_DELTA 3u
 #define SNAP_VERSION_MIN 1u
 #define SB_SLOTS   2u
 #define SB_COPIES  2u   /* sectors 0 and 1 of the slot's block */
@@ -98,8 +101,10 @@ struct rec_disk {
 	u32 depth;
 	u32 nstate;
 	u64 state_len;
-	u32 flags;          /* REC_STATE_INLINE; 0 in version 1 */
-	u8 reserved[28];
+	u32 flags;          /* REC_STATE_INLINE, REC_DELTA; 0 in version 1 */
+	u32 delta_n;        /* REC_DELTA: entries of the list, 1..DELTA_MAX */
+	struct ptr delta;   /* REC_DELTA: the list's index block (delta.c) */
+	u8 reserved[8];
 	union {
 		struct ptr state[REC_STATE_PTRS];
 		u8 inl[SNAP_BLOCK_SIZE - 120]; /* REC_STATE_INLINE: the blob */
@@ -110,16 +115,33 @@ _Static_assert(offsetof(struct rec_disk, inl) == 120, "FORMAT.md offsets");
 /* The state blob is in the record (inl[], nstate 0), not in state blocks:
  * an empty generation then commits the record and the superblock only. */
 #define REC_STATE_INLINE 1u
-#define REC_FLAGS_KNOWN  REC_STATE_INLINE
+/* Version 3: the page map is the tree at `root` (the base's) with the
+ * entries of the list at `delta` over it (delta.c). */
+#define REC_DELTA        2u
+#define REC_FLAGS_KNOWN  (REC_STATE_INLINE | REC_DELTA)
 #define REC_INLINE_MAX   (SNAP_BLOCK_SIZE - 120u)
 _Static_assert(REC_STATE_PTRS * SNAP_BLOCK_SIZE == SNAP_MAX_STATE, "state");
 
-/* One page written in the open generation (sorted by gfn, seq at commit). */
+/* One page written in the open generation (sorted by gfn, seq at commit);
+ * also the on-disk entry of a delta block (FORMAT.md "Delta lists"). */
 struct wpage {
 	u64 gfn;
 	u64 blk;
 	u64 csum;
 };
+#define DENT_PER_BLOCK (SNAP_BLOCK_SIZE / sizeof(struct wpage)) /* 170 */
+/* An index entry: a delta block and the frame of its first entry. */
+struct didx {
+	u64 first;
+	struct ptr p;
+};
+#define DIDX_MAX  (SNAP_BLOCK_SIZE / sizeof(struct didx))       /* 170 */
+#define DELTA_MAX (DENT_PER_BLOCK * DIDX_MAX)                    /* 28,900 */
+/* A delta is written when its blocks times this are at most the blocks a
+ * fold would write (delta.c); a test build sets 0: always when it fits. */
+#ifndef SNAP_DELTA_FACTOR
+#define SNAP_DELTA_FACTOR 4u
+#endif
 
 /* Page entries buffered before a spill (build.c): 768 KiB, plus as much to
  * sort; a generation of up to this many pages is spilled once, at commit. */
@@ -229,6 +251,15 @@ struct snap_store {
 	 * record never changes once written, so its block and hash name it. */
 	struct cat_ent last;
 	struct ptr last_root;
+	struct ptr last_delta;       /* and its delta (REC_DELTA), */
+	u32 last_delta_n;
+	/* whose entries stay in memory (dc, at most DELTA_MAX): the next
+	 * commit merges its own into them without reading them back. dc_new
+	 * is the list the generation being committed writes, kept once its
+	 * superblock is out. */
+	struct wpage *dc, *dc_new;
+	u64 dc_n, dc_new_n;
+	struct ptr dc_ptr, dc_new_ptr;
 
 	/* the generation being written */
 	struct rec_disk *rec;
@@ -256,6 +287,10 @@ struct snap_gen {
 	/* one cached map block per level: lookups walk the same path often */
 	u8 *node[MAX_DEPTH];
 	u64 node_blk[MAX_DEPTH];
+	/* REC_DELTA: the index block, and one delta block (dblk_i + 1) */
+	struct didx *didx;
+	struct wpage *dblk;
+	u64 dblk_i;
 };
 
 /* The one mem* and formatter of every image (lib/mem.c, lib/fmt.h); in the
@@ -331,8 +366,23 @@ void build_free(snap_store *st);
 int build_dead(snap_store *st, u64 blk);
 int build_release_dead(snap_store *st, int flushed);
 int build_spill(snap_store *st);
-int build_commit(snap_store *st, struct ptr *root);
+int build_sort(snap_store *st); /* sorted by frame, one entry per frame */
+/* Spills what is left with `fold` (a base's delta, sorted) under it and
+ * rebuilds the levels above the leaves. */
+int build_commit(snap_store *st, struct ptr *root, const struct wpage *fold,
+		 u64 nfold);
 void build_abort(snap_store *st);
+
+/* delta.c */
+int delta_open(snap_gen *g);                 /* REC_DELTA: reads the index */
+void delta_close(snap_gen *g);
+int delta_find(snap_gen *g, u64 gfn, struct ptr *out); /* 1 found, 0 not */
+int delta_at(snap_gen *g, u64 k, struct wpage *out);   /* the k-th entry */
+int delta_walk(snap_store *st, const struct rec_disk *rec, int tolerant,
+	       map_walk_fn fn, void *ctx);
+int delta_commit(snap_store *st, struct rec_disk *r); /* the map, at commit */
+void delta_committed(snap_store *st, const struct rec_disk *r);
+void delta_free(snap_store *st, int all);    /* the pending list, or all */
 
 /* txn.c */
 const struct cat_ent *cat_find(const struct catalog *c, u64 gen);

@@ -262,7 +262,7 @@ int super_cat_inline(const snap_store *st, u32 n)
 /* The version the next superblock gets. */
 static u32 super_version(const snap_store *st)
 {
-	return st->compat & SNAP_COMPAT_V1 ? 1 : SNAP_VERSION;
+	return st->compat & SNAP_COMPAT_V1 ? 1 : st->compat & SNAP_COMPAT_V2 ? 2 : SNAP_VERSION;
 }
 
 /* Superblock blocks the next commit writes: 2 when it upgrades a version 1

@@ -119,12 +119,14 @@ static void txn_free(snap_store *st)
 		st->capwp = 0;
 	}
 	st->nwp = 0;
+	delta_free(st, 0);
 	if (st->rec)
 		snap_memset(st->rec, 0, SNAP_BLOCK_SIZE);
 }
 
 void txn_release(snap_store *st)
 {
+	delta_free(st, 1);
 	snap_free(st, st->wp, st->capwp * sizeof *st->wp);
 	snap_free(st, st->rec, SNAP_BLOCK_SIZE);
 	st->wp = NULL;
@@ -158,6 +160,8 @@ int snap_prepare(snap_store *st)
 		st->last = *base;
 		st->last.flags = 0;
 		st->last_root = r->root;
+		st->last_delta = r->delta;
+		st->last_delta_n = r->delta_n;
 	}
 	snap_free(st, r, SNAP_BLOCK_SIZE);
 	return rc;
@@ -219,16 +223,21 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 		txn_free(st);
 		return rc;
 	}
-	struct ptr root = { 0, 0 };
+	struct ptr root = { 0, 0 }, delta = { 0, 0 };
+	u32 delta_n = 0;
 	if (base && base->gen == st->last.gen && base->rec.blk == st->last.rec.blk &&
 	    base->rec.csum == st->last.rec.csum) {
 		root = st->last_root; /* no disk read in the pause */
+		delta = st->last_delta;
+		delta_n = st->last_delta_n;
 	} else if (base) {
 		if ((rc = rec_load(st, base, st->rec))) {
 			txn_free(st);
 			return rc;
 		}
 		root = st->rec->root;
+		delta = st->rec->delta;
+		delta_n = st->rec->delta_n;
 		snap_memset(st->rec, 0, SNAP_BLOCK_SIZE);
 	}
 	st->rec->magic = REC_MAGIC;
@@ -237,7 +246,10 @@ int snap_begin(snap_store *st, const struct snap_begin_opts *o)
 	st->rec->time_ns = o->time_ns ? o->time_ns : snap_now(st);
 	st->rec->npages = npages;
 	st->rec->depth = map_depth(npages);
-	st->rec->root = root;
+	st->rec->root = root; /* the base's map, until commit (delta.c) */
+	st->rec->delta = delta;
+	st->rec->delta_n = delta_n;
+	st->rec->flags = delta_n ? REC_DELTA : 0;
 	st->blocks_written = 0;
 	st->txn_rc = 0;
 	st->state = ST_WRITING;
@@ -352,7 +364,7 @@ static int commit_gen(snap_store *st, uint64_t *gen)
 	struct ptr recp = { 0, 0 };
 	int rc;
 
-	if ((rc = build_commit(st, &r->root)))
+	if ((rc = delta_commit(st, r)))
 		return rc;
 	r->dirty_pages = st->b.ndirty;
 	/* the new catalog first: whether it needs a block of its own is part
@@ -384,6 +396,9 @@ static int commit_gen(snap_store *st, uint64_t *gen)
 	carry_done(st);
 	st->last = (struct cat_ent){ r->gen, recp, 0 };
 	st->last_root = r->root;
+	st->last_delta = r->delta;
+	st->last_delta_n = r->delta_n;
+	delta_committed(st, r);
 	if (r->bytes_written / SNAP_BLOCK_SIZE > st->big_commit)
 		st->big_commit = r->bytes_written / SNAP_BLOCK_SIZE;
 	build_release_dead(st, 1); /* super_write flushed */

@@ -9,8 +9,10 @@
  *         zero a block) applied to a valid store of three generations, which
  *         is then opened every way, listed, read page by page, verified,
  *         diffed, sent, and written to. Bit 1 chooses the store's format
- *         version (FORMAT.md): 2 (catalog in the superblock, states in
- *         records and in state blocks) or 1 (catalog and state blocks).
+ *         version (FORMAT.md): 3 (catalog in the superblock, states in
+ *         records and in state blocks, the second and third generations
+ *         as delta lists: the fuzz build writes a list whenever it fits)
+ *         or 1 (catalog and state blocks).
  *   even: the rest is a send stream, received into a small store that holds
  *         the stream's base; the store is then read back.
  *

@@ -198,7 +198,7 @@ same v1st3 v1state2 "v1: send | recv state"
 # the next commits write version 2 beside it; gc frees nothing reachable
 expect 0 "v1: commit on it" "$S" commit v1.img v1raw1 --state v1state1
 expect 0 "v1: ls after commit" "$S" ls v1.img --json
-has out.txt '"version": 2' "v1: version 2 after a commit"
+has out.txt '"version": 3' "v1: version 3 after a commit"
 expect 0 "v1: gc" "$S" gc v1.img
 expect 0 "v1: commit again" "$S" commit v1.img v1raw2 --state v1state2
 expect 0 "v1: verify upgraded" "$S" verify v1.img

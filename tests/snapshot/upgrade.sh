@@ -2,7 +2,7 @@
 # tests/snapshot/upgrade.sh OLD_TREE — a disk the hypervisor of an older
 # build (OLD_TREE: a checkout built with `make all`, e.g. of the last
 # commit with store format version 1) wrote, booted by this build: it must
-# restore that generation, go on committing (version 2 from then on), verify,
+# restore that generation, go on committing (version 3 from then on), verify,
 # and the older snapctl must refuse the upgraded store by its version.
 # Not in `make test` (it needs the older build); about 60 s of Bochs.
 # Ends with "N passed, N failed".
@@ -28,7 +28,7 @@ check "new build commits" wait_for up-new '^amber: snapshot gen=[0-9]+ committed
 sleep 3
 engine_kill up-new
 grep -E '^resumed|^amber: restored' "$T/up-new.serial" | head -3 | sed 's/^/    /'
-check "store is version 2 now" bash -c "$NEW/build/tools/snapctl ls '$D' --json | grep -q '\"version\": 2'"
+check "store is version 3 now" bash -c "$NEW/build/tools/snapctl ls '$D' --json | grep -q '\"version\": 3'"
 check "verify" $NEW/build/tools/snapctl verify "$D"
 check "old snapctl refuses it by version" bash -c "$OLD/build/tools/snapctl ls '$D' 2>&1 | grep -q 'unsupported store format version'"
 finish
