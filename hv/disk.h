@@ -26,8 +26,8 @@
  * 32768 pages, so under 2 MiB plus 16 bytes per 256 frames and a bit per
  * frame; the allocation bitmap, a bit per disk block), the engine's four
  * bitmaps (half a byte per frame) and its state blob, with room to spare:
- * 8 MiB + 1 byte per frame + the bitmap, + DISK_DMA_HEAP and the metadata
- * cache (DISK_MCACHE_HEAP). Sized at boot
+ * 8 MiB + 1 byte per frame + the bitmap, + DISK_DMA_HEAP, the metadata
+ * cache (DISK_MCACHE_HEAP) and the delta lists (SNAP_DELTA_HEAP). Sized at boot
  * from mem= and the disk, so every guest mem= allows can commit its first
  * generation (the fixed 24 MiB heap with the store of issue 5 failed from
  * 2 GiB on).

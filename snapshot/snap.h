@@ -101,6 +101,8 @@
 #define SNAP_SECTOR_SIZE  512u
 #define SNAP_MAX_RETAINED 126u   /* generations one catalog block can list */
 #define SNAP_MAX_STATE    (240u * SNAP_BLOCK_SIZE) /* state blob limit */
+/* Memory for delta lists (FORMAT.md): the last committed and the next. */
+#define SNAP_DELTA_HEAP   (2u * 28900u * 24u)
 #define SNAP_WBUF_BLOCKS  32u
 #define SNAP_IO_SLOTS     4u     /* write buffers with asynchronous writes */
 

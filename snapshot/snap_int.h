@@ -137,6 +137,7 @@ struct didx {
 };
 #define DIDX_MAX  (SNAP_BLOCK_SIZE / sizeof(struct didx))       /* 170 */
 #define DELTA_MAX (DENT_PER_BLOCK * DIDX_MAX)                    /* 28,900 */
+_Static_assert(2 * DELTA_MAX * sizeof(struct wpage) == SNAP_DELTA_HEAP, "snap.h");
 /* A delta is written when its blocks times this are at most the blocks a
  * fold would write (delta.c); a test build sets 0: always when it fits. */
 #ifndef SNAP_DELTA_FACTOR
