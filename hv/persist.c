@@ -134,14 +134,18 @@ static void ap_writer(void *arg)
 	(void)arg;
 	if (L.bsp_wants || !spin_trylock(&L.lock))
 		return;
-	if (P.e && P.active && !L.done && !L.err && snapeng_busy(P.e) && log_out()) {
-		uint64_t w0 = rdtsc();
-		int done = 0, e = snapeng_step(P.e, AP_SLICE_PAGES, &done);
-		L.ap_cycles += rdtsc() - w0;
-		if (e)
-			L.err = e;
-		else if (done)
-			L.done = 1;
+	if (P.e && P.active && snapeng_busy(P.e)) {
+		/* a generation in flight: written (once its captured line is
+		 * out), never prefetched beside */
+		if (!L.done && !L.err && log_out()) {
+			uint64_t w0 = rdtsc();
+			int done = 0, e = snapeng_step(P.e, AP_SLICE_PAGES, &done);
+			L.ap_cycles += rdtsc() - w0;
+			if (e)
+				L.err = e;
+			else if (done)
+				L.done = 1;
+		}
 	} else if (P.e && P.restoring && !L.rdone && !L.rerr) {
 		/* A lazy restore's prefetch: it only makes absent leaves present
 		 * (an EPT table it adds is filled before it is linked, hv/ept.c),

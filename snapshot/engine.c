@@ -303,8 +303,12 @@ static int do_fault(snapeng *e, uint64_t gfn, int write, int *handled)
 		*handled = !rc;
 		return rc;
 	}
-	if (!write)
+	if (!write) {
+		/* loaded since the guest's CPU faulted on it (the restore's
+		 * prefetch on the second CPU): the leaf is present now */
+		*handled = (*e->h.leaf(e->h.ctx, gfn) & SNAPENG_EPT_R) != 0;
 		return 0;
+	}
 	if (!(*e->h.leaf(e->h.ctx, gfn) & SNAPENG_EPT_W)) {
 		if (test_bit(e->pending, gfn))
 			copy_before_write(e, gfn);
