@@ -1900,6 +1900,43 @@ START_TEST(damaged_delta_block_is_found)
 }
 END_TEST
 
+/* A version 2 store (the last release's layout) opens, its generations
+ * read, and the next commits write version 3 with lists over its tree;
+ * both slots then say version 3. */
+START_TEST(version2_store_upgrades_to_lists)
+{
+	struct snap_format_opts fo = { .version = 2 };
+	snap_close(st);
+	crashdev_free(&dev);
+	crashdev_init(&dev, NULL, NB);
+	crashdev_io(&dev, &io);
+	ck_assert_int_eq(snap_format(&io, &fo), 0);
+	ck_assert_int_eq(snap_open(&io, 0, &st), 0);
+	snap_set_compat(st, SNAP_COMPAT_V2);
+	memset(dver, 0, sizeof dver);
+	dgen(1200, 1);
+	struct snap_geninfo g2 = dgen(100, 2);
+	ck_assert_uint_eq(snap_version(st), 2);
+	static uint32_t v2model[DNP];
+	memcpy(v2model, dver, sizeof dver);
+	reopen(); /* this code, default: version 3 from the next commit */
+	ck_assert_uint_eq(snap_version(st), 2);
+	dcheck(g2.gen, v2model);
+	struct snap_geninfo g3 = dgen(100, 3);
+	ck_assert_uint_eq(g3.root_blk, g2.root_blk); /* a list over the version 2 tree */
+	ck_assert_uint_eq(snap_version(st), 3);
+	uint8_t blk[PS];
+	for (uint64_t s = 0; s < 2; s++) {
+		crashdev_get(&dev, s, blk);
+		ck_assert_uint_eq(blk[8], 3);
+	}
+	reopen();
+	dcheck(g3.gen, dver);
+	dcheck(g2.gen, v2model);
+	ddiff(g3.gen);
+}
+END_TEST
+
 static Suite *suite(const char *name, const TTest **tests)
 {
 	Suite *s = suite_create(name);
@@ -1944,7 +1981,7 @@ int main(void)
 		diff_lists_changed_pages, NULL };
 	const TTest *delta[] = {
 		delta_lists_replace_scattered_leaf_writes,
-		damaged_delta_block_is_found, NULL };
+		damaged_delta_block_is_found, version2_store_upgrades_to_lists, NULL };
 	const TTest *layout[] = {
 		empty_generation_writes_record_and_superblock,
 		large_state_and_catalog_get_blocks,
