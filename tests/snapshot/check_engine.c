@@ -189,6 +189,21 @@ static struct sim *sim_start(struct run *r, enum snapeng_tier tier)
 	return s;
 }
 
+/* A new boot on the same store: a new engine over an EPT with nothing
+ * present, and (restore) the newest generation restored lazily. */
+static void sim_reboot(struct run *r, enum snapeng_tier tier, int restore)
+{
+	struct sim *s = &r->s;
+	snapeng_destroy(s->e);
+	memset(s->leaf, 0, sizeof s->leaf);
+	struct snapeng_host h = sim_host(s);
+	ck_assert_int_eq(snapeng_create(&h, r->st, NPAGES, tier, &s->e), 0);
+	char state[8];
+	size_t len;
+	if (restore)
+		ck_assert_int_eq(snapeng_restore(s->e, 0, state, sizeof state, &len), 0);
+}
+
 /*
  * A deterministic workload: a hot set and random writes, captures every
  * 300 operations, the writer storing a few pages every 7 operations. Runs
@@ -410,14 +425,8 @@ START_TEST(host_access_during_lazy_restore)
 	sim_write(s, 41, 0, 0x44);
 	sim_capture(s, "x");
 	commit_all(s);
-	snapeng_destroy(s->e);
 	memset(s->mem, 0x5A, NPAGES * PAGE);
-	memset(s->leaf, 0, sizeof s->leaf); /* a new boot's EPT: nothing present */
-	struct snapeng_host h = sim_host(s);
-	ck_assert_int_eq(snapeng_create(&h, r.st, NPAGES, SNAPENG_PML, &s->e), 0);
-	char state[8];
-	size_t len;
-	ck_assert_int_eq(snapeng_restore(s->e, 0, state, sizeof state, &len), 0);
+	sim_reboot(&r, SNAPENG_PML, 1);
 	host_write(s, 40, 1, 0x99);
 	ck_assert_int_eq(snapeng_guest_read(s->e, 41), 0);
 	ck_assert_uint_eq(s->mem[41 * PAGE], 0x44);
@@ -443,13 +452,7 @@ START_TEST(fault_on_a_frame_loaded_meanwhile)
 	sim_write(s, 7, 0, 0x77);
 	sim_capture(s, "x");
 	commit_all(s);
-	snapeng_destroy(s->e);
-	memset(s->leaf, 0, sizeof s->leaf);
-	struct snapeng_host h = sim_host(s);
-	ck_assert_int_eq(snapeng_create(&h, r.st, NPAGES, SNAPENG_PML, &s->e), 0);
-	char state[8];
-	size_t len;
-	ck_assert_int_eq(snapeng_restore(s->e, 0, state, sizeof state, &len), 0);
+	sim_reboot(&r, SNAPENG_PML, 1);
 	ck_assert_int_eq(snapeng_guest_read(s->e, 7), 0); /* the prefetch loads it */
 	int handled = 0;
 	ck_assert_int_eq(snapeng_fault(s->e, 7, 0, &handled), 0);
@@ -508,14 +511,8 @@ START_TEST(lazy_restore_survives_failed_allocations)
 		commit_all(s);
 		uint8_t *expect = malloc(NPAGES * PAGE);
 		memcpy(expect, s->mem, NPAGES * PAGE);
-		snapeng_destroy(s->e);
 		memset(s->mem, 0x5A, NPAGES * PAGE);
-		memset(s->leaf, 0, sizeof s->leaf);
-		struct snapeng_host h = sim_host(s);
-		ck_assert_int_eq(snapeng_create(&h, r.st, NPAGES, SNAPENG_PML, &s->e), 0);
-		char state[8];
-		size_t len;
-		ck_assert_int_eq(snapeng_restore(s->e, 0, state, sizeof state, &len), 0);
+		sim_reboot(&r, SNAPENG_PML, 1);
 		sim_write(s, 9, 0, 0xEE);
 		expect[9 * PAGE] = 0xEE;
 		sim_capture(s, "mid");
