@@ -32,7 +32,7 @@ int rec_load(snap_store *st, const struct cat_ent *e, struct rec_disk *rec)
 	    rec->depth != map_depth(rec->npages) ||
 	    (rec->flags & ~REC_FLAGS_KNOWN) ||
 	    ((rec->flags & REC_DELTA) ?
-	     st->sb.version < SNAP_VERSION_DELTA || !rec->delta_n || rec->delta_n > DELTA_MAX ||
+	     !rec->delta_n || rec->delta_n > DELTA_MAX ||
 	     rec->delta.blk < FIRST_DATA_BLOCK || rec->delta.blk >= st->dev_blocks :
 	     rec->delta_n || rec->delta.blk || rec->delta.csum) ||
 	    ((rec->flags & REC_STATE_INLINE) ?

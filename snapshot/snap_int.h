@@ -24,7 +24,6 @@ typedef uint64_t u64;
  * still read; every commit writes version 3 unless st->compat asks for
  * version 1 (snap_set_compat). */
 #define SNAP_VERSION 3u
-#define SNAP_VERSION_DELTA 3u
 #define SNAP_VERSION_MIN 1u
 #define SB_SLOTS   2u
 #define SB_COPIES  2u   /* sectors 0 and 1 of the slot's block */
