@@ -221,14 +221,8 @@ static int spill_leaf(snap_store *st, u64 li, const struct wpage *wp, u64 n,
 			node[IDX(fold[k].gfn, 0)].blk = fold[k].blk;
 			node[IDX(fold[k].gfn, 0)].csum = fold[k].csum;
 		}
-	for (u64 k = 0; k < n; k++) {
+	for (u64 k = 0; k < n; k++) { /* one entry per frame (build_sort) */
 		u64 gfn = wp[k].gfn;
-		/* of two writes of one frame in this spill the later wins */
-		if (k + 1 < n && wp[k + 1].gfn == gfn) {
-			if ((rc = build_dead(st, wp[k].blk)))
-				return rc;
-			continue;
-		}
 		struct ptr *e = &node[IDX(gfn, 0)];
 		if (bit(b->wbits, gfn)) {
 			/* written by an earlier spill of this generation */
@@ -256,12 +250,31 @@ static int spill_leaf(snap_store *st, u64 li, const struct wpage *wp, u64 n,
 	return 0;
 }
 
+int build_sort(snap_store *st)
+{
+	int rc = wp_sort(st);
+	if (rc)
+		return rc;
+	u64 n = 0;
+	for (u64 k = 0; k < st->nwp; k++) {
+		/* of two writes of one frame the later wins */
+		if (k + 1 < st->nwp && st->wp[k + 1].gfn == st->wp[k].gfn) {
+			if ((rc = build_dead(st, st->wp[k].blk)))
+				return rc;
+			continue;
+		}
+		st->wp[n++] = st->wp[k];
+	}
+	st->nwp = n;
+	return 0;
+}
+
 static int spill(snap_store *st, const struct wpage *fold, u64 nfold)
 {
 	int rc;
 	if (!st->nwp && !nfold)
 		return 0;
-	if ((rc = load_leaves(st)) || (rc = wp_sort(st)))
+	if ((rc = load_leaves(st)) || (rc = build_sort(st)))
 		return rc;
 	const struct wpage *wp = st->wp;
 	u64 i = 0, j = 0;
@@ -286,25 +299,6 @@ static int spill(snap_store *st, const struct wpage *fold, u64 nfold)
 int build_spill(snap_store *st)
 {
 	return spill(st, NULL, 0);
-}
-
-int build_sort(snap_store *st)
-{
-	int rc = wp_sort(st);
-	if (rc)
-		return rc;
-	u64 n = 0;
-	for (u64 k = 0; k < st->nwp; k++) {
-		/* of two writes of one frame the later wins */
-		if (k + 1 < st->nwp && st->wp[k + 1].gfn == st->wp[k].gfn) {
-			if ((rc = build_dead(st, st->wp[k].blk)))
-				return rc;
-			continue;
-		}
-		st->wp[n++] = st->wp[k];
-	}
-	st->nwp = n;
-	return 0;
 }
 
 static int any_mod(const struct build *b, u64 first, u64 n)

@@ -25,16 +25,27 @@ static u64 nblocks(u64 n)
 	return (n + DENT_PER_BLOCK - 1) / DENT_PER_BLOCK;
 }
 
+/* Entries in block i of a list of n: every block is full but the last. */
+static u64 blk_entries(u64 n, u64 i)
+{
+	return n - i * DENT_PER_BLOCK < DENT_PER_BLOCK ? n - i * DENT_PER_BLOCK : DENT_PER_BLOCK;
+}
+
 static int bad_blk(const snap_store *st, u64 blk)
 {
 	return blk < FIRST_DATA_BLOCK || blk >= st->dev_blocks;
 }
 
-/* The index of a list of n entries over npages frames: first frames
- * strictly ascending and in range, blocks in the data area, the rest 0. */
-static int idx_check(snap_store *st, const struct rec_disk *r,
-		     const struct didx *x)
+/* The list named by r->delta and r->delta_n over r->npages frames, of
+ * generation `gen` (a commit reads its base's list through the record it
+ * builds): its index, read and checked — first frames strictly ascending
+ * and in range, blocks in the data area, the rest 0. */
+static int idx_read(snap_store *st, const struct rec_disk *r, u64 gen,
+		    struct didx *x)
 {
+	int rc = io_read_meta(st, r->delta, x, "delta index", gen);
+	if (rc)
+		return rc;
 	u64 nb = nblocks(r->delta_n);
 	for (u64 i = 0; i < DIDX_MAX; i++) {
 		if (i >= nb) {
@@ -49,17 +60,19 @@ static int idx_check(snap_store *st, const struct rec_disk *r,
 	return 0;
 bad:
 	return snap_err(st, SNAP_ECORRUPT, "generation %llu: delta index block "
-			"%llu is malformed", r->gen, r->delta.blk);
+			"%llu is malformed", gen, r->delta.blk);
 }
 
-/* Block i of the list: its entries strictly ascending from the index's
- * first frame to below the next block's, pages in the data area or zero,
- * the rest of the block 0. */
-static int blk_check(snap_store *st, const struct rec_disk *r,
-		     const struct didx *x, u64 i, const struct wpage *e)
+/* Its block i, read and checked: entries strictly ascending from the
+ * index's first frame to below the next block's, pages in the data area or
+ * zero, the rest of the block 0. */
+static int blk_read(snap_store *st, const struct rec_disk *r, u64 gen,
+		    const struct didx *x, u64 i, struct wpage *e)
 {
-	u64 nb = nblocks(r->delta_n);
-	u64 cnt = i + 1 < nb ? DENT_PER_BLOCK : r->delta_n - i * DENT_PER_BLOCK;
+	int rc = io_read_meta(st, x[i].p, e, "delta", gen);
+	if (rc)
+		return rc;
+	u64 nb = nblocks(r->delta_n), cnt = blk_entries(r->delta_n, i);
 	u64 end = i + 1 < nb ? x[i + 1].first : r->npages;
 	if (e[0].gfn != x[i].first)
 		goto bad;
@@ -76,7 +89,7 @@ static int blk_check(snap_store *st, const struct rec_disk *r,
 	return 0;
 bad:
 	return snap_err(st, SNAP_ECORRUPT, "generation %llu: delta block %llu "
-			"(%llu of the list) is malformed", r->gen, x[i].p.blk, i);
+			"(%llu of the list) is malformed", gen, x[i].p.blk, i);
 }
 
 /* ---- reading ---- */
@@ -84,18 +97,14 @@ bad:
 int delta_open(snap_gen *g)
 {
 	snap_store *st = g->st;
-	const struct rec_disk *r = g->rec;
-	int rc;
 	g->dblk_i = 0;
-	if (!(r->flags & REC_DELTA))
+	if (!(g->rec->flags & REC_DELTA))
 		return 0;
 	if (!g->didx && !(g->didx = snap_alloc(st, SNAP_BLOCK_SIZE)))
 		return SNAP_ENOMEM;
 	if (!g->dblk && !(g->dblk = snap_alloc(st, SNAP_BLOCK_SIZE)))
 		return SNAP_ENOMEM;
-	if ((rc = io_read_meta(st, r->delta, g->didx, "delta index", r->gen)))
-		return rc;
-	return idx_check(st, r, g->didx);
+	return idx_read(st, g->rec, g->rec->gen, g->didx);
 }
 
 void delta_close(snap_gen *g)
@@ -108,15 +117,13 @@ void delta_close(snap_gen *g)
 
 static int load_blk(snap_gen *g, u64 i)
 {
-	const struct rec_disk *r = g->rec;
 	if (g->dblk_i == i + 1)
 		return 0;
 	g->dblk_i = 0;
-	int rc = io_read_meta(g->st, g->didx[i].p, g->dblk, "delta", r->gen);
-	if (rc || (rc = blk_check(g->st, r, g->didx, i, g->dblk)))
-		return rc;
-	g->dblk_i = i + 1;
-	return 0;
+	int rc = blk_read(g->st, g->rec, g->rec->gen, g->didx, i, g->dblk);
+	if (!rc)
+		g->dblk_i = i + 1;
+	return rc;
 }
 
 int delta_find(snap_gen *g, u64 gfn, struct ptr *out)
@@ -135,10 +142,7 @@ int delta_find(snap_gen *g, u64 gfn, struct ptr *out)
 	int rc = load_blk(g, lo);
 	if (rc)
 		return rc;
-	u64 cnt = r->delta_n - lo * DENT_PER_BLOCK;
-	if (cnt > DENT_PER_BLOCK)
-		cnt = DENT_PER_BLOCK;
-	u64 a = 0, b = cnt;
+	u64 cnt = blk_entries(r->delta_n, lo), a = 0, b = cnt;
 	while (a < b) {
 		u64 mid = (a + b) / 2;
 		if (g->dblk[mid].gfn < gfn)
@@ -180,14 +184,12 @@ int delta_walk(snap_store *st, const struct rec_disk *r, int tolerant,
 		rc = SNAP_ENOMEM;
 		goto out;
 	}
-	if ((rc = io_read_meta(st, r->delta, x, "delta index", r->gen)) ||
-	    (rc = idx_check(st, r, x)))
+	if ((rc = idx_read(st, r, r->gen, x)))
 		goto out;
 	for (u64 i = 0; i < nblocks(r->delta_n); i++) {
 		if ((rc = fn(ctx, x[i].p.blk, 1)) < 0)
 			goto out;
-		if ((rc = io_read_meta(st, x[i].p, e, "delta", r->gen)) ||
-		    (rc = blk_check(st, r, x, i, e))) {
+		if ((rc = blk_read(st, r, r->gen, x, i, e))) {
 			if (tolerant && rc == SNAP_ECORRUPT)
 				continue;
 			goto out;
@@ -232,28 +234,19 @@ static int base_list(snap_store *st, const struct rec_disk *r)
 	    st->dc_ptr.csum == r->delta.csum && st->dc_n == r->delta_n)
 		return 0;
 	dc_free(st);
-	struct rec_disk probe = *r; /* checked as the base's: its gen for messages */
-	probe.gen = r->base;
+	if (r->delta_n > DELTA_MAX) /* rec_load checked it: a store bug */
+		return snap_err(st, SNAP_ECORRUPT, "generation %llu: delta of %u "
+				"entries", r->base, r->delta_n);
 	struct didx *x = snap_alloc(st, SNAP_BLOCK_SIZE);
 	struct wpage *list = snap_alloc(st, r->delta_n * sizeof *list + 1);
 	int rc = SNAP_ENOMEM;
-	if (!x || !list)
-		goto out;
-	if (r->delta_n > DELTA_MAX) {
-		rc = snap_err(st, SNAP_ECORRUPT, "generation %llu: delta of %u "
-			      "entries", r->base, r->delta_n);
-		goto out;
-	}
-	if ((rc = io_read_meta(st, r->delta, x, "delta index", r->base)) ||
-	    (rc = idx_check(st, &probe, x)))
+	if (!x || !list || (rc = idx_read(st, r, r->base, x)))
 		goto out;
 	for (u64 i = 0; i < nblocks(r->delta_n); i++) {
-		struct wpage *e = list + i * DENT_PER_BLOCK;
-		if ((rc = io_read_meta(st, x[i].p, st->tmp, "delta", r->base)) ||
-		    (rc = blk_check(st, &probe, x, i, (const struct wpage *)st->tmp)))
+		struct wpage *e = (struct wpage *)st->tmp;
+		if ((rc = blk_read(st, r, r->base, x, i, e)))
 			goto out;
-		u64 cnt = r->delta_n - i * DENT_PER_BLOCK;
-		snap_memcpy(e, st->tmp, (cnt < DENT_PER_BLOCK ? cnt : DENT_PER_BLOCK) * sizeof *e);
+		snap_memcpy(list + i * DENT_PER_BLOCK, e, blk_entries(r->delta_n, i) * sizeof *e);
 	}
 	st->dc = list;
 	st->dc_n = r->delta_n;
@@ -306,11 +299,8 @@ static int write_list(snap_store *st, struct rec_disk *r, const struct wpage *m,
 		return SNAP_ENOMEM;
 	snap_memset(x, 0, SNAP_BLOCK_SIZE);
 	for (u64 i = 0; i < nblocks(n) && !rc; i++) {
-		u64 cnt = n - i * DENT_PER_BLOCK;
-		if (cnt > DENT_PER_BLOCK)
-			cnt = DENT_PER_BLOCK;
 		snap_memset(st->tmp, 0, SNAP_BLOCK_SIZE);
-		snap_memcpy(st->tmp, m + i * DENT_PER_BLOCK, cnt * sizeof *m);
+		snap_memcpy(st->tmp, m + i * DENT_PER_BLOCK, blk_entries(n, i) * sizeof *m);
 		x[i].first = m[i * DENT_PER_BLOCK].gfn;
 		if (!(rc = alloc_block(st, &x[i].p.blk))) {
 			x[i].p.csum = snap_hash(st->tmp, SNAP_BLOCK_SIZE, x[i].p.blk);

@@ -160,8 +160,9 @@ struct differ {
 	u64 na, nb;
 };
 
-/* The next frame either list names (~0: none left). */
-static int list_next(struct differ *d, u64 *gfn)
+/* The next frame either list names (~0: none left), and which list names
+ * it (*in_a, *in_b). */
+static int list_next(struct differ *d, u64 *gfn, int *in_a, int *in_b)
 {
 	struct wpage e;
 	u64 ga = ~0ull, gb = ~0ull;
@@ -177,6 +178,8 @@ static int list_next(struct differ *d, u64 *gfn)
 		gb = e.gfn;
 	}
 	*gfn = ga < gb ? ga : gb;
+	*in_a = ga == *gfn;
+	*in_b = gb == *gfn;
 	return 0;
 }
 
@@ -186,10 +189,10 @@ static int lists_upto(struct differ *d, u64 upto, int *listed)
 {
 	struct ptr zero = { 0, 0 };
 	u64 gfn;
-	int rc;
+	int rc, in_a, in_b;
 	*listed = 0;
 	for (;;) {
-		if ((rc = list_next(d, &gfn)))
+		if ((rc = list_next(d, &gfn, &in_a, &in_b)))
 			return rc;
 		if (gfn > upto || gfn == ~0ull)
 			return 0;
@@ -200,17 +203,8 @@ static int lists_upto(struct differ *d, u64 upto, int *listed)
 			return rc;
 		if (pa.blk != pb.blk && (rc = d->fn(d->ctx, gfn, pb.blk != 0)))
 			return rc;
-		struct wpage e;
-		if (d->ka < d->na) {
-			if ((rc = delta_at(d->ga, d->ka, &e)))
-				return rc;
-			d->ka += e.gfn == gfn;
-		}
-		if (d->kb < d->nb) {
-			if ((rc = delta_at(d->gb, d->kb, &e)))
-				return rc;
-			d->kb += e.gfn == gfn;
-		}
+		d->ka += in_a;
+		d->kb += in_b;
 		if (gfn == upto)
 			return 0;
 	}

@@ -234,14 +234,8 @@ int snap_verify(snap_gen *g)
 	for (u32 i = 0; i < MAX_DEPTH; i++)
 		g->node_blk[i] = 0;
 	first[0] = 0;
-	if ((rc = delta_open(g))) { /* the index again, from the disk */
-		if (rc != SNAP_ECORRUPT)
-			goto out;
-		bad = 1; /* every page may be wrong: the count stops here */
-		snap_memcpy(first, st->errmsg, sizeof first);
-		rc = snap_err(st, SNAP_ECORRUPT, "%s", first);
+	if ((rc = delta_open(g))) /* the index again, from the disk: without it no page */
 		goto out;
-	}
 	for (u32 i = 0; i < r->nstate; i++) {
 		rc = io_read_meta(st, r->state[i], st->tmp, "state", r->gen);
 		if (rc == SNAP_ECORRUPT && !bad++)
