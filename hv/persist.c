@@ -534,8 +534,10 @@ void persist_work(struct vcpu *v)
 	if (!P.e)
 		return;
 	/* The writer waits for the log (log_out), and the hypervisor's wait
-	 * loops (snap_wait, the console's) call only this, over and over */
-	serial_pump();
+	 * loops (snap_wait, the console's) call only this, over and over
+	 * (every exit pumps it too: only while the writer waits) */
+	if (!log_out())
+		serial_pump();
 	/* With the writer on the AP, most calls (every VM exit) find nothing
 	 * to do: they leave the lock to the writer. */
 	if (L.ap && !L.bsp_holds && !bsp_work_due(vdev_backend_mono()))
